@@ -1,0 +1,291 @@
+"""Run a denoising network on an image of any size: tiles, padding, precision, OOM back-off.
+
+The tensor contract (spandrel): each tile is padded (reflect) up to the model's size requirement,
+run under ``torch.inference_mode()``, clamped to [0, 1] and cropped back. Tiles overlap by at least
+twice the receptive field plus a blend band (see ``tiling``), so tiled output equals whole-image
+output for convolutional models and flat gradients show no seams.
+
+Channel mismatches: a gray (1-channel) model on a color image denoises each RGB channel
+separately (run as a batch of three); a color model on a gray image gets the gray channel
+replicated to RGB and its output averaged back. Alpha never reaches the model (``ImageData``
+keeps it apart).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from . import devices
+from .progress import NOOP, Progress
+from .tiling import TileBlender, plan_tiles
+
+__all__ = ["NetworkDenoiser", "denoise_image", "OutOfMemory", "PRECISIONS"]
+
+PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+
+# Automatic tile sizes (px, square). CPU tiles stay small enough that a 50-MP photo runs well
+# under 3 GB of RAM; a GPU gets the biggest tile its free memory allows.
+_CPU_TILE = (256, 1024)
+_GPU_TILE = (256, 4096)
+_CPU_BUDGET = 768 * 2**20  # bytes of activations per tile at most on CPU
+
+
+class OutOfMemory(RuntimeError):
+    """Even the smallest tile did not fit on the device."""
+
+
+def _model_channels(model) -> int:
+    hp = getattr(model, "hparams", {}) or {}
+    for key in ("in_channels", "channels", "in_nc"):
+        if isinstance(hp.get(key), int):
+            return hp[key]
+    import torch
+
+    for m in model.modules():  # third-party models without our hparams
+        if isinstance(m, torch.nn.Conv2d):
+            return m.in_channels
+    raise ValueError("cannot tell how many channels the model takes (no in_channels hparam)")
+
+
+def _widest(model) -> int:
+    """Largest conv width: a rough bound on activation memory per pixel."""
+    import torch
+
+    widths = [m.out_channels for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    return max(widths, default=64)
+
+
+def _align_up(v: int, m: int) -> int:
+    return -(-v // m) * m
+
+
+class NetworkDenoiser:
+    """A ``Denoiser`` (see docs/architecture.md) around a torch model and its ``ArchSpec``.
+
+    ``tile=None`` picks a tile size from free memory; ``overlap=None`` uses twice the receptive
+    field plus a blend band. ``precision`` "auto" is fp16 autocast on CUDA and fp32 elsewhere.
+    ``last_info`` holds what the last ``denoise`` did (tiles, tile size, σ estimate, device).
+    """
+
+    def __init__(self, model, spec, device: Any = "auto", tile: int | None = None,
+                 overlap: int | None = None, precision: str = "auto", *, id: str | None = None,
+                 name: str | None = None) -> None:
+        import torch
+
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        self.spec = spec
+        self.id = id or spec.id
+        self.name = name or spec.name
+        self.takes_sigma = bool(spec.takes_sigma)
+        self.model_channels = _model_channels(model)
+        self.channels = (self.model_channels,)
+        self.device = devices.resolve(device)
+        if precision == "auto":
+            precision = "fp16" if self.device.type == "cuda" else "fp32"
+        if precision == "fp16" and self.device.type == "cpu":
+            raise ValueError("fp16 needs a GPU; use fp32 or bf16 on the CPU")
+        self.precision = precision
+        self._dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
+        self.model = model.eval().to(self.device, memory_format=torch.channels_last)
+
+        req = spec.size_req
+        self._multiple = max(1, int(req.multiple_of))
+        self._minimum = max(1, int(req.minimum))
+        self._fixed = req.fixed
+        rf = max(0, int(spec.receptive_field))
+        if overlap is None:
+            overlap = 2 * rf + max(8, rf // 2)
+        if overlap < 0:
+            raise ValueError(f"overlap must be ≥ 0, got {overlap}")
+        # Pixels along a shared tile edge that get no weight: the border-spoiled band.
+        self.margin = min(rf, max(0, (overlap - 4) // 2))
+        if self._fixed:
+            tile = self._fixed
+            overlap = min(overlap, self._fixed // 2)
+            self.margin = min(self.margin, max(0, (overlap - 2) // 2))
+        self.overlap = int(overlap)
+        self.min_tile = _align_up(max(self.overlap + max(8, self._multiple), self._minimum), self._multiple)
+        if tile is not None and tile < self.min_tile and not self._fixed:
+            raise ValueError(f"tile {tile} px is too small for an overlap of {self.overlap} px; "
+                             f"use at least {self.min_tile}")
+        self.tile = tile
+        self._tile_now: int | None = tile  # shrinks after an out-of-memory back-off
+        self.last_info: dict[str, Any] = {}
+
+    # -- tile size -------------------------------------------------------------------------
+    def auto_tile(self) -> int:
+        """Tile size from the device's free memory (activation estimate × safety factor)."""
+        if self._fixed:
+            return self._fixed
+        bytes_per_elem = 2 if self._dtype is not None else 4
+        # ~3 full-width activations alive at once, per image channel run as a batch.
+        per_px = 3 * _widest(self.model) * bytes_per_elem * max(1, 3 // self.model_channels)
+        free = devices.free_memory_bytes(self.device)
+        if self.device.type == "cuda":
+            lo, hi = _GPU_TILE
+            budget = 0.5 * free if free else 2**30
+        else:
+            lo, hi = _CPU_TILE
+            budget = min(_CPU_BUDGET, 0.15 * free) if free else _CPU_BUDGET / 2
+        side = int(math.sqrt(max(budget, 1) / per_px))
+        align = max(self._multiple, 32)
+        side = max(lo, min(hi, side)) // align * align
+        return max(side, self.min_tile)
+
+    # -- one tile --------------------------------------------------------------------------
+    def _pad_to(self, n: int) -> int:
+        return max(self._minimum, _align_up(n, self._multiple), self._fixed or 0)
+
+    def _run_tile(self, x: np.ndarray, sigma01: float | None) -> np.ndarray:
+        import torch
+        import torch.nn.functional as F
+
+        h, w, c = x.shape
+        t = torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1).unsqueeze(0)  # 1×C×h×w
+        mc = self.model_channels
+        if mc == c:
+            batch = t
+        elif mc == 1:
+            batch = t.permute(1, 0, 2, 3)  # C×1×h×w: each channel on its own
+        elif mc == 3 and c == 1:
+            batch = t.expand(1, 3, h, w)
+        else:
+            raise ValueError(f"a {mc}-channel model cannot denoise a {c}-channel image")
+        ph, pw = self._pad_to(h) - h, self._pad_to(w) - w
+        batch = batch.to(self.device)
+        if ph or pw:
+            mode = "reflect" if ph < h and pw < w else "replicate"
+            batch = F.pad(batch, (0, pw, 0, ph), mode=mode)
+        batch = batch.contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode():
+            if self._dtype is not None:
+                with torch.autocast(device_type=self.device.type, dtype=self._dtype):
+                    y = self.model(batch, sigma01)
+            else:
+                y = self.model(batch, sigma01)
+            y = y[:, :, :h, :w].float().clamp_(0.0, 1.0)
+            if mc == 1 and c != 1:
+                y = y.permute(1, 0, 2, 3)
+            elif mc == 3 and c == 1:
+                y = y.mean(dim=1, keepdim=True)
+            return y[0].permute(1, 2, 0).cpu().numpy()
+
+    # -- whole image -----------------------------------------------------------------------
+    def _tiled(self, img: np.ndarray, tile: int, sigma01: float | None, progress: Progress,
+               out: np.ndarray | None) -> tuple[np.ndarray, int]:
+        h, w, c = img.shape
+        grid = plan_tiles(h, w, tile, self.overlap, self._multiple)
+        blender = TileBlender(grid, c, margin=self.margin, out=out)
+        n = len(grid)
+        progress.set(0.0, f"0/{n} tiles")
+        for i, t in enumerate(grid.tiles):
+            progress.check_cancelled()
+            blender.add(t, self._run_tile(img[t.slices], sigma01))
+            progress.set((i + 1) / n, f"{i + 1}/{n} tiles")
+        return blender.result(), n
+
+    def denoise(self, img: np.ndarray, sigma: float | None = None, strength: float = 1.0,
+                progress: Progress = NOOP) -> np.ndarray:
+        """float32 H×W×C (or H×W) in [0, 1] → same shape; σ on the 0–255 scale."""
+        import torch
+
+        squeeze = img.ndim == 2
+        if squeeze:
+            img = img[:, :, None]
+        if img.ndim != 3 or img.shape[2] not in (1, 3):
+            raise ValueError(f"expected an H×W×C image with 1 or 3 channels, got shape {img.shape}")
+        if not 0.0 <= strength <= 1.0:
+            raise ValueError(f"strength must be within [0, 1], got {strength}")
+        img = np.asarray(img, dtype=np.float32)
+        t0 = time.perf_counter()
+        estimated = None
+        if sigma is None and self.takes_sigma:
+            from .noise_estimate import estimate_sigma
+
+            sigma = estimated = float(estimate_sigma(img))
+        info: dict[str, Any] = {"sigma_used": sigma, "sigma_estimated": estimated, "device": str(self.device),
+                                "precision": self.precision, "overlap": self.overlap, "tiles": 0}
+        self.last_info = info
+        if strength == 0.0:
+            progress.set(1.0, "strength 0: unchanged")
+            out = img.copy()
+        else:
+            sigma01 = None if sigma is None else float(sigma) / 255.0
+            tile = self._tile_now or self.auto_tile()
+            done = 0.0
+            reported = [0.0]
+
+            def track(f: float, msg: str) -> None:
+                reported[0] = f
+                progress.set(f, msg)
+
+            tracker = Progress(track, progress.token)
+            out_buf = None
+            while True:
+                try:
+                    out, info["tiles"] = self._tiled(img, tile, sigma01, tracker.sub(done, 1.0), out_buf)
+                    break
+                except Exception as exc:  # noqa: BLE001 - only OOM is retried, the rest re-raised
+                    if not devices.is_oom(exc):
+                        raise
+                    del exc
+                    if self.device.type == "cuda":
+                        torch.cuda.empty_cache()
+                    smaller = tile // 2 // self._multiple * self._multiple
+                    if self._fixed or smaller < self.min_tile:
+                        raise OutOfMemory(
+                            f"not enough memory on {self.device} to denoise even with {tile}×{tile} px tiles; "
+                            "close other programs, pick the CPU, or a smaller model") from None
+                    tile = smaller
+                    done = reported[0]
+            self._tile_now = tile
+            info["tile"] = tile
+            if strength != 1.0:
+                band = 512  # blend in row bands: no full-size temporaries
+                for y in range(0, out.shape[0], band):
+                    o, i_ = out[y : y + band], img[y : y + band]
+                    o *= strength
+                    o += (1.0 - strength) * i_
+        info["seconds"] = time.perf_counter() - t0
+        progress.set(1.0, "done")
+        return out[:, :, 0] if squeeze else out
+
+    def __repr__(self) -> str:
+        return (f"NetworkDenoiser({self.id!r}, device={str(self.device)!r}, tile={self.tile}, "
+                f"overlap={self.overlap}, precision={self.precision!r})")
+
+
+def denoise_image(image, denoiser, sigma: float | None = None, strength: float = 1.0,
+                  progress: Progress = NOOP):
+    """Denoise an ``ImageData``; returns ``(ImageData, info)``.
+
+    ``info``: ``sigma_used`` and ``sigma_estimated`` (0–255; the estimate is made here when σ is
+    None and the denoiser uses σ), ``seconds``, ``tiles``, ``model``.
+    """
+    t0 = time.perf_counter()
+    x = image.to_float()
+    estimated = None
+    if sigma is None and getattr(denoiser, "takes_sigma", False):
+        from .noise_estimate import estimate_sigma
+
+        sigma = estimated = float(estimate_sigma(x))
+    out = denoiser.denoise(x, sigma=sigma, strength=strength, progress=progress)
+    del x  # a 50-MP float copy: free it before quantising the output
+    result = image.with_pixels(out)
+    last = dict(getattr(denoiser, "last_info", {}) or {})
+    info = {
+        "model": getattr(denoiser, "id", type(denoiser).__name__),
+        "sigma_used": sigma,
+        "sigma_estimated": estimated,
+        "seconds": time.perf_counter() - t0,
+        "tiles": last.get("tiles", 1),
+    }
+    for key in ("tile", "device", "precision"):
+        if key in last:
+            info[key] = last[key]
+    return result, info

@@ -1,0 +1,200 @@
+"""Engine: tiled == whole, seams, cancel, strength, channel handling, OOM back-off, sizes."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from denoise_desktop import models
+from denoise_desktop.engine import NetworkDenoiser, OutOfMemory
+from denoise_desktop.models.spec import ArchSpec, SizeRequirements
+from denoise_desktop.progress import CancelToken, Cancelled, Progress
+
+torch.set_num_threads(1)
+
+
+def small_dncnn(channels=3, depth=5):
+    torch.manual_seed(0)
+    model = models.build("dncnn", in_channels=channels, depth=depth, features=16).eval()
+    # Random BN statistics so batch norm is not an identity.
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+    spec = dataclasses.replace(models.get_spec("dncnn"), receptive_field=depth)
+    return model, spec
+
+
+class Identity(nn.Module):
+    def __init__(self, in_channels=1):
+        super().__init__()
+        self.hparams = {"in_channels": in_channels}
+        self.conv = nn.Conv2d(in_channels, in_channels, 1)  # gives the engine a width estimate
+
+    def forward(self, x, sigma=None):
+        return x
+
+
+def identity_spec(**kw):
+    return ArchSpec(id="identity", name="Identity", cls=Identity, description="", takes_sigma=False, **kw)
+
+
+def test_tiled_equals_whole_on_odd_size():
+    model, spec = small_dncnn()
+    img = np.random.default_rng(0).random((70, 53, 3), dtype=np.float32)
+    whole = NetworkDenoiser(model, spec, device="cpu", tile=512).denoise(img)
+    tiled_dn = NetworkDenoiser(model, spec, device="cpu", tile=32)
+    tiled = tiled_dn.denoise(img)
+    assert tiled_dn.last_info["tiles"] > 4
+    assert tiled.shape == img.shape and tiled.dtype == np.float32
+    assert np.abs(whole - img).max() > 0.01  # the model really changes the image
+    np.testing.assert_allclose(tiled, whole, atol=1e-4)
+
+
+def test_flat_gradient_shows_no_seam():
+    h, w = 48, 130
+    img = np.tile(np.linspace(0.1, 0.9, w, dtype=np.float32), (h, 1))[:, :, None]
+    dn = NetworkDenoiser(Identity(1), identity_spec(receptive_field=4), device="cpu", tile=40)
+    out = dn.denoise(img)
+    assert dn.last_info["tiles"] > 2
+    np.testing.assert_allclose(out, img, atol=1e-6)
+    assert np.abs(np.diff(out[:, :, 0], axis=1) - np.diff(img[:, :, 0], axis=1)).max() < 1e-6
+
+
+def test_cancel_between_tiles_raises_cancelled():
+    token = CancelToken()
+    seen = []
+
+    def cb(f, msg):
+        seen.append(f)
+        if f > 0.3:
+            token.cancel()
+
+    model, spec = small_dncnn(1)
+    dn = NetworkDenoiser(model, spec, device="cpu", tile=32)
+    with pytest.raises(Cancelled):
+        dn.denoise(np.zeros((100, 100, 1), np.float32), progress=Progress(cb, token))
+    assert seen and max(seen) < 1.0
+
+
+def test_progress_is_monotonic_and_ends_at_one():
+    seen = []
+    model, spec = small_dncnn(1)
+    dn = NetworkDenoiser(model, spec, device="cpu", tile=32)
+    dn.denoise(np.zeros((70, 70, 1), np.float32), progress=Progress(lambda f, m: seen.append(f)))
+    assert len(seen) > 3
+    assert all(b >= a for a, b in zip(seen, seen[1:]))
+    assert seen[-1] == 1.0
+
+
+def test_strength_zero_returns_input_and_half_blends():
+    model, spec = small_dncnn(3)
+    img = np.random.default_rng(2).random((20, 24, 3), dtype=np.float32)
+    dn = NetworkDenoiser(model, spec, device="cpu")
+    np.testing.assert_array_equal(dn.denoise(img, strength=0.0), img)
+    full = dn.denoise(img, strength=1.0)
+    half = dn.denoise(img, strength=0.5)
+    np.testing.assert_allclose(half, 0.5 * full + 0.5 * img, atol=1e-6)
+    with pytest.raises(ValueError):
+        dn.denoise(img, strength=1.5)
+
+
+def test_gray_model_on_color_image_runs_per_channel():
+    model, spec = small_dncnn(1)
+    img = np.random.default_rng(3).random((24, 20, 3), dtype=np.float32)
+    dn = NetworkDenoiser(model, spec, device="cpu")
+    out = dn.denoise(img)
+    assert out.shape == img.shape
+    for c in range(3):
+        np.testing.assert_allclose(out[:, :, c], dn.denoise(img[:, :, c : c + 1])[:, :, 0], atol=1e-5)
+
+
+def test_color_model_on_gray_image_replicates():
+    model, spec = small_dncnn(3)
+    img = np.random.default_rng(4).random((24, 20, 1), dtype=np.float32)
+    dn = NetworkDenoiser(model, spec, device="cpu")
+    out = dn.denoise(img)
+    assert out.shape == img.shape
+    rgb = dn.denoise(np.repeat(img, 3, axis=2))
+    np.testing.assert_allclose(out[:, :, 0], rgb.mean(axis=2), atol=1e-5)
+    assert dn.denoise(img[:, :, 0]).shape == (24, 20)  # plain H×W in, H×W out
+
+
+def test_output_is_clamped_and_sizes_padded_to_multiple():
+    class Checker(Identity):
+        def forward(self, x, sigma=None):
+            assert x.shape[-1] % 8 == 0 and x.shape[-2] % 8 == 0 and min(x.shape[-2:]) >= 16
+            return x * 3 - 1
+
+    spec = identity_spec(size_req=SizeRequirements(multiple_of=8, minimum=16), receptive_field=2)
+    dn = NetworkDenoiser(Checker(3), spec, device="cpu", tile=64)
+    img = np.random.default_rng(5).random((5, 91, 3), dtype=np.float32)
+    out = dn.denoise(img)
+    assert out.shape == img.shape and out.min() >= 0.0 and out.max() <= 1.0
+    np.testing.assert_allclose(out, np.clip(img * 3 - 1, 0, 1), atol=1e-6)
+
+
+def test_sigma_is_passed_on_the_unit_scale():
+    got = []
+
+    class SigmaModel(Identity):
+        def forward(self, x, sigma=None):
+            got.append(sigma)
+            return x
+
+    dn = NetworkDenoiser(SigmaModel(1), identity_spec(receptive_field=0), device="cpu")
+    dn.takes_sigma = True
+    dn.denoise(np.zeros((8, 8, 1), np.float32), sigma=25.5)
+    assert got[-1] == pytest.approx(0.1)
+    assert dn.last_info["sigma_used"] == 25.5
+
+
+def test_oom_backs_off_then_gives_a_clear_error():
+    class OOMOver(Identity):
+        def __init__(self, limit):
+            super().__init__(1)
+            self.limit = limit
+            self.sizes = []
+
+        def forward(self, x, sigma=None):
+            self.sizes.append(x.shape[-1])
+            if x.shape[-1] * x.shape[-2] > self.limit:
+                raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return x
+
+    img = np.random.default_rng(6).random((200, 200, 1), dtype=np.float32)
+    model = OOMOver(70 * 70)
+    dn = NetworkDenoiser(model, identity_spec(receptive_field=2), device="cpu", tile=256)
+    out = dn.denoise(img)
+    np.testing.assert_allclose(out, img, atol=1e-6)
+    assert max(model.sizes) == 200 and dn.last_info["tile"] == 64
+    dn2 = NetworkDenoiser(OOMOver(10), identity_spec(receptive_field=2), device="cpu", tile=256)
+    with pytest.raises(OutOfMemory, match="not enough memory"):
+        dn2.denoise(img)
+
+
+def test_other_errors_are_not_retried():
+    class Broken(Identity):
+        def forward(self, x, sigma=None):
+            raise RuntimeError("shape mismatch")
+
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        NetworkDenoiser(Broken(1), identity_spec(), device="cpu").denoise(np.zeros((8, 8, 1), np.float32))
+
+
+def test_bad_arguments():
+    model, spec = small_dncnn(1)
+    with pytest.raises(ValueError, match="precision"):
+        NetworkDenoiser(model, spec, device="cpu", precision="fp8")
+    with pytest.raises(ValueError, match="too small"):
+        NetworkDenoiser(model, spec, device="cpu", tile=8)
+    with pytest.raises(ValueError, match="channels"):
+        NetworkDenoiser(model, spec, device="cpu").denoise(np.zeros((8, 8, 4), np.float32))
+
+
+def test_auto_tile_is_reasonable_on_cpu():
+    model, spec = small_dncnn(3)
+    t = NetworkDenoiser(model, spec, device="cpu").auto_tile()
+    assert 256 <= t <= 1024
