@@ -1,0 +1,1 @@
+"""View models: plain state behind the panels (Qt table models, curve buffers)."""
