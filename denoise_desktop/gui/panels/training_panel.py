@@ -1,0 +1,465 @@
+"""Training tab: pick a recipe or a data folder, start the trainer as a child process, watch it.
+
+The trainer is never imported here (it would pull torch and its threads into the GUI process):
+recipes are found through ``importlib.util.find_spec`` and read with ``tomllib``, the run is a
+``TrainingProcess`` and everything we learn comes back as ``training.events`` lines. Events only
+append to ``TrainingRun`` buffers; a 5 Hz timer pushes them into curves created once, so a fast
+GPU printing hundreds of events per second costs the event loop almost nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from denoise_desktop import paths
+from denoise_desktop.gui.training_process import TrainingProcess, training_command
+from denoise_desktop.gui.viewmodels.training_run import TrainingRun
+
+
+__all__ = ["TrainingPanel", "recipes_dir", "list_recipes", "OVERRIDE_KEYS"]
+
+REFRESH_MS = 200  # 5 Hz plot refresh
+
+#: Recipe keys (``--set section.key=value``) behind each control; matches training/config.py.
+OVERRIDE_KEYS = {
+    "arch": "model.arch",
+    "sigma": "noise.sigma",  # a number, or [lo, hi] for blind training
+    "epochs": "train.epochs",
+    "steps_per_epoch": "train.steps_per_epoch",  # 0 = from the data size
+    "batch_size": "data.batch_size",
+    "patch_size": "data.patch_size",
+    "data_kind": "data.kind",
+    "data_dir": "data.train",
+    "val_dir": "data.val",
+}
+
+
+def recipes_dir() -> Path | None:
+    """``training/recipes`` located without importing ``training`` (no torch in the GUI)."""
+    spec = importlib.util.find_spec("training")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "recipes"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def list_recipes() -> list[Path]:
+    folder = recipes_dir()
+    return sorted(folder.glob("*.toml")) if folder is not None else []
+
+
+def _read_recipe(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _lookup(data: dict, dotted: str) -> Any:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    s = max(0, int(round(seconds)))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class TrainingPanel(QWidget):
+    """The Training tab. ``model_trained(path)`` fires when a run ends with an exported model."""
+
+    model_trained = Signal(str)
+    settings_changed = Signal(object)
+
+    def __init__(self, settings=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.process = TrainingProcess(self)
+        self.run = TrainingRun()
+        self._resumed_from: str | None = None
+        self._build()
+        self._create_curves()
+        self.process.event_received.connect(self._on_event)
+        self.process.stderr_text.connect(self._append_log)
+        self.process.stdout_text.connect(self._append_log)
+        self.process.error_occurred.connect(self._append_log)
+        self.process.finished.connect(self._on_finished)
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(REFRESH_MS)
+        self.refresh_timer.timeout.connect(self.refresh)
+        self._on_recipe_changed()
+        self._update_buttons()
+
+    # -- construction ---------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QHBoxLayout(self)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+
+        source = QGroupBox("Training data")
+        src_form = QFormLayout(source)
+        self.recipe_radio = QRadioButton("Recipe")
+        self.folder_radio = QRadioButton("Data folder")
+        self.recipe_radio.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.recipe_radio)
+        group.addButton(self.folder_radio)
+        self.recipe_combo = QComboBox()
+        for path in list_recipes():
+            self.recipe_combo.addItem(path.stem, str(path))
+        self.recipe_combo.currentIndexChanged.connect(self._on_recipe_changed)
+        src_form.addRow(self.recipe_radio, self.recipe_combo)
+        folder_row = QHBoxLayout()
+        self.data_dir_edit = QLineEdit()
+        self.data_dir_edit.setPlaceholderText("folder of clean images")
+        self.data_dir_button = QPushButton("Choose…")
+        self.data_dir_button.clicked.connect(self._choose_data_dir)
+        folder_row.addWidget(self.data_dir_edit, 1)
+        folder_row.addWidget(self.data_dir_button)
+        src_form.addRow(self.folder_radio, folder_row)
+        left_layout.addWidget(source)
+
+        params = QGroupBox("Settings (start from the recipe's values)")
+        form = QFormLayout(params)
+        self.arch_combo = QComboBox()
+        try:
+            from denoise_desktop.models import ARCHITECTURES
+
+            for arch_id, spec in ARCHITECTURES.items():
+                self.arch_combo.addItem(getattr(spec, "name", arch_id), arch_id)
+        except Exception:  # noqa: BLE001 - torch missing: the recipe's own choice still works
+            pass
+        form.addRow("Architecture", self.arch_combo)
+        sigma_row = QHBoxLayout()
+        self.sigma_min_spin = QDoubleSpinBox()
+        self.sigma_max_spin = QDoubleSpinBox()
+        for spin in (self.sigma_min_spin, self.sigma_max_spin):
+            spin.setRange(0.0, 100.0)
+            spin.setDecimals(1)
+        self.sigma_max_spin.setValue(50.0)
+        sigma_row.addWidget(self.sigma_min_spin)
+        sigma_row.addWidget(QLabel("to"))
+        sigma_row.addWidget(self.sigma_max_spin)
+        form.addRow("Noise σ (0–255)", sigma_row)
+        self.epochs_spin = _spin(1, 100_000, 10)
+        form.addRow("Epochs", self.epochs_spin)
+        self.steps_spin = _spin(0, 10_000_000, 0)
+        self.steps_spin.setSpecialValueText("from the data size")
+        form.addRow("Steps per epoch", self.steps_spin)
+        self.batch_spin = _spin(1, 4096, 16)
+        form.addRow("Batch size", self.batch_spin)
+        self.patch_spin = _spin(8, 1024, 64)
+        self.patch_spin.setSingleStep(8)
+        form.addRow("Patch size", self.patch_spin)
+        self.device_combo = QComboBox()
+        self.device_combo.addItem("Automatic", "auto")
+        try:
+            from denoise_desktop import devices
+
+            for d in devices.discover():
+                self.device_combo.addItem(d.label(), d.id)
+        except Exception:  # noqa: BLE001
+            self.device_combo.addItem("CPU", "cpu")
+        form.addRow("Device", self.device_combo)
+        left_layout.addWidget(params)
+
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start")
+        self.stop_button = QPushButton("Stop")
+        self.resume_button = QPushButton("Resume…")
+        for b in (self.start_button, self.stop_button, self.resume_button):
+            buttons.addWidget(b)
+        self.start_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(self.stop)
+        self.resume_button.clicked.connect(self._choose_resume)
+        left_layout.addLayout(buttons)
+        self.status_label = QLabel("Idle")
+        self.status_label.setWordWrap(True)
+        self.step_label = QLabel("")
+        self.speed_label = QLabel("")
+        self.eta_label = QLabel("")
+        self.psnr_label = QLabel("")
+        for label in (self.status_label, self.step_label, self.speed_label, self.eta_label, self.psnr_label):
+            left_layout.addWidget(label)
+        left_layout.addStretch(1)
+        outer.addWidget(left)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        self.loss_plot = pg.PlotWidget(title="Training loss")
+        self.loss_plot.setLabel("bottom", "step")
+        self.psnr_plot = pg.PlotWidget(title="Validation PSNR (dB)")
+        self.psnr_plot.setLabel("bottom", "step")
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(5000)
+        self.log_view.setFont(QFont("monospace"))
+        right.addWidget(self.loss_plot)
+        right.addWidget(self.psnr_plot)
+        right.addWidget(self.log_view)
+        outer.addWidget(right, 1)
+
+    def _create_curves(self) -> None:
+        # Created once; refresh() only calls setData (pyqtgraph's fast path).
+        for plot in (self.loss_plot, self.psnr_plot):
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.showGrid(x=True, y=True, alpha=0.3)
+        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen((60, 120, 220), width=1))
+        self.psnr_curve = self.psnr_plot.plot(pen=pg.mkPen((220, 120, 40), width=2), symbol="o", symbolSize=5)
+
+    # -- form -----------------------------------------------------------------------------
+    def recipe_path(self) -> Path | None:
+        data = self.recipe_combo.currentData()
+        return Path(data) if data else None
+
+    def _on_recipe_changed(self, *_: Any) -> None:
+        path = self.recipe_path()
+        recipe = _read_recipe(path) if path is not None else {}
+
+        def value(name: str) -> Any:
+            return _lookup(recipe, OVERRIDE_KEYS[name])
+
+        self._recipe_arch = value("arch") or "dncnn"  # training.config.ModelConfig default
+        i = self.arch_combo.findData(self._recipe_arch)
+        if i >= 0:
+            self.arch_combo.setCurrentIndex(i)
+        sigma = value("sigma")
+        if isinstance(sigma, list) and len(sigma) == 2:
+            self.sigma_min_spin.setValue(float(sigma[0]))
+            self.sigma_max_spin.setValue(float(sigma[1]))
+        elif isinstance(sigma, (int, float)) and not isinstance(sigma, bool):
+            self.sigma_min_spin.setValue(float(sigma))
+            self.sigma_max_spin.setValue(float(sigma))
+        for name, spin in (
+            ("epochs", self.epochs_spin),
+            ("steps_per_epoch", self.steps_spin),
+            ("batch_size", self.batch_spin),
+            ("patch_size", self.patch_spin),
+        ):
+            v = value(name)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                spin.setValue(v)
+        self._recipe_values = self.overrides(all_fields=True)
+
+    def overrides(self, *, all_fields: bool = False) -> dict[str, Any]:
+        """``--set`` values: the fields that differ from the recipe (or all of them)."""
+        lo, hi = sorted((self.sigma_min_spin.value(), self.sigma_max_spin.value()))
+        values: dict[str, Any] = {
+            OVERRIDE_KEYS["sigma"]: lo if lo == hi else [lo, hi],
+            OVERRIDE_KEYS["epochs"]: self.epochs_spin.value(),
+            OVERRIDE_KEYS["steps_per_epoch"]: self.steps_spin.value(),
+            OVERRIDE_KEYS["batch_size"]: self.batch_spin.value(),
+            OVERRIDE_KEYS["patch_size"]: self.patch_spin.value(),
+        }
+        if self.arch_combo.currentData() is not None:
+            values[OVERRIDE_KEYS["arch"]] = self.arch_combo.currentData()
+        if all_fields:
+            return values
+        base = getattr(self, "_recipe_values", {})
+        changed = {k: v for k, v in values.items() if base.get(k) != v}
+        if OVERRIDE_KEYS["arch"] in changed and self.arch_combo.currentData() != self._recipe_arch:
+            # The recipe's hparams belong to its own architecture; start from the new one's defaults.
+            changed["model.hparams"] = {}
+        if self.folder_radio.isChecked() and self.data_dir_edit.text().strip():
+            changed[OVERRIDE_KEYS["data_kind"]] = "folder"
+            changed[OVERRIDE_KEYS["data_dir"]] = self.data_dir_edit.text().strip()
+            changed[OVERRIDE_KEYS["val_dir"]] = ""  # validate on a split of the same folder
+        return changed
+
+    def _choose_data_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of clean training images")
+        if folder:
+            self.data_dir_edit.setText(folder)
+            self.folder_radio.setChecked(True)
+
+    def _choose_resume(self) -> None:
+        start = self.run.run_dir or str(paths.runs_dir())
+        folder = QFileDialog.getExistingDirectory(self, "Resume which run?", start)
+        if folder:
+            self.resume(folder)
+
+    # -- control --------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self.process.is_running()
+
+    def start(self, *, extra_overrides: dict[str, Any] | None = None, run_dir: str | None = None) -> bool:
+        if self.process.is_running():
+            return False
+        recipe = self.recipe_path()
+        if recipe is None:
+            return self._refuse("No training recipe was found (training/recipes/*.toml).")
+        if self.folder_radio.isChecked():
+            folder = self.data_dir_edit.text().strip()
+            if not folder or not Path(folder).is_dir():
+                return self._refuse(f"The data folder {folder!r} does not exist.")
+        overrides = self.overrides()
+        overrides.update(extra_overrides or {})
+        device = self.device_combo.currentData()
+        command = training_command(
+            recipe,
+            overrides=overrides,
+            run_dir=run_dir,
+            device=None if device in (None, "auto") else device,
+        )
+        self._launch(command, f"Training {recipe.stem}")
+        return True
+
+    def resume(self, run_dir: str) -> bool:
+        if self.process.is_running():
+            return False
+        device = self.device_combo.currentData()
+        command = training_command(
+            None, resume=run_dir, device=None if device in (None, "auto") else device
+        )
+        self._resumed_from = run_dir
+        self._launch(command, f"Resuming {Path(run_dir).name}")
+        return True
+
+    def start_command(self, command: list[str], title: str = "Training") -> None:
+        """Start an arbitrary event-printing command (tests, alternative launchers)."""
+        self._launch(command, title)
+
+    def _launch(self, command: list[str], title: str) -> None:
+        self.run.reset()
+        self.loss_curve.setData([], [])
+        self.psnr_curve.setData([], [])
+        self.log_view.appendPlainText("$ " + " ".join(command))
+        self.status_label.setText(title + "…")
+        self._started_at = time.monotonic()
+        self.process.start(command, cwd=str(paths.runs_dir()))
+        self.refresh_timer.start()
+        self._update_buttons()
+
+    def stop(self) -> None:
+        if self.process.is_running():
+            self.status_label.setText("Stopping (saving a checkpoint)…")
+            self.process.stop()
+            self._update_buttons()
+
+    def shutdown(self, wait_ms: int = 10_000) -> None:
+        """App quitting: ask the trainer to stop, wait a little, then kill it."""
+        if self.process.is_running():
+            self.process.stop()
+            if not self.process.wait(wait_ms):
+                self.process.kill()
+                self.process.wait(2000)
+
+    def _refuse(self, message: str) -> bool:
+        QMessageBox.warning(self, "Cannot start training", message)
+        return False
+
+    # -- process output -------------------------------------------------------------------
+    def _on_event(self, event: Any) -> None:
+        self.run.apply(event)
+        kind = getattr(event, "type", None) or (event.get("type") if isinstance(event, dict) else None)
+        if kind == "checkpoint":
+            self._append_log(f"checkpoint saved at step {self.run.step}")
+        elif kind == "export" and self.run.export_path:
+            self._append_log(f"model exported: {self.run.export_path}")
+        elif kind == "error" and self.run.error:
+            self._append_log(f"error: {self.run.error}")
+
+    def _append_log(self, text: str) -> None:
+        self.log_view.appendPlainText(text.rstrip("\n"))
+
+    def _on_finished(self, exit_code: int, how: str) -> None:
+        self.refresh_timer.stop()
+        self.refresh()
+        if how == "exited" and exit_code == 0:
+            state = "Stopped" if self.process.escalation == "stop" else "Finished"
+        elif how in ("terminated", "killed"):
+            state = f"Stopped by force ({how})"
+        elif how == "failed-to-start":
+            state = "Could not start the trainer"
+        else:
+            state = f"Failed (exit code {exit_code})" + (f": {self.run.error}" if self.run.error else "")
+        self.status_label.setText(state)
+        self._append_log(f"[process {how}, exit code {exit_code}]")
+        self._update_buttons()
+        if how == "exited" and exit_code == 0 and self.run.export_path:
+            path = self._install(self.run.export_path)
+            if path is not None:
+                self.model_trained.emit(path)
+
+    def _install(self, exported: str) -> str | None:
+        """The exported file's place among the user's models (imported if it landed elsewhere)."""
+        source = Path(exported)
+        models_dir = paths.user_models_dir().resolve()
+        try:
+            if source.resolve().parent == models_dir:
+                return str(source)
+            from denoise_desktop import weights
+
+            return str(weights.import_model(source))
+        except Exception as exc:  # noqa: BLE001 - show it; the run itself succeeded
+            self._append_log(f"could not add the model to your models: {exc}")
+            QMessageBox.warning(self, "Model not imported", f"{source}:\n{exc}")
+            return None
+
+    # -- display --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """5 Hz: push new points into the curves and update the figures."""
+        run = self.run
+        if not run.dirty:
+            return
+        run.dirty = False
+        self.loss_curve.setData(run.train_loss.x, run.train_loss.y)
+        self.psnr_curve.setData(run.val_psnr.x, run.val_psnr.y)
+        step = f"step {run.step}" + (f" / {run.total_steps}" if run.total_steps else "")
+        if run.epoch is not None:
+            step += f" · epoch {run.epoch}" + (f" / {run.total_epochs}" if run.total_epochs else "")
+        self.step_label.setText(step)
+        self.speed_label.setText(f"{run.images_per_s:.1f} images/s" if run.images_per_s else "– images/s")
+        self.eta_label.setText(f"ETA {_fmt_duration(run.eta_s)}")
+        self.psnr_label.setText(f"best validation PSNR {run.best_psnr:.2f} dB" if run.best_psnr is not None else "")
+
+    def _update_buttons(self) -> None:
+        running = self.process.is_running()
+        self.start_button.setEnabled(not running and self.recipe_combo.count() > 0)
+        self.resume_button.setEnabled(not running)
+        self.stop_button.setEnabled(running and not self.process.escalation)
+
+
+def _spin(lo: int, hi: int, value: int) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(lo, hi)
+    spin.setValue(value)
+    return spin

@@ -1,0 +1,139 @@
+"""Training tab: curves fed from an event stream, stop, model_trained, and one tiny real run."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from denoise_desktop import paths
+from denoise_desktop.gui.panels.training_panel import TrainingPanel, list_recipes
+from denoise_desktop.gui.viewmodels.training_run import CurveBuffer, TrainingRun
+from training.events import parse_line
+
+pytestmark = pytest.mark.gui
+
+# Prints N step events and one validation epoch, then waits for "stop" on stdin (like the
+# trainer) and exports a "model" file before exiting 0.
+FAKE_TRAINER = r'''
+import json, sys
+from pathlib import Path
+def ev(**kw):
+    print(json.dumps({"v": 1, **kw}), flush=True)
+out = Path(sys.argv[1])
+ev(type="start", run_dir=str(out.parent), total_steps=100, epochs=2, step=0)
+for s in range(1, 41):
+    ev(type="step", step=s, epoch=1, loss=1.0 / s, images_per_s=123.0, eta_s=30.0, total_steps=100)
+ev(type="epoch", epoch=1, step=40, val_psnr=24.5, best_psnr=24.5)
+for line in sys.stdin:
+    if line.strip() == "stop":
+        ev(type="checkpoint", step=40, path=str(out.parent / "state"))
+        out.write_bytes(b"not really weights")
+        ev(type="export", path=str(out), step=40, val_psnr=24.5)
+        ev(type="done", step=40, reason="stopped", stopped=True)
+        sys.exit(0)
+'''
+
+
+def _points(curve) -> int:
+    """Points given to the curve with setData (raw data, before view clipping/downsampling)."""
+    return 0 if curve.xData is None else len(curve.xData)
+
+
+def test_curve_buffer_doubles_and_keeps_every_point():
+    buf = CurveBuffer(capacity=4)
+    xs = np.arange(1000, dtype=float)
+    for x in xs:
+        buf.append(x, 2 * x)
+    assert len(buf) == 1000 and buf.capacity == 1024
+    np.testing.assert_array_equal(buf.x, xs)
+    np.testing.assert_array_equal(buf.y, 2 * xs)
+    assert buf.last() == (999.0, 1998.0)
+    buf.clear()
+    assert len(buf) == 0 and buf.x.size == 0
+
+
+def test_training_run_folds_events():
+    run = TrainingRun()
+    lines = [
+        '{"v": 1, "type": "start", "run_dir": "/r", "total_steps": 10, "epochs": 2, "step": 0}',
+        '{"v": 1, "type": "step", "step": 5, "epoch": 1, "loss": 0.25, "images_per_s": 80.0, "eta_s": 12.0}',
+        '{"v": 1, "type": "step", "step": 6, "epoch": 1, "loss": null}',
+        '{"v": 1, "type": "epoch", "epoch": 1, "step": 6, "val_psnr": 30.0, "best_psnr": 30.0}',
+        '{"v": 1, "type": "epoch", "epoch": 2, "step": 10, "val_psnr": 29.0, "best_psnr": 30.0}',
+        '{"v": 1, "type": "export", "path": "/r/export/m.safetensors"}',
+        '{"v": 1, "type": "done", "reason": "finished"}',
+    ]
+    for line in lines:
+        run.apply(parse_line(line))
+    assert run.run_dir == "/r" and run.total_steps == 10 and run.total_epochs == 2
+    assert list(run.train_loss.x) == [5.0] and list(run.train_loss.y) == [0.25]  # null loss skipped
+    assert list(run.val_psnr.x) == [6.0, 10.0] and list(run.val_psnr.y) == [30.0, 29.0]
+    assert run.best_psnr == 30.0 and run.images_per_s == 80.0
+    assert run.export_path == "/r/export/m.safetensors"
+    assert run.state == "done" and run.step == 10
+    run.apply(parse_line('{"v": 1, "type": "error", "message": "CUDA out of memory"}'))
+    assert run.state == "failed" and "out of memory" in run.error
+
+
+def test_fake_event_stream_reaches_the_plot_and_stop_emits_model_trained(qtbot, tmp_path):
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    script = tmp_path / "fake_trainer.py"
+    script.write_text(textwrap.dedent(FAKE_TRAINER))
+    out = paths.user_models_dir() / "fake.safetensors"
+    panel.start_command([sys.executable, str(script), str(out)])
+    assert panel.is_running() and not panel.start_button.isEnabled()
+    # Only the 5 Hz timer moves buffered points into the curve.
+    qtbot.waitUntil(lambda: _points(panel.loss_curve) == 40, timeout=10_000)
+    x, y = panel.loss_curve.xData, panel.loss_curve.yData
+    np.testing.assert_allclose(x, np.arange(1, 41))
+    np.testing.assert_allclose(y, 1.0 / np.arange(1, 41))
+    qtbot.waitUntil(lambda: _points(panel.psnr_curve) == 1, timeout=5000)
+    assert "123.0 images/s" in panel.speed_label.text()
+    assert panel.eta_label.text().startswith("ETA 0:30")
+    with qtbot.waitSignal(panel.model_trained, timeout=10_000) as blocker:
+        panel.stop()
+    assert blocker.args == [str(out)]
+    assert not panel.is_running() and panel.start_button.isEnabled() == (panel.recipe_combo.count() > 0)
+    assert panel.status_label.text() == "Stopped"
+    assert "checkpoint saved" in panel.log_view.toPlainText()
+
+
+def test_no_model_trained_when_the_trainer_fails(qtbot, tmp_path):
+    script = tmp_path / "crash.py"
+    script.write_text(
+        "import json, sys\n"
+        'print(json.dumps({"v": 1, "type": "export", "path": "/nowhere/x.safetensors"}), flush=True)\n'
+        'print(json.dumps({"v": 1, "type": "error", "message": "boom"}), flush=True)\n'
+        'sys.stderr.write("Traceback: boom\\n")\n'
+        "sys.exit(3)\n"
+    )
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    trained = []
+    panel.model_trained.connect(trained.append)
+    with qtbot.waitSignal(panel.process.finished, timeout=10_000):
+        panel.start_command([sys.executable, str(script)])
+    assert trained == []
+    assert "exit code 3" in panel.status_label.text() and "boom" in panel.status_label.text()
+    assert "Traceback: boom" in panel.log_view.toPlainText()
+
+
+def test_recipes_are_found_without_importing_torch():
+    code = (
+        "import sys\n"
+        "from denoise_desktop.gui.panels.training_panel import recipes_dir, list_recipes\n"
+        "print(recipes_dir()); print(len(list_recipes()))\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    folder = Path(res.stdout.splitlines()[0])
+    spec = importlib.util.find_spec("training")
+    assert folder == Path(spec.submodule_search_locations[0]) / "recipes"
