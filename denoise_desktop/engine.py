@@ -117,6 +117,14 @@ class NetworkDenoiser:
         self._tile_now: int | None = tile  # shrinks after an out-of-memory back-off
         self.last_info: dict[str, Any] = {}
 
+    def set_tile(self, tile: int | None) -> None:
+        """Change the tile size (None = automatic from free memory)."""
+        if tile is not None and not self._fixed and tile < self.min_tile:
+            raise ValueError(f"tile {tile} px is too small for an overlap of {self.overlap} px; "
+                             f"use at least {self.min_tile}")
+        if not self._fixed:
+            self.tile = self._tile_now = tile
+
     # -- tile size -------------------------------------------------------------------------
     def auto_tile(self) -> int:
         """Tile size from the device's free memory (activation estimate × safety factor)."""
