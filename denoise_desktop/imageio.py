@@ -1,21 +1,845 @@
 """Reading and writing images faithfully: bit depth, alpha, EXIF, ICC, orientation.
 
-CONTRACT (other modules rely on it; implementation to be completed):
+Reading
+    The format is sniffed from the file's first bytes (not its suffix). Pillow opens everything
+    it can; 16-bit PNG and high-bit-depth TIFF are decoded with OpenCV / tifffile because Pillow
+    reduces 16-bit RGB to 8 bit. Pixels come back as RGB (or gray) uint8/uint16, rotated per
+    EXIF orientation; alpha is split off and passed through untouched. Multi-frame files
+    (animated PNG/WebP, multipage TIFF) give their first frame; ``frames`` records how many.
+    Float TIFFs are converted to 16 bit: data within [0, 1] maps to 0..65535, data beyond 1 is
+    first divided by its maximum (negative values clip to 0).
+    Every decoder failure (Pillow, OpenCV, tifffile, zlib, struct...) becomes ``ImageReadError``
+    whose message names the file and says why.
 
-    ImageData(pixels, alpha, bit_depth, format, exif, icc_profile, source)
-        pixels: H×W×C numpy array, C in {1, 3}, RGB order, dtype uint8 (bit_depth 8) or
-                uint16 (bit_depth 16); already rotated per EXIF orientation
-        alpha:  H×W array of the same dtype, or None (passes through untouched)
-        format: "PNG" | "JPEG" | "TIFF" | "BMP" | "WEBP"
-        exif:   raw EXIF bytes with orientation reset to 1, or None
-        icc_profile: bytes or None
-    ImageData.to_float() -> float32 H×W×C in [0, 1]
-    ImageData.with_pixels(float_array) -> ImageData  (quantised back to the same bit depth,
-                                                      same alpha/metadata)
-    read_image(path) -> ImageData              raises ImageReadError(path, reason)
-    write_image(img, path, *, format=None, quality=95, keep_metadata=True, bit_depth=None)
-        atomic (temp file in the same folder, then os.replace); raises ImageWriteError
-    atomic_write(path) -> context manager yielding a temp Path; renamed on success, removed on error
-    SUPPORTED_EXTENSIONS: frozenset of lower-case suffixes (".png", ".jpg", ...)
-    format_for_suffix(suffix) / suffix_for_format(fmt)
+Writing
+    Atomic (temp file beside the target, ``os.replace`` on success). EXIF (orientation 1) and
+    ICC are kept by default. PNG and TIFF keep 16 bit; JPEG, WebP and BMP are 8 bit (16-bit data
+    is rounded down to 8). JPEG and BMP cannot hold alpha, so it is dropped there; WebP has no
+    gray mode, so gray is stored as RGB. WebP at ``quality=100`` is lossless.
 """
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import os
+import secrets
+import struct
+import warnings
+import zlib
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+from PIL import Image, TiffImagePlugin
+
+from .progress import Cancelled
+
+__all__ = [
+    "ImageData",
+    "ImageIOError",
+    "ImageReadError",
+    "ImageWriteError",
+    "MAX_PIXELS",
+    "SUPPORTED_EXTENSIONS",
+    "atomic_write",
+    "format_for_suffix",
+    "is_supported",
+    "read_image",
+    "suffix_for_format",
+    "write_image",
+]
+
+MAX_PIXELS = 300_000_000
+"""Refuse images whose declared size exceeds this (decompression bombs, absurd headers)."""
+
+# Pillow's own bomb guard warns above its limit and errors above twice that; align it with ours
+# (the warning is turned into an error while opening, see ``_open_pillow``).
+if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+_FORMAT_BY_SUFFIX = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".jpe": "JPEG",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".bmp": "BMP",
+    ".webp": "WEBP",
+}
+_SUFFIX_BY_FORMAT = {"PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif", "BMP": ".bmp", "WEBP": ".webp"}
+_FORMAT_ALIASES = {"JPG": "JPEG", "TIF": "TIFF"}
+_EIGHT_BIT_ONLY = frozenset({"JPEG", "BMP", "WEBP"})
+
+SUPPORTED_EXTENSIONS = frozenset(_FORMAT_BY_SUFFIX)
+
+_ORIENTATION = 0x0112
+_EXIF_IFD = 0x8769
+_GPS_IFD = 0x8825
+# IFD0 tags of a TIFF that describe the picture rather than its storage layout; only these are
+# carried over as "EXIF" from a TIFF source.
+_TIFF_DESCRIPTIVE_TAGS = (270, 271, 272, 274, 305, 306, 315, 33432)
+
+
+# --------------------------------------------------------------------------------------------
+# errors
+
+
+class ImageIOError(Exception):
+    """Base class: ``path`` and ``reason`` are kept for callers that format their own message."""
+
+    verb = "access"
+
+    def __init__(self, path: os.PathLike | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"cannot {self.verb} '{path}': {reason}")
+
+
+class ImageReadError(ImageIOError):
+    verb = "read"
+
+
+class ImageWriteError(ImageIOError):
+    verb = "write"
+
+
+# --------------------------------------------------------------------------------------------
+# data
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ImageData:
+    """Decoded pixels plus what must survive a round trip (alpha, metadata, bit depth)."""
+
+    pixels: np.ndarray
+    alpha: np.ndarray | None = None
+    bit_depth: int = 8
+    format: str = "PNG"
+    exif: bytes | None = None
+    icc_profile: bytes | None = None
+    source: Path | None = None
+    frames: int = 1
+
+    def __post_init__(self) -> None:
+        px = np.asarray(self.pixels)
+        if px.ndim == 2:
+            px = px[:, :, None]
+        if px.ndim != 3 or px.shape[2] not in (1, 3):
+            raise ValueError(f"pixels must be H×W×C with C in (1, 3), got shape {px.shape}")
+        if self.bit_depth not in (8, 16):
+            raise ValueError(f"bit_depth must be 8 or 16, got {self.bit_depth}")
+        dtype = np.uint8 if self.bit_depth == 8 else np.uint16
+        if px.dtype != dtype:
+            raise ValueError(f"{self.bit_depth}-bit pixels must be {np.dtype(dtype)}, got {px.dtype}")
+        object.__setattr__(self, "pixels", px)
+        if self.alpha is not None:
+            a = np.asarray(self.alpha)
+            if a.shape != px.shape[:2] or a.dtype != dtype:
+                raise ValueError(f"alpha must be {px.shape[:2]} {np.dtype(dtype)}, got {a.shape} {a.dtype}")
+        if self.source is not None:
+            object.__setattr__(self, "source", Path(self.source))
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def channels(self) -> int:
+        return int(self.pixels.shape[2])
+
+    @property
+    def max_value(self) -> int:
+        return 255 if self.bit_depth == 8 else 65535
+
+    def to_float(self) -> np.ndarray:
+        """Pixels as float32 H×W×C in [0, 1]."""
+        return self.pixels.astype(np.float32) / np.float32(self.max_value)
+
+    def with_pixels(self, values: np.ndarray) -> "ImageData":
+        """A copy holding ``values`` (float, [0, 1]) quantised to this bit depth; alpha and
+        metadata are kept. The channel count may change (1 or 3) but not the size."""
+        v = np.asarray(values, dtype=np.float32)
+        if v.ndim == 2:
+            v = v[:, :, None]
+        if v.ndim != 3 or v.shape[:2] != self.pixels.shape[:2] or v.shape[2] not in (1, 3):
+            raise ValueError(f"expected {self.height}×{self.width}×(1|3) values, got shape {v.shape}")
+        q = np.rint(np.clip(np.nan_to_num(v, nan=0.0), 0.0, 1.0) * self.max_value)
+        return dataclasses.replace(self, pixels=q.astype(self.pixels.dtype))
+
+
+# --------------------------------------------------------------------------------------------
+# formats
+
+
+def format_for_suffix(suffix: str) -> str | None:
+    """``".JPG"`` → ``"JPEG"``; None for an unsupported suffix."""
+    s = suffix.lower()
+    if not s.startswith("."):
+        s = "." + s
+    return _FORMAT_BY_SUFFIX.get(s)
+
+
+def suffix_for_format(fmt: str) -> str:
+    """``"JPEG"`` → ``".jpg"``; raises ValueError for an unknown format."""
+    f = _normalise_format(fmt)
+    if f is None:
+        raise ValueError(f"unsupported image format {fmt!r}")
+    return _SUFFIX_BY_FORMAT[f]
+
+
+def is_supported(path: os.PathLike | str) -> bool:
+    return Path(path).suffix.lower() in SUPPORTED_EXTENSIONS
+
+
+def _normalise_format(fmt: str) -> str | None:
+    f = fmt.strip().upper().lstrip(".")
+    f = _FORMAT_ALIASES.get(f, f)
+    return f if f in _SUFFIX_BY_FORMAT else None
+
+
+def _sniff(head: bytes) -> str | None:
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "TIFF"
+    if head.startswith(b"BM"):
+        return "BMP"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+
+
+def read_image(path: os.PathLike | str) -> ImageData:
+    """Decode ``path``; raises ``ImageReadError`` naming the file and the reason."""
+    p = Path(path)
+    if not p.exists():
+        raise ImageReadError(p, "file not found")
+    if p.is_dir():
+        raise ImageReadError(p, "it is a folder, not an image file")
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise ImageReadError(p, e.strerror or str(e)) from e
+    if not data:
+        raise ImageReadError(p, "the file is empty (0 bytes)")
+    fmt = _sniff(data[:16])
+    if fmt is None:
+        expected = format_for_suffix(p.suffix)
+        if expected:
+            raise ImageReadError(p, f"not a {expected} file (unrecognised contents)")
+        raise ImageReadError(p, "unsupported or unrecognised file type")
+    if fmt not in _SUFFIX_BY_FORMAT:
+        raise ImageReadError(p, f"{fmt} images are not supported (use PNG, JPEG, TIFF, BMP or WebP)")
+    try:
+        return _decode(data, fmt, p)
+    except (ImageReadError, Cancelled):
+        raise
+    except MemoryError as e:
+        raise ImageReadError(p, "not enough memory to decode it") from e
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise ImageReadError(p, f"image too large (over {MAX_PIXELS // 1_000_000} megapixels)") from e
+    except Exception as e:  # decoders raise OSError, ValueError, SyntaxError, struct/zlib errors...
+        raise ImageReadError(p, _failure_reason(e, fmt)) from e
+
+
+def _failure_reason(e: BaseException, fmt: str) -> str:
+    text = str(e).lower()
+    if isinstance(e, (EOFError, SyntaxError, struct.error, zlib.error)) or "truncated" in text or "broken" in text:
+        return f"truncated or corrupt {fmt} data"
+    detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return f"corrupt or unsupported {fmt} data ({detail})"
+
+
+def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
+    tiff_page = _tiff_page_info(data) if fmt == "TIFF" else None
+    im: Image.Image | None = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data), formats=[fmt])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise
+    except Exception:
+        # tifffile/OpenCV can still decode some TIFFs Pillow cannot identify (e.g. 16-bit LA).
+        if tiff_page is None:
+            raise
+    if im is not None:
+        width, height = im.size
+        frames = _frame_count(im)
+        exif_obj = _safe_exif(im)
+        icc = im.info.get("icc_profile") or None
+    else:
+        height, width = tiff_page["shape"][:2]
+        frames, exif_obj, icc = tiff_page["frames"], _tiff_ifd0_as_exif(data), tiff_page["icc"]
+    if width * height > MAX_PIXELS:
+        raise ImageReadError(path, f"image too large ({width}×{height}, limit {MAX_PIXELS // 1_000_000} megapixels)")
+    if tiff_page is not None:
+        frames = tiff_page["frames"]
+
+    if fmt == "PNG" and len(data) > 25 and data[24] == 16:
+        pixels, alpha = _decode_cv2(data, gray_alpha=data[25] == 4)
+    elif tiff_page is not None and (tiff_page["bits"] > 8 or tiff_page["float"] or im is None):
+        pixels, alpha = _decode_tiff_deep(data)
+    else:
+        assert im is not None
+        pixels, alpha = _pillow_to_arrays(im)
+        if im.mode == "CMYK":
+            icc = None  # pixels are now (approximately) sRGB; the CMYK profile no longer applies
+
+    orientation = 1
+    exif_bytes: bytes | None = None
+    if exif_obj is not None:
+        try:
+            orientation = int(exif_obj.get(_ORIENTATION, 1) or 1)
+        except (TypeError, ValueError):
+            orientation = 1
+        exif_bytes = _exif_for_tiff(exif_obj) if fmt == "TIFF" else _exif_raw(im, orientation)
+    if orientation not in range(1, 9):
+        orientation = 1
+    pixels = _apply_orientation(pixels, orientation)
+    if alpha is not None:
+        alpha = _apply_orientation(alpha[:, :, None], orientation)[:, :, 0]
+    bit_depth = 16 if pixels.dtype == np.uint16 else 8
+    return ImageData(
+        pixels=np.ascontiguousarray(pixels),
+        alpha=None if alpha is None else np.ascontiguousarray(alpha),
+        bit_depth=bit_depth,
+        format=fmt,
+        exif=exif_bytes,
+        icc_profile=icc,
+        source=path,
+        frames=frames,
+    )
+
+
+def _frame_count(im: Image.Image) -> int:
+    try:
+        return int(getattr(im, "n_frames", 1))
+    except Exception:  # counting frames parses the whole file; a broken tail is not our problem
+        return 1
+
+
+def _safe_exif(im: Image.Image) -> Image.Exif | None:
+    try:
+        ex = im.getexif()
+        return ex if len(ex) else None
+    except Exception:  # unreadable EXIF must not make the pixels unreadable
+        return None
+
+
+def _tiff_ifd0_as_exif(data: bytes) -> Image.Exif | None:
+    """A TIFF file is itself a valid EXIF block (header + IFD0), so Pillow can parse its tags
+    even when it cannot decode the pixels."""
+    try:
+        ex = Image.Exif()
+        ex.load(b"Exif\x00\x00" + data)
+        return ex if len(ex) else None
+    except Exception:
+        return None
+
+
+def _tiff_page_info(data: bytes) -> dict | None:
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(io.BytesIO(data)) as tf:
+            page = tf.pages.first
+            bits = page.bitspersample
+            return {
+                "bits": int(bits if np.isscalar(bits) else max(bits)),
+                "float": page.sampleformat == 3,
+                "shape": (page.imagelength, page.imagewidth),
+                "frames": len(tf.pages),
+                "icc": page.tags.valueof(34675) or None,
+            }
+    except Exception:  # let Pillow try and report
+        return None
+
+
+def _split_alpha(arr: np.ndarray, gray_alpha: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    if arr.ndim == 2:
+        return arr[:, :, None], None
+    c = arr.shape[2]
+    if c == 1:
+        return arr, None
+    if c == 2:
+        return arr[:, :, :1], arr[:, :, 1]
+    if c == 3:
+        return arr, None
+    if gray_alpha:
+        return arr[:, :, :1], arr[:, :, 3]
+    return arr[:, :, :3], arr[:, :, 3]
+
+
+def _pillow_to_arrays(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    im.load()
+    mode = im.mode
+    if mode == "1":
+        im = im.convert("L")
+    elif mode in ("P", "PA"):
+        transparent = mode == "PA" or "transparency" in im.info
+        im = im.convert("RGBA" if transparent else "RGB")
+    elif mode == "CMYK":
+        im = _cmyk_to_rgb(im)
+    elif mode == "RGBa":
+        im = im.convert("RGBA")
+    elif mode == "La":
+        im = im.convert("LA")
+    elif mode in ("RGBX", "YCbCr", "LAB", "HSV"):
+        im = im.convert("RGB")
+    if im.mode.startswith("I;16"):
+        return np.asarray(im).astype(np.uint16)[:, :, None], None
+    if im.mode in ("I", "F"):
+        return _to_uint16(np.asarray(im))[:, :, None], None
+    if im.mode not in ("L", "LA", "RGB", "RGBA"):
+        im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
+    return _split_alpha(np.asarray(im))
+
+
+def _cmyk_to_rgb(im: Image.Image) -> Image.Image:
+    icc = im.info.get("icc_profile")
+    if icc:
+        try:
+            from PIL import ImageCms
+
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            dst = ImageCms.createProfile("sRGB")
+            return ImageCms.profileToProfile(im, src, dst, outputMode="RGB")
+        except Exception:  # broken profile or no LittleCMS: fall back to the naive formula
+            pass
+    return im.convert("RGB")
+
+
+def _to_uint16(arr: np.ndarray) -> np.ndarray:
+    """Integer or float data of unknown range → uint16 (see module doc for the float rule)."""
+    if arr.dtype == np.uint16:
+        return arr
+    if arr.dtype.kind == "f":
+        a = np.nan_to_num(arr.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        top = float(a.max()) if a.size else 1.0
+        if top > 1.0:
+            a = a / top
+        return np.rint(np.clip(a, 0.0, 1.0) * 65535).astype(np.uint16)
+    if arr.dtype.kind in "iu":
+        a = arr.astype(np.int64)
+        if a.dtype.kind == "i" and arr.dtype.itemsize == 2:  # signed 16-bit: shift to unsigned
+            a = a + 32768
+        a = np.clip(a, 0, None)
+        top = int(a.max()) if a.size else 0
+        if top > 65535:
+            shift = int(np.ceil(np.log2((top + 1) / 65536)))
+            a = a >> shift
+        return a.astype(np.uint16)
+    raise ValueError(f"unsupported sample type {arr.dtype}")
+
+
+def _decode_cv2(data: bytes, gray_alpha: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    import cv2
+
+    # IMREAD_UNCHANGED keeps 16 bit and alpha and ignores EXIF orientation (we apply it).
+    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if arr is None:
+        raise ValueError("truncated or corrupt data (OpenCV could not decode it)")
+    if arr.ndim == 3 and arr.shape[2] == 3:
+        arr = arr[:, :, ::-1]
+    elif arr.ndim == 3 and arr.shape[2] == 4:
+        arr = arr[:, :, [2, 1, 0, 3]]
+    if arr.dtype not in (np.uint8, np.uint16):
+        arr = _to_uint16(arr)
+    return _split_alpha(arr, gray_alpha=gray_alpha)
+
+
+def _decode_tiff_deep(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
+    """16-bit / float / odd TIFFs: tifffile first (exact samples), OpenCV for compressions that
+    tifffile needs imagecodecs for (LZW, PackBits, JPEG)."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(io.BytesIO(data)) as tf:
+            page = tf.pages.first
+            arr = page.asarray()
+            photometric = int(page.photometric)
+            separate = int(page.planarconfig) == 2
+            colormap = page.colormap
+    except KeyError:  # "requires the 'imagecodecs' package"
+        return _decode_cv2(data)
+    if separate and arr.ndim == 3:
+        arr = np.moveaxis(arr, 0, -1)
+    if arr.ndim == 4:  # a depth axis or similar: take the first plane
+        arr = arr[0]
+    if photometric == 3 and colormap is not None:  # palette
+        arr = np.moveaxis(colormap[:, arr], 0, -1)
+    if photometric in (5,):
+        raise ValueError("CMYK TIFF with more than 8 bits per sample is not supported")
+    if arr.ndim == 3 and arr.shape[2] > 4:
+        arr = arr[:, :, :4]
+    if arr.dtype != np.uint8:
+        arr = _to_uint16(arr)
+    if photometric == 0:  # min-is-white
+        arr = np.iinfo(arr.dtype).max - arr
+    return _split_alpha(arr)
+
+
+def _apply_orientation(a: np.ndarray, orientation: int) -> np.ndarray:
+    """EXIF orientation on an H×W×C array (same result as ``PIL.ImageOps.exif_transpose``)."""
+    if orientation == 2:
+        return a[:, ::-1]
+    if orientation == 3:
+        return a[::-1, ::-1]
+    if orientation == 4:
+        return a[::-1]
+    if orientation == 5:
+        return a.transpose(1, 0, 2)
+    if orientation == 6:
+        return np.rot90(a, -1)
+    if orientation == 7:
+        return a.transpose(1, 0, 2)[::-1, ::-1]
+    if orientation == 8:
+        return np.rot90(a, 1)
+    return a
+
+
+def _exif_raw(im: Image.Image, orientation: int) -> bytes | None:
+    """The file's own EXIF bytes (keeps maker notes intact), orientation patched to 1."""
+    raw = im.info.get("exif")
+    if not raw:
+        ex = _safe_exif(im)
+        if ex is None:
+            return None
+        ex[_ORIENTATION] = 1
+        return ex.tobytes()
+    if not raw.startswith(b"Exif\x00\x00"):
+        raw = b"Exif\x00\x00" + raw
+    if orientation != 1:
+        patched = _patch_orientation(raw)
+        if patched is None:
+            ex = Image.Exif()
+            ex.load(raw)
+            ex[_ORIENTATION] = 1
+            patched = ex.tobytes()
+        raw = patched
+    return raw
+
+
+def _patch_orientation(exif: bytes) -> bytes | None:
+    """Set IFD0's orientation SHORT to 1 in place; None if the layout is not as expected."""
+    try:
+        base = 6
+        order = exif[base : base + 2]
+        e = "<" if order == b"II" else ">" if order == b"MM" else None
+        if e is None:
+            return None
+        ifd = base + struct.unpack(e + "I", exif[base + 4 : base + 8])[0]
+        (n,) = struct.unpack(e + "H", exif[ifd : ifd + 2])
+        buf = bytearray(exif)
+        for i in range(n):
+            entry = ifd + 2 + 12 * i
+            tag, typ, count = struct.unpack(e + "HHI", exif[entry : entry + 8])
+            if tag == _ORIENTATION and typ == 3 and count == 1:
+                buf[entry + 8 : entry + 10] = struct.pack(e + "H", 1)
+                return bytes(buf)
+        return None
+    except (struct.error, IndexError):
+        return None
+
+
+def _exif_for_tiff(ex: Image.Exif) -> bytes | None:
+    """From a TIFF's IFD0 keep only descriptive tags (not strip offsets etc.) + Exif/GPS IFDs."""
+    out = Image.Exif()
+    for tag in _TIFF_DESCRIPTIVE_TAGS:
+        if tag in ex:
+            out[tag] = ex[tag]
+    for tag in (_EXIF_IFD, _GPS_IFD):
+        try:
+            sub = ex.get_ifd(tag)
+        except Exception:
+            sub = {}
+        if sub:
+            out[tag] = dict(sub)
+    if not len(out):
+        return None
+    if _ORIENTATION in out:
+        out[_ORIENTATION] = 1
+    try:
+        return out.tobytes()
+    except Exception:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+
+
+@contextlib.contextmanager
+def atomic_write(path: os.PathLike | str) -> Iterator[Path]:
+    """Yield a hidden temp path beside ``path``; ``os.replace`` it onto ``path`` on success,
+    delete it on any exception (including ``Cancelled`` and KeyboardInterrupt)."""
+    target = Path(path)
+    tmp = _create_temp(target)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _create_temp(target: Path) -> Path:
+    # os.open with 0o666 lets the umask decide permissions, like a normal new file (mkstemp
+    # would leave the result readable by its owner only).
+    mode = 0o666
+    with contextlib.suppress(OSError):
+        mode = target.stat().st_mode & 0o777
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.denoise-{secrets.token_hex(4)}.part")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+    raise FileExistsError(f"cannot create a temporary file beside {target}")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    with contextlib.suppress(OSError):
+        if os.path.samefile(a, b):
+            return True
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def _to_depth(a: np.ndarray, depth: int) -> np.ndarray:
+    if depth == 8 and a.dtype == np.uint16:
+        return ((a.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    if depth == 16 and a.dtype == np.uint8:
+        return a.astype(np.uint16) * 257
+    return a
+
+
+def write_image(
+    img: ImageData,
+    path: os.PathLike | str,
+    *,
+    format: str | None = None,
+    quality: int = 95,
+    keep_metadata: bool = True,
+    bit_depth: int | None = None,
+) -> Path:
+    """Encode ``img`` to ``path`` atomically; returns the path. Raises ``ImageWriteError``."""
+    target = Path(path)
+    if format is not None:
+        fmt = _normalise_format(format)
+        if fmt is None:
+            raise ImageWriteError(target, f"unsupported output format {format!r}")
+    else:
+        fmt = format_for_suffix(target.suffix)
+        if fmt is None:
+            raise ImageWriteError(
+                target, f"unsupported file type {target.suffix or '(no suffix)'!r}; use one of "
+                + ", ".join(sorted(SUPPORTED_EXTENSIONS))
+            )
+    if img.source is not None and _same_file(img.source, target):
+        raise ImageWriteError(target, "refusing to overwrite the input image; choose another name or folder")
+    if target.is_dir():
+        raise ImageWriteError(target, "a folder with that name exists")
+    if not target.parent.is_dir():
+        raise ImageWriteError(target, f"the folder '{target.parent}' does not exist")
+    if bit_depth not in (None, 8, 16):
+        raise ImageWriteError(target, f"bit depth must be 8 or 16, not {bit_depth}")
+    depth = 8 if fmt in _EIGHT_BIT_ONLY else (bit_depth or img.bit_depth)
+    pixels = _to_depth(img.pixels, depth)
+    alpha = None if img.alpha is None else _to_depth(img.alpha, depth)
+    exif = img.exif if keep_metadata else None
+    icc = img.icc_profile if keep_metadata else None
+    try:
+        with atomic_write(target) as tmp:
+            if depth == 16 and fmt == "PNG":
+                tmp.write_bytes(_encode_png16(pixels, alpha, exif, icc))
+            elif fmt == "TIFF":  # tifffile, not Pillow: libtiff rejects Pillow's EXIF sub-IFDs
+                tmp.write_bytes(_encode_tiff(pixels, alpha, exif, icc))
+            else:
+                _write_pillow(tmp, fmt, pixels, alpha, exif, icc, quality)
+    except (ImageWriteError, Cancelled, KeyboardInterrupt):
+        raise
+    except OSError as e:
+        raise ImageWriteError(target, e.strerror or str(e)) from e
+    except Exception as e:
+        raise ImageWriteError(target, f"{fmt} encoder failed ({e})") from e
+    return target
+
+
+def _write_pillow(tmp: Path, fmt: str, pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, quality: int) -> None:
+    gray = pixels.shape[2] == 1
+    if fmt in ("JPEG", "BMP"):
+        alpha = None  # neither can hold transparency
+    if fmt == "WEBP" and gray:
+        pixels = np.repeat(pixels, 3, axis=2)
+        gray = False
+    if gray:
+        arr = pixels[:, :, 0] if alpha is None else np.dstack([pixels[:, :, 0], alpha])
+        mode = "L" if alpha is None else "LA"
+    else:
+        arr = pixels if alpha is None else np.dstack([pixels, alpha])
+        mode = "RGB" if alpha is None else "RGBA"
+    im = Image.fromarray(np.ascontiguousarray(arr), mode=mode)
+    kw: dict = {}
+    if exif and fmt != "BMP":
+        kw["exif"] = exif
+    if icc and fmt != "BMP":
+        kw["icc_profile"] = icc
+    if fmt == "JPEG":
+        q = int(min(max(quality, 1), 100))
+        kw.update(quality=q, subsampling=0 if q >= 90 else 2, optimize=True)
+    elif fmt == "WEBP":
+        if quality >= 100:
+            kw.update(lossless=True, quality=100, method=4)
+        else:
+            kw.update(quality=int(max(quality, 1)), method=4)
+    elif fmt == "PNG":
+        kw["compress_level"] = 6
+    im.save(tmp, format=fmt, **kw)
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+
+def _png_filter_rows(raw: np.ndarray, prior: np.ndarray, bpp: int) -> np.ndarray:
+    """Filter a block of rows with the per-row best of the five PNG filters (minimum sum of
+    absolute differences heuristic). Filters refer to unfiltered bytes, so this vectorises."""
+    x = raw.astype(np.int16)
+    b = np.vstack([prior[None].astype(np.int16), x[:-1]])  # byte above
+    a = np.zeros_like(x)
+    a[:, bpp:] = x[:, :-bpp]  # byte to the left
+    c = np.zeros_like(x)
+    c[:, bpp:] = b[:, :-bpp]  # byte above-left
+    p = a + b - c
+    pa, pb, pc = np.abs(p - a), np.abs(p - b), np.abs(p - c)
+    paeth = np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c))
+    cands = np.stack([x, x - a, x - b, x - ((a + b) >> 1), x - paeth]) & 0xFF  # 5×R×W
+    signed = np.where(cands > 127, 256 - cands, cands)
+    best = signed.sum(axis=2).argmin(axis=0)  # per row
+    rows = cands[best, np.arange(x.shape[0])].astype(np.uint8)
+    return np.hstack([best.astype(np.uint8)[:, None], rows])
+
+
+def _encode_png16(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc) -> bytes:
+    """16-bit PNG (gray, gray+alpha, RGB, RGBA) with iCCP and eXIf chunks.
+
+    Neither Pillow (16-bit RGB) nor OpenCV (gray+alpha, metadata) can write all of these."""
+    h, w, c = pixels.shape
+    arr = pixels if alpha is None else np.dstack([pixels, alpha])
+    color_type = {1: 0, 2: 4, 3: 2, 4: 6}[arr.shape[2]]
+    raw = np.ascontiguousarray(arr.astype(">u2")).view(np.uint8).reshape(h, -1)
+    bpp = arr.shape[2] * 2
+    out = [b"\x89PNG\r\n\x1a\n", _png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0))]
+    if icc:
+        out.append(_png_chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc)))
+    if exif:
+        out.append(_png_chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\x00\x00") else exif))
+    comp = zlib.compressobj(6)
+    body = []
+    prior = np.zeros(raw.shape[1], np.uint8)
+    step = max(1, 4_000_000 // max(raw.shape[1], 1))
+    for y in range(0, h, step):
+        block = raw[y : y + step]
+        body.append(comp.compress(_png_filter_rows(block, prior, bpp).tobytes()))
+        prior = block[-1]
+    body.append(comp.flush())
+    idat = b"".join(body)
+    for i in range(0, max(len(idat), 1), 1 << 20):
+        out.append(_png_chunk(b"IDAT", idat[i : i + (1 << 20)]))
+    out.append(_png_chunk(b"IEND", b""))
+    return b"".join(out)
+
+
+# Placeholder tags written by tifffile and renamed afterwards: tifffile refuses to write the
+# Exif/GPS IFD pointers itself. Each sits just after its real code so tag order stays sorted.
+_TIFF_PLACEHOLDER = {34666: _EXIF_IFD, 34854: _GPS_IFD}
+
+
+def _encode_tiff(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc) -> bytes:
+    import tifffile
+
+    arr = pixels if alpha is None else np.dstack([pixels, alpha])
+    if arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    kw: dict = dict(
+        photometric="minisblack" if pixels.shape[2] == 1 else "rgb",
+        planarconfig="contig",
+        compression="zlib",
+        predictor=True,
+        metadata=None,
+    )
+    if alpha is not None:
+        kw["extrasamples"] = ("unassalpha",)
+    if icc:
+        kw["iccprofile"] = icc
+    subifds: dict[int, dict] = {}
+    extratags = []
+    if exif:
+        ex = Image.Exif()
+        ex.load(exif)
+        for tag in _TIFF_DESCRIPTIVE_TAGS:
+            value = ex.get(tag)
+            if value is None:
+                continue
+            if tag == 270:
+                kw["description"] = str(value)
+            elif tag == 305:
+                kw["software"] = str(value)
+            elif tag == 306:
+                kw["datetime"] = str(value)
+            elif tag == _ORIENTATION:
+                extratags.append((tag, "H", 1, 1, True))
+            elif isinstance(value, str):
+                extratags.append((tag, "s", 0, value, True))
+        for placeholder, tag in _TIFF_PLACEHOLDER.items():
+            with contextlib.suppress(Exception):
+                sub = ex.get_ifd(tag)
+                if sub:
+                    subifds[placeholder] = dict(sub)
+                    extratags.append((placeholder, "I", 1, 0, True))
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, arr, extratags=extratags, byteorder="<", **kw)
+    data = bytearray(buf.getvalue())
+    if subifds:
+        data = _attach_tiff_subifds(data, subifds)
+    return bytes(data)
+
+
+def _attach_tiff_subifds(data: bytearray, subifds: dict[int, dict]) -> bytearray:
+    """Append each sub-IFD (serialised by Pillow) and point the renamed placeholder at it."""
+    ifd0 = struct.unpack("<I", data[4:8])[0]
+    (n,) = struct.unpack("<H", data[ifd0 : ifd0 + 2])
+    for i in range(n):
+        entry = ifd0 + 2 + 12 * i
+        (tag,) = struct.unpack("<H", data[entry : entry + 2])
+        if tag not in subifds:
+            continue
+        if len(data) % 2:
+            data += b"\x00"
+        offset = len(data)
+        ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=b"II*\x00\x00\x00\x00\x00", group=_TIFF_PLACEHOLDER[tag])
+        for k, v in subifds[tag].items():
+            if not isinstance(v, dict):  # nested Interop IFDs are dropped
+                ifd[k] = v
+        data += ifd.tobytes(offset)
+        data[entry : entry + 12] = struct.pack("<HHII", _TIFF_PLACEHOLDER[tag], 4, 1, offset)
+    return data
