@@ -476,8 +476,11 @@ def _decode_tiff_deep(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
             photometric = int(page.photometric)
             separate = int(page.planarconfig) == 2
             colormap = page.colormap
-    except KeyError:  # "requires the 'imagecodecs' package"
-        return _decode_cv2(data)
+    except Exception as first:  # e.g. "LZW requires the 'imagecodecs' package"
+        try:
+            return _decode_cv2(data)
+        except Exception:
+            raise first from None
     if separate and arr.ndim == 3:
         arr = np.moveaxis(arr, 0, -1)
     if arr.ndim == 4:  # a depth axis or similar: take the first plane
@@ -708,7 +711,7 @@ def _write_pillow(tmp: Path, fmt: str, pixels: np.ndarray, alpha: np.ndarray | N
         kw.update(quality=q, subsampling=0 if q >= 90 else 2, optimize=True)
     elif fmt == "WEBP":
         if quality >= 100:
-            kw.update(lossless=True, quality=100, method=4)
+            kw.update(lossless=True, quality=100, method=4, exact=True)  # keep RGB under alpha=0
         else:
             kw.update(quality=int(max(quality, 1)), method=4)
     elif fmt == "PNG":
