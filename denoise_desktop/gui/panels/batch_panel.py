@@ -1,0 +1,585 @@
+"""Batch tab: a queue of files/folders denoised in the worker while the user keeps browsing.
+
+``batch.plan()`` validates on the GUI thread (cheap: paths only) before anything is queued, so
+a wrong output folder is a message box, not a half-run batch. The run itself is one generator
+task on the ``"batch"`` lane that loads the model and iterates ``batch.run()``; each yielded
+``ItemResult`` updates ``BatchQueueModel``. Cancelling stops inside the current image (the
+engine checks between tiles and ``imageio.atomic_write`` never leaves a partial file); the rows
+not reached stay "queued", and Start with "skip existing" finishes them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from denoise_desktop import batch
+from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
+
+__all__ = ["BatchPanel", "run_batch", "load_denoiser", "model_choices", "FORMATS", "AUTO_MODEL"]
+
+FORMATS = ("keep", "png", "jpg", "tif")
+LANE = "batch"
+AUTO_MODEL = "auto"  # per image: the user's gray/color model, else the best bundled one
+
+
+def model_choices() -> list[tuple[str, str, tuple[int, ...]]]:
+    """(label, model id, channels) for the model box; the registry is imported on first use."""
+    from denoise_desktop import registry
+
+    out = []
+    for entry in registry.list_models():
+        label = entry.name if entry.kind == "network" else f"{entry.name} (classical)"
+        out.append((label, entry.id, tuple(entry.channels)))
+    return out
+
+
+def load_denoiser(model_id: str, device: str, preferred: dict[int, str | None] | None = None):
+    """A ``Denoiser``, or for ``AUTO_MODEL`` a ``channels -> Denoiser`` factory (``batch.run``
+    accepts both) that loads each channel count's model once. Runs in the worker thread."""
+    from denoise_desktop import registry
+
+    if model_id != AUTO_MODEL:
+        return registry.load(model_id, device=device)
+    cache: dict[int, Any] = {}
+    preferred = dict(preferred or {})
+
+    def for_channels(channels: int):
+        if channels not in cache:
+            chosen = preferred.get(channels) or registry.default_model_id(channels)
+            cache[channels] = registry.load(chosen, device=device, channels=channels)
+        return cache[channels]
+
+    return for_channels
+
+
+def run_batch(items: list, model_id: str, device: str, sigma: float | None, strength: float, *,
+              jpeg_quality: int = 95, keep_metadata: bool = True,
+              preferred: dict[int, str | None] | None = None,
+              connected: threading.Event | None = None, progress):
+    """The worker side: load the model, then yield one ``ItemResult`` per item.
+
+    A plain generator of core calls (no Qt), so it can be tested and benchmarked without a GUI.
+    ``load_denoiser`` is looked up at call time so tests can inject a fake one. ``connected`` is
+    set by the panel once it has connected the task's signals: the pool may start the task
+    inside ``submit()``, and a queued signal emitted before its slot is connected is lost.
+    """
+    if connected is not None:
+        connected.wait()
+    progress.set(0.0, "loading model")
+    denoiser = load_denoiser(model_id, device, preferred)
+    progress.check_cancelled()
+    yield from batch.run(items, denoiser, sigma=sigma, strength=strength, jpeg_quality=jpeg_quality,
+                         keep_metadata=keep_metadata, progress=progress)
+
+
+def _format_seconds(s: float) -> str:
+    s = max(0, int(round(s)))
+    if s >= 3600:
+        return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class BatchPanel(QWidget):
+    """The Batch tab. ``settings`` is an ``AppSettings``; its batch fields are kept up to date."""
+
+    settings_changed = Signal(object)  # the AppSettings after a user change (main window persists it)
+    batch_started = Signal(int)  # number of items
+    batch_finished = Signal(dict)  # {"done", "failed", "skipped", "cancelled", "queued", "seconds", "state"}
+
+    def __init__(self, runner, settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.settings = settings
+        self.task = None
+        self.model = BatchQueueModel(self)
+        self._fraction = 0.0
+        self._active_s = 0.0  # time spent running, pauses excluded
+        self._resumed_at: float | None = None
+        self._loading = True
+        self.setAcceptDrops(True)
+        self._build()
+        self._load_settings()
+        self._loading = False
+        self._eta_timer = QTimer(self)
+        self._eta_timer.setInterval(500)
+        self._eta_timer.timeout.connect(self._update_progress_label)
+        self._update_buttons()
+
+    # -- construction ---------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+
+        inputs = QGroupBox("Inputs (files and folders; drop them here)")
+        in_layout = QVBoxLayout(inputs)
+        self.input_list = QListWidget()
+        self.input_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        in_layout.addWidget(self.input_list)
+        row = QHBoxLayout()
+        self.add_files_button = QPushButton("Add files…")
+        self.add_folder_button = QPushButton("Add folder…")
+        self.remove_button = QPushButton("Remove")
+        self.clear_button = QPushButton("Clear")
+        for b in (self.add_files_button, self.add_folder_button, self.remove_button, self.clear_button):
+            row.addWidget(b)
+        row.addStretch(1)
+        in_layout.addLayout(row)
+        self.add_files_button.clicked.connect(self._choose_files)
+        self.add_folder_button.clicked.connect(self._choose_folder)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.clear_button.clicked.connect(self.clear_inputs)
+        layout.addWidget(inputs, 1)
+
+        options = QGroupBox("Output and model")
+        form = QFormLayout(options)
+        out_row = QHBoxLayout()
+        self.out_dir_edit = QLineEdit()
+        self.out_dir_edit.setPlaceholderText("output folder")
+        self.out_dir_button = QPushButton("Choose…")
+        self.out_dir_button.clicked.connect(self._choose_out_dir)
+        out_row.addWidget(self.out_dir_edit, 1)
+        out_row.addWidget(self.out_dir_button)
+        form.addRow("Output folder", out_row)
+        self.naming_edit = QLineEdit("{stem}")
+        self.naming_edit.setPlaceholderText("{stem}_denoised")
+        self.naming_edit.setToolTip("File name without suffix; {stem} is the input's name, e.g. {stem}_denoised.")
+        form.addRow("Name pattern", self.naming_edit)
+        fmt_row = QHBoxLayout()
+        self.format_combo = QComboBox()
+        self.format_combo.addItems(list(FORMATS))
+        self.quality_spin = QSpinBox()
+        self.quality_spin.setRange(1, 100)
+        self.quality_spin.setValue(95)
+        self.quality_spin.setPrefix("JPEG quality ")
+        fmt_row.addWidget(self.format_combo)
+        fmt_row.addWidget(self.quality_spin)
+        fmt_row.addStretch(1)
+        form.addRow("Format", fmt_row)
+        self.recursive_check = QCheckBox("Include sub-folders")
+        self.skip_existing_check = QCheckBox("Skip files whose output exists")
+        self.skip_existing_check.setChecked(True)
+        form.addRow("", self.recursive_check)
+        form.addRow("", self.skip_existing_check)
+        self.model_combo = QComboBox()
+        self._fill_models()
+        form.addRow("Model", self.model_combo)
+        sigma_row = QHBoxLayout()
+        self.sigma_auto_check = QCheckBox("estimate per image")
+        self.sigma_auto_check.setChecked(True)
+        self.sigma_spin = QDoubleSpinBox()
+        self.sigma_spin.setRange(0.0, 100.0)
+        self.sigma_spin.setDecimals(1)
+        self.sigma_spin.setValue(25.0)
+        self.sigma_spin.setEnabled(False)
+        self.sigma_auto_check.toggled.connect(lambda on: self.sigma_spin.setEnabled(not on))
+        sigma_row.addWidget(self.sigma_auto_check)
+        sigma_row.addWidget(self.sigma_spin)
+        sigma_row.addStretch(1)
+        form.addRow("Noise σ (0–255)", sigma_row)
+        self.strength_spin = QDoubleSpinBox()
+        self.strength_spin.setRange(0.0, 1.0)
+        self.strength_spin.setSingleStep(0.05)
+        self.strength_spin.setValue(1.0)
+        form.addRow("Strength", self.strength_spin)
+        self.device_combo = QComboBox()
+        self._fill_devices()
+        form.addRow("Device", self.device_combo)
+        layout.addWidget(options)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 2)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setTextVisible(False)
+        self.progress_label = QLabel("")
+        self.summary_label = QLabel("")
+        self.summary_label.setWordWrap(True)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(self.summary_label)
+
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start")
+        self.pause_button = QPushButton("Pause")
+        self.resume_button = QPushButton("Resume")
+        self.cancel_button = QPushButton("Cancel")
+        for b in (self.start_button, self.pause_button, self.resume_button, self.cancel_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.pause)
+        self.resume_button.clicked.connect(self.resume)
+        self.cancel_button.clicked.connect(self.cancel)
+
+        for signal in (
+            self.out_dir_edit.editingFinished,
+            self.naming_edit.editingFinished,
+            self.format_combo.currentIndexChanged,
+            self.quality_spin.valueChanged,
+            self.recursive_check.toggled,
+            self.skip_existing_check.toggled,
+            self.model_combo.currentIndexChanged,
+            self.sigma_auto_check.toggled,
+            self.sigma_spin.valueChanged,
+            self.strength_spin.valueChanged,
+            self.device_combo.currentIndexChanged,
+        ):
+            signal.connect(self._store_settings)
+        self.format_combo.currentTextChanged.connect(
+            lambda f: self.quality_spin.setEnabled(f in ("jpg", "keep"))
+        )
+
+    def _fill_models(self) -> None:
+        self.model_combo.clear()
+        self._model_channels: dict[str, tuple[int, ...]] = {}
+        self.model_combo.addItem("Automatic (best for each image)", AUTO_MODEL)
+        for label, model_id, channels in model_choices():
+            self.model_combo.addItem(label, model_id)
+            self._model_channels[model_id] = channels
+
+    def _fill_devices(self) -> None:
+        self.device_combo.addItem("Automatic", "auto")
+        try:
+            from denoise_desktop import devices
+
+            for d in devices.discover():
+                self.device_combo.addItem(d.label(), d.id)
+        except Exception:  # noqa: BLE001 - no device list is not worth failing the tab for
+            self.device_combo.addItem("CPU", "cpu")
+
+    # -- settings -------------------------------------------------------------------------
+    def _load_settings(self) -> None:
+        s = self.settings
+        self.out_dir_edit.setText(str(_get(s, "last_batch_out_dir", "") or ""))
+        self.naming_edit.setText(_get(s, "naming", "{stem}") or "{stem}")
+        _select_text(self.format_combo, _get(s, "output_format", "keep"))
+        self.quality_spin.setValue(int(_get(s, "jpeg_quality", 95)))
+        self.quality_spin.setEnabled(self.format_combo.currentText() in ("jpg", "keep"))
+        self.recursive_check.setChecked(bool(_get(s, "recursive", False)))
+        self.skip_existing_check.setChecked(bool(_get(s, "skip_existing", False)))
+        # Always start on Automatic: it uses the gray/color models remembered below.
+        self.model_combo.setCurrentIndex(0)
+        self.sigma_auto_check.setChecked(_get(s, "sigma_mode", "auto") != "manual")
+        self.sigma_spin.setValue(float(_get(s, "sigma", 25.0)))
+        self.strength_spin.setValue(float(_get(s, "strength", 1.0)))
+        _select_data(self.device_combo, _get(s, "device", "auto"))
+
+    def _store_settings(self, *_: Any) -> None:
+        """Write the controls into the ``AppSettings`` fields they share with the rest of the app."""
+        if self._loading or self.settings is None:
+            return
+        s = self.settings
+        _set(s, "last_batch_out_dir", self.out_dir_edit.text().strip())
+        naming = self.naming_edit.text().strip()
+        if "{stem}" in naming:
+            _set(s, "naming", naming)
+        _set(s, "output_format", self.format_combo.currentText())
+        _set(s, "jpeg_quality", self.quality_spin.value())
+        _set(s, "recursive", self.recursive_check.isChecked())
+        _set(s, "skip_existing", self.skip_existing_check.isChecked())
+        model_id = self.model_combo.currentData()
+        if model_id not in (None, AUTO_MODEL):
+            # An explicit choice becomes the preference "Automatic" uses for such images.
+            channels = self._model_channels.get(model_id, ())
+            _set(s, "model_color" if 3 in channels else "model_gray", model_id)
+        _set(s, "sigma_mode", "auto" if self.sigma_auto_check.isChecked() else "manual")
+        _set(s, "sigma", self.sigma_spin.value())
+        _set(s, "strength", self.strength_spin.value())
+        _set(s, "device", self.device_combo.currentData() or "auto")
+        self.settings_changed.emit(s)
+
+    # -- inputs ---------------------------------------------------------------------------
+    def inputs(self) -> list[Path]:
+        return [Path(self.input_list.item(i).text()) for i in range(self.input_list.count())]
+
+    def add_inputs(self, paths) -> None:
+        known = {str(p) for p in self.inputs()}
+        for p in paths:
+            text = str(Path(p))
+            if text not in known:
+                self.input_list.addItem(text)
+                known.add(text)
+        self._update_buttons()
+
+    def remove_selected(self) -> None:
+        for item in self.input_list.selectedItems():
+            self.input_list.takeItem(self.input_list.row(item))
+        self._update_buttons()
+
+    def clear_inputs(self) -> None:
+        self.input_list.clear()
+        self._update_buttons()
+
+    def _choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Add images", "", "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.webp);;All files (*)"
+        )
+        self.add_inputs(files)
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add folder")
+        if folder:
+            self.add_inputs([folder])
+
+    def _choose_out_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Output folder", self.out_dir_edit.text())
+        if folder:
+            self.out_dir_edit.setText(folder)
+            self._store_settings()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.add_inputs(paths)
+            event.acceptProposedAction()
+
+    # -- running --------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self.task is not None
+
+    def start(self) -> bool:
+        """Validate with ``batch.plan()`` and queue the batch; False (with a message) if invalid."""
+        if self.task is not None:
+            return False
+        self._store_settings()
+        out_dir = self.out_dir_edit.text().strip()
+        if not self.inputs():
+            return self._refuse("Add files or folders to the queue first.")
+        if not out_dir:
+            return self._refuse("Choose an output folder first.")
+        model_id = self.model_combo.currentData()
+        if model_id is None:
+            return self._refuse("No model is available.")
+        try:
+            items = batch.plan(
+                self.inputs(),
+                Path(out_dir),
+                recursive=self.recursive_check.isChecked(),
+                fmt=self.format_combo.currentText(),
+                skip_existing=self.skip_existing_check.isChecked(),
+                naming=self.naming_edit.text().strip() or "{stem}",
+            )
+        except batch.BatchError as exc:
+            return self._refuse(str(exc))
+        if not items:
+            return self._refuse("No supported images were found in the queue.")
+        self.model.set_items(items)
+        sigma = None if self.sigma_auto_check.isChecked() else self.sigma_spin.value()
+        preferred = {1: _get(self.settings, "model_gray", None), 3: _get(self.settings, "model_color", None)}
+        connected = threading.Event()
+        try:
+            task = self._submit(items, model_id, sigma, preferred, connected)
+        finally:
+            connected.set()
+        return task is not None
+
+    def _submit(self, items, model_id, sigma, preferred, connected):
+        task = self.runner.submit(
+            run_batch,
+            items,
+            model_id,
+            self.device_combo.currentData() or "auto",
+            sigma,
+            self.strength_spin.value(),
+            jpeg_quality=self.quality_spin.value(),
+            keep_metadata=bool(_get(self.settings, "keep_metadata", True)),
+            preferred=preferred,
+            connected=connected,
+            lane=LANE,
+        )
+        self.task = task
+        task.signals.yielded.connect(self._on_result)
+        task.signals.progress.connect(self._on_progress)
+        task.signals.finished.connect(lambda _r: self._on_end("finished"))
+        task.signals.cancelled.connect(lambda: self._on_end("cancelled"))
+        task.signals.failed.connect(self._on_failed)
+        self._fraction = 0.0
+        self._active_s = 0.0
+        self._resumed_at = time.monotonic()
+        self.progress_bar.setValue(0)
+        self.summary_label.setText("")
+        self.progress_label.setText(f"0 / {len(items)} — waiting for the worker")
+        self._eta_timer.start()
+        self.model.mark_next_running()
+        self._update_buttons()
+        self.batch_started.emit(len(items))
+        return task
+
+    def _refuse(self, message: str) -> bool:
+        QMessageBox.warning(self, "Cannot start the batch", message)
+        return False
+
+    def pause(self) -> None:
+        if self.task is None or self.task.paused:
+            return
+        self.task.pause()
+        if self._resumed_at is not None:
+            self._active_s += time.monotonic() - self._resumed_at
+            self._resumed_at = None
+        self._update_buttons()
+        self._update_progress_label()
+
+    def resume(self) -> None:
+        if self.task is None or not self.task.paused:
+            return
+        self.task.resume()
+        self._resumed_at = time.monotonic()
+        self._update_buttons()
+        self._update_progress_label()
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.progress_label.setText("Cancelling…")
+            self.task.cancel()
+            self.cancel_button.setEnabled(False)
+
+    def shutdown(self) -> None:
+        """App quitting: cancel the batch (the runner waits for the worker)."""
+        if self.task is not None:
+            self.task.cancel()
+
+    # -- worker signals (GUI thread) ------------------------------------------------------
+    def _on_result(self, result: Any) -> None:
+        self.model.apply_result(result)
+        if self.task is not None and not self.task.token.cancelled:
+            self.model.mark_next_running()
+        self._update_progress_label()
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self._fraction = max(self._fraction, float(fraction))
+        self.progress_bar.setValue(int(round(1000 * self._done_fraction())))
+
+    def _on_failed(self, error: Any) -> None:
+        # Items are isolated by batch.run(); reaching here means the batch as a whole could not
+        # run (the model did not load, the device vanished).
+        self.model.fail_unfinished(str(error))
+        self._on_end("failed")
+        QMessageBox.critical(self, "Batch failed", str(error))
+
+    def _on_end(self, how: str) -> None:
+        if self.task is None:
+            return
+        if self._resumed_at is not None:
+            self._active_s += time.monotonic() - self._resumed_at
+            self._resumed_at = None
+        self.task = None
+        self._eta_timer.stop()
+        self.model.cancel_unfinished()
+        counts = self.model.counts()
+        summary = {
+            "state": how,
+            "done": counts["done"],
+            "failed": counts["failed"],
+            "skipped": counts["skipped"],
+            "cancelled": counts["cancelled"],
+            "queued": counts["queued"],
+            "seconds": self._active_s,
+        }
+        parts = [f"{counts['done']} done", f"{counts['failed']} failed", f"{counts['skipped']} skipped"]
+        left = counts["cancelled"] + counts["queued"]
+        if left:
+            parts.append(f"{left} not processed (Start again with “skip existing” to finish them)")
+        title = {"finished": "Batch finished", "cancelled": "Batch cancelled", "failed": "Batch failed"}[how]
+        self.summary_label.setText(f"{title}: {', '.join(parts)} in {_format_seconds(self._active_s)}.")
+        if how == "finished":
+            self.progress_bar.setValue(1000)
+        self.progress_label.setText("")
+        self._update_buttons()
+        self.batch_finished.emit(summary)
+
+    # -- display --------------------------------------------------------------------------
+    def _done_fraction(self) -> float:
+        n = self.model.rowCount()
+        by_count = self.model.finished_count() / n if n else 0.0
+        return max(by_count, min(1.0, self._fraction))
+
+    def active_seconds(self) -> float:
+        extra = time.monotonic() - self._resumed_at if self._resumed_at is not None else 0.0
+        return self._active_s + extra
+
+    def _update_progress_label(self) -> None:
+        if self.task is None:
+            return
+        n = self.model.rowCount()
+        done = self.model.finished_count()
+        f = self._done_fraction()
+        self.progress_bar.setValue(int(round(1000 * f)))
+        elapsed = self.active_seconds()
+        text = f"{done} / {n} — elapsed {_format_seconds(elapsed)}"
+        if self.task.paused:
+            text += " — paused"
+        elif 0.0 < f < 1.0 and elapsed > 1.0:
+            text += f" — about {_format_seconds(elapsed * (1.0 - f) / f)} left"
+        self.progress_label.setText(text)
+
+    def _update_buttons(self) -> None:
+        running = self.task is not None
+        paused = running and self.task.paused
+        self.start_button.setEnabled(not running and self.input_list.count() > 0)
+        self.pause_button.setEnabled(running and not paused)
+        self.resume_button.setEnabled(running and paused)
+        self.cancel_button.setEnabled(running)
+        for w in (self.add_files_button, self.add_folder_button, self.remove_button, self.clear_button):
+            w.setEnabled(not running)
+
+
+def _get(settings: Any, name: str, default: Any) -> Any:
+    return getattr(settings, name, default) if settings is not None else default
+
+
+def _set(settings: Any, name: str, value: Any) -> None:
+    if settings is not None and hasattr(settings, name):
+        setattr(settings, name, value)
+
+
+def _select_text(combo: QComboBox, text: Any) -> None:
+    i = combo.findText(str(text))
+    if i >= 0:
+        combo.setCurrentIndex(i)
+
+
+def _select_data(combo: QComboBox, data: Any) -> None:
+    if data is None:
+        return
+    i = combo.findData(data)
+    if i >= 0:
+        combo.setCurrentIndex(i)

@@ -1,0 +1,213 @@
+"""Batch tab: cancel leaves nothing partial and resumes, failures don't stop the queue, pause."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from denoise_desktop.gui.panels import batch_panel as bp
+from denoise_desktop.gui.panels.batch_panel import BatchPanel
+from denoise_desktop.progress import NOOP
+from denoise_desktop.settings import AppSettings
+
+pytestmark = pytest.mark.gui
+
+
+class SlowDenoiser:
+    """Halves the image in ``steps`` cancellable steps (like tiles), sleeping ``delay`` in total."""
+
+    id = "slow"
+    takes_sigma = True
+    channels = (1, 3)
+
+    def __init__(self, delay: float = 0.0, steps: int = 5) -> None:
+        self.delay = delay
+        self.steps = steps
+        self.calls = 0
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def denoise(self, img, sigma=None, strength=1.0, progress=NOOP):
+        self.calls += 1
+        for i in range(self.steps):
+            progress.check_cancelled()
+            time.sleep(self.delay / self.steps)
+            progress.set((i + 1) / self.steps)
+        return (img * 0.5).astype(np.float32)
+
+
+@pytest.fixture
+def images(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(folder / f"img{i}.png")
+    return folder
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    den = SlowDenoiser()
+    monkeypatch.setattr(bp, "model_choices", lambda: [("Slow fake", "slow", (1, 3))])
+    monkeypatch.setattr(bp, "load_denoiser", lambda model_id, device, preferred=None: den)
+    return den
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    shown = []
+    monkeypatch.setattr(bp.QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append(text))
+    monkeypatch.setattr(bp.QMessageBox, "critical", lambda parent, title, text, *a, **k: shown.append(text))
+    return shown
+
+
+def _panel(qtbot, runner, inputs, out_dir, **settings):
+    panel = BatchPanel(runner, AppSettings(last_batch_out_dir=str(out_dir), naming="{stem}_dn", **settings))
+    qtbot.addWidget(panel)
+    panel.add_inputs(inputs)
+    return panel
+
+
+def _start_and_wait(qtbot, panel, timeout=20_000):
+    with qtbot.waitSignal(panel.batch_finished, timeout=timeout) as blocker:
+        assert panel.start()
+    return blocker.args[0]
+
+
+def _leftovers(out_dir, expected_names):
+    return sorted(p.name for p in out_dir.rglob("*") if p.name not in expected_names)
+
+
+def test_cancel_leaves_no_partial_file_and_skip_existing_resumes(qtbot, runner, images, tmp_path, fake):
+    fake.delay = 0.25
+    out = tmp_path / "out"
+    panel = _panel(qtbot, runner, [images], out, skip_existing=True)
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.model.counts()["done"] >= 2, timeout=20_000)
+    with qtbot.waitSignal(panel.batch_finished, timeout=20_000) as blocker:
+        panel.cancel()
+    summary = blocker.args[0]
+    states = panel.model.states()
+    n_done = states.count("done")
+    assert summary["state"] == "cancelled" and summary["done"] == n_done
+    # Plan order: done rows first, then the one interrupted, then the untouched queue.
+    assert states == ["done"] * n_done + ["cancelled"] + ["queued"] * (6 - n_done - 1)
+    written = {r.dst.name for r in panel.model.rows if r.state == "done"}
+    assert sorted(p.name for p in out.iterdir()) == sorted(written)  # no temp, no partial file
+    assert "not processed" in panel.summary_label.text()
+    assert panel.start_button.isEnabled() and not panel.cancel_button.isEnabled()
+
+    fake.delay = 0.0
+    summary = _start_and_wait(qtbot, panel)
+    assert summary["state"] == "finished"
+    assert panel.model.states() == ["skipped"] * n_done + ["done"] * (6 - n_done)
+    assert (summary["done"], summary["skipped"], summary["failed"]) == (6 - n_done, n_done, 0)
+    expected = {f"img{i}_dn.png" for i in range(6)}
+    assert {p.name for p in out.iterdir()} == expected
+    assert panel.progress_bar.value() == panel.progress_bar.maximum()
+    # outputs are the fake's result (half brightness), so they were really written by the run
+    src = np.asarray(Image.open(images / "img5.png"), dtype=np.float32)
+    dst = np.asarray(Image.open(out / "img5_dn.png"), dtype=np.float32)
+    assert np.abs(dst - src * 0.5).max() <= 1.0
+
+
+def test_a_corrupt_file_fails_with_its_reason_and_the_queue_continues(qtbot, runner, images, tmp_path, fake):
+    (images / "img2.png").write_bytes(b"\x89PNG\r\n\x1a\n this is not an image")
+    out = tmp_path / "out"
+    panel = _panel(qtbot, runner, [images], out)
+    summary = _start_and_wait(qtbot, panel)
+    states = panel.model.states()
+    assert states == ["done", "done", "failed", "done", "done", "done"]
+    assert "img2.png" in panel.model.row(2).message
+    details = panel.model.index(2, 4).data()
+    assert "img2.png" in details
+    assert (summary["done"], summary["failed"]) == (5, 1)
+    assert "5 done, 1 failed, 0 skipped" in panel.summary_label.text()
+    assert not (out / "img2_dn.png").exists()
+    assert panel.model.index(0, 3).data() != ""  # σ used (estimated) is shown
+
+
+def test_pause_holds_the_batch_while_other_lanes_keep_working(qtbot, runner, images, tmp_path, fake):
+    fake.delay = 0.2
+    panel = _panel(qtbot, runner, [images], tmp_path / "out")
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.model.counts()["done"] >= 1, timeout=20_000)
+    panel.pause()
+    assert panel.resume_button.isEnabled() and not panel.pause_button.isEnabled()
+    qtbot.wait(400)  # the item in flight stops at its next cancellation check
+    held = panel.model.counts()["done"]
+    calls = fake.calls
+    # the user keeps working: a preview task on another lane runs while the batch is paused
+    other = runner.submit(lambda progress: 42, lane="preview")
+    assert other.wait(10) and other.result == 42
+    qtbot.wait(400)
+    assert panel.model.counts()["done"] == held and fake.calls == calls
+    assert "paused" in panel.progress_label.text()
+    fake.delay = 0.0
+    with qtbot.waitSignal(panel.batch_finished, timeout=20_000) as blocker:
+        panel.resume()
+    assert blocker.args[0]["done"] == 6
+    assert panel.model.states() == ["done"] * 6
+
+
+def test_plan_error_shows_a_message_and_queues_nothing(qtbot, runner, images, fake, warnings):
+    # Output into the input folder with the same names would overwrite the inputs.
+    panel = _panel(qtbot, runner, [images], images)
+    panel.naming_edit.setText("{stem}")
+    assert panel.start() is False
+    assert len(warnings) == 1 and "overwrite" in warnings[0]
+    assert panel.task is None and panel.model.rowCount() == 0
+    assert fake.calls == 0
+
+    panel.out_dir_edit.setText("")
+    assert panel.start() is False
+    assert "output folder" in warnings[-1]
+
+
+def test_controls_are_remembered_in_app_settings(qtbot, runner, tmp_path, fake):
+    settings = AppSettings()
+    panel = BatchPanel(runner, settings)
+    qtbot.addWidget(panel)
+    changes = []
+    panel.settings_changed.connect(changes.append)
+    panel.format_combo.setCurrentText("jpg")
+    panel.quality_spin.setValue(80)
+    panel.recursive_check.setChecked(True)
+    panel.skip_existing_check.setChecked(True)
+    panel.sigma_auto_check.setChecked(False)
+    panel.sigma_spin.setValue(15.0)
+    panel.strength_spin.setValue(0.7)
+    panel.out_dir_edit.setText(str(tmp_path / "o"))
+    panel.out_dir_edit.editingFinished.emit()
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData("slow"))
+    assert changes and changes[-1] is settings
+    assert (settings.output_format, settings.jpeg_quality, settings.recursive, settings.skip_existing) == (
+        "jpg", 80, True, True)
+    assert (settings.sigma_mode, settings.sigma, settings.strength) == ("manual", 15.0, pytest.approx(0.7))
+    assert settings.last_batch_out_dir == str(tmp_path / "o")
+    assert settings.model_color == "slow"
+
+    again = BatchPanel(runner, settings)
+    qtbot.addWidget(again)
+    assert again.format_combo.currentText() == "jpg" and again.quality_spin.value() == 80
+    assert again.recursive_check.isChecked() and not again.sigma_auto_check.isChecked()
+    assert again.sigma_spin.value() == 15.0 and again.out_dir_edit.text() == str(tmp_path / "o")
+
+
+def test_inputs_list_add_remove_clear(qtbot, runner, images, fake):
+    panel = BatchPanel(runner, AppSettings())
+    qtbot.addWidget(panel)
+    assert not panel.start_button.isEnabled()
+    panel.add_inputs([images / "img0.png", images / "img1.png", images / "img0.png", images])
+    assert [p.name for p in panel.inputs()] == ["img0.png", "img1.png", "in"]  # no duplicates
+    assert panel.start_button.isEnabled()
+    panel.input_list.item(1).setSelected(True)
+    panel.remove_selected()
+    assert [p.name for p in panel.inputs()] == ["img0.png", "in"]
+    panel.clear_inputs()
+    assert panel.inputs() == [] and not panel.start_button.isEnabled()
