@@ -13,6 +13,7 @@ keeps it apart).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Any
@@ -31,7 +32,7 @@ PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 # under 3 GB of RAM; a GPU gets the biggest tile its free memory allows.
 _CPU_TILE = (256, 1024)
 _GPU_TILE = (256, 4096)
-_CPU_BUDGET = 768 * 2**20  # bytes of activations per tile at most on CPU
+_CPU_BUDGET = 2**30  # bytes of activations per tile at most on CPU (the estimate is generous)
 
 
 class OutOfMemory(RuntimeError):
@@ -99,7 +100,7 @@ class NetworkDenoiser:
         self._fixed = req.fixed
         rf = max(0, int(spec.receptive_field))
         if overlap is None:
-            overlap = 2 * rf + max(8, rf // 2)
+            overlap = 2 * rf + max(8, rf // 4)
         if overlap < 0:
             raise ValueError(f"overlap must be ≥ 0, got {overlap}")
         # Pixels along a shared tile edge that get no weight: the border-spoiled band.
@@ -149,12 +150,13 @@ class NetworkDenoiser:
     def _pad_to(self, n: int) -> int:
         return max(self._minimum, _align_up(n, self._multiple), self._fixed or 0)
 
-    def _run_tile(self, x: np.ndarray, sigma01: float | None) -> np.ndarray:
+    def _run_tile(self, x: np.ndarray, sigma01: float | None, scale: float | None = None) -> np.ndarray:
         import torch
         import torch.nn.functional as F
 
         h, w, c = x.shape
-        t = torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1).unsqueeze(0)  # 1×C×h×w
+        x = x.astype(np.float32) * np.float32(scale) if scale is not None else np.ascontiguousarray(x)
+        t = torch.from_numpy(x).permute(2, 0, 1).unsqueeze(0)  # 1×C×h×w
         mc = self.model_channels
         if mc == c:
             batch = t
@@ -185,7 +187,7 @@ class NetworkDenoiser:
 
     # -- whole image -----------------------------------------------------------------------
     def _tiled(self, img: np.ndarray, tile: int, sigma01: float | None, progress: Progress,
-               out: np.ndarray | None) -> tuple[np.ndarray, int]:
+               out: np.ndarray | None, scale: float | None) -> tuple[np.ndarray, int]:
         h, w, c = img.shape
         grid = plan_tiles(h, w, tile, self.overlap, self._multiple)
         blender = TileBlender(grid, c, margin=self.margin, out=out)
@@ -193,13 +195,17 @@ class NetworkDenoiser:
         progress.set(0.0, f"0/{n} tiles")
         for i, t in enumerate(grid.tiles):
             progress.check_cancelled()
-            blender.add(t, self._run_tile(img[t.slices], sigma01))
+            blender.add(t, self._run_tile(img[t.slices], sigma01, scale))
             progress.set((i + 1) / n, f"{i + 1}/{n} tiles")
         return blender.result(), n
 
     def denoise(self, img: np.ndarray, sigma: float | None = None, strength: float = 1.0,
                 progress: Progress = NOOP) -> np.ndarray:
-        """float32 H×W×C (or H×W) in [0, 1] → same shape; σ on the 0–255 scale."""
+        """float32 H×W×C (or H×W) in [0, 1] → same shape; σ on the 0–255 scale.
+
+        uint8/uint16 input is accepted too (scaled per tile, so a 50-MP photo needs no full-size
+        float copy of its input); the output is float32 in [0, 1] either way.
+        """
         import torch
 
         squeeze = img.ndim == 2
@@ -209,19 +215,23 @@ class NetworkDenoiser:
             raise ValueError(f"expected an H×W×C image with 1 or 3 channels, got shape {img.shape}")
         if not 0.0 <= strength <= 1.0:
             raise ValueError(f"strength must be within [0, 1], got {strength}")
-        img = np.asarray(img, dtype=np.float32)
+        scale = None
+        if img.dtype in (np.uint8, np.uint16):
+            scale = 1.0 / np.iinfo(img.dtype).max
+        else:
+            img = np.asarray(img, dtype=np.float32)
         t0 = time.perf_counter()
         estimated = None
         if sigma is None and self.takes_sigma:
             from .noise_estimate import estimate_sigma
 
-            sigma = estimated = float(estimate_sigma(img))
+            sigma = estimated = float(estimate_sigma(_as_float(img, scale)))
         info: dict[str, Any] = {"sigma_used": sigma, "sigma_estimated": estimated, "device": str(self.device),
                                 "precision": self.precision, "overlap": self.overlap, "tiles": 0}
         self.last_info = info
         if strength == 0.0:
             progress.set(1.0, "strength 0: unchanged")
-            out = img.copy()
+            out = _as_float(img, scale).copy()
         else:
             sigma01 = None if sigma is None else float(sigma) / 255.0
             tile = self._tile_now or self.auto_tile()
@@ -236,7 +246,7 @@ class NetworkDenoiser:
             out_buf = None
             while True:
                 try:
-                    out, info["tiles"] = self._tiled(img, tile, sigma01, tracker.sub(done, 1.0), out_buf)
+                    out, info["tiles"] = self._tiled(img, tile, sigma01, tracker.sub(done, 1.0), out_buf, scale)
                     break
                 except Exception as exc:  # noqa: BLE001 - only OOM is retried, the rest re-raised
                     if not devices.is_oom(exc):
@@ -256,7 +266,7 @@ class NetworkDenoiser:
             if strength != 1.0:
                 band = 512  # blend in row bands: no full-size temporaries
                 for y in range(0, out.shape[0], band):
-                    o, i_ = out[y : y + band], img[y : y + band]
+                    o, i_ = out[y : y + band], _as_float(img[y : y + band], scale)
                     o *= strength
                     o += (1.0 - strength) * i_
         info["seconds"] = time.perf_counter() - t0
@@ -268,6 +278,27 @@ class NetworkDenoiser:
                 f"overlap={self.overlap}, precision={self.precision!r})")
 
 
+def _as_float(a: np.ndarray, scale: float | None) -> np.ndarray:
+    return a if scale is None else a.astype(np.float32) * np.float32(scale)
+
+
+def _quantise_like(image, out: np.ndarray):
+    """``image.with_pixels(out)`` without full-size float temporaries (row bands, in place)."""
+    if not dataclasses.is_dataclass(image) or out.ndim != 3 or out.shape[2] != image.pixels.shape[2]:
+        return image.with_pixels(out)
+    dtype = image.pixels.dtype
+    top = float(np.iinfo(dtype).max)
+    pixels = np.empty(out.shape, dtype)
+    for y in range(0, out.shape[0], 256):
+        band = out[y : y + 256]
+        np.nan_to_num(band, copy=False, nan=0.0)
+        np.clip(band, 0.0, 1.0, out=band)
+        band *= top
+        np.rint(band, out=band)
+        pixels[y : y + 256] = band
+    return dataclasses.replace(image, pixels=pixels)
+
+
 def denoise_image(image, denoiser, sigma: float | None = None, strength: float = 1.0,
                   progress: Progress = NOOP):
     """Denoise an ``ImageData``; returns ``(ImageData, info)``.
@@ -276,15 +307,16 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: float =
     None and the denoiser uses σ), ``seconds``, ``tiles``, ``model``.
     """
     t0 = time.perf_counter()
-    x = image.to_float()
     estimated = None
     if sigma is None and getattr(denoiser, "takes_sigma", False):
         from .noise_estimate import estimate_sigma
 
-        sigma = estimated = float(estimate_sigma(x))
+        sigma = estimated = float(estimate_sigma(image.to_float()))
+    # The engine converts integer pixels tile by tile: no full-size float copy of the input.
+    x = image.pixels if isinstance(denoiser, NetworkDenoiser) else image.to_float()
     out = denoiser.denoise(x, sigma=sigma, strength=strength, progress=progress)
-    del x  # a 50-MP float copy: free it before quantising the output
-    result = image.with_pixels(out)
+    del x
+    result = _quantise_like(image, out)
     last = dict(getattr(denoiser, "last_info", {}) or {})
     info = {
         "model": getattr(denoiser, "id", type(denoiser).__name__),

@@ -198,3 +198,28 @@ def test_auto_tile_is_reasonable_on_cpu():
     model, spec = small_dncnn(3)
     t = NetworkDenoiser(model, spec, device="cpu").auto_tile()
     assert 256 <= t <= 1024
+
+
+def test_integer_input_and_denoise_image():
+    from denoise_desktop.engine import denoise_image
+    from denoise_desktop.imageio import ImageData
+    from denoise_desktop.noise_estimate import estimate_sigma
+
+    model, spec = small_dncnn(3)
+    rng = np.random.default_rng(7)
+    px = rng.integers(0, 65536, (30, 40, 3), dtype=np.uint16)
+    alpha = rng.integers(0, 65536, (30, 40), dtype=np.uint16)
+    dn = NetworkDenoiser(model, spec, device="cpu", tile=32)
+    np.testing.assert_allclose(dn.denoise(px), dn.denoise(px.astype(np.float32) / 65535), atol=1e-6)
+    image = ImageData(px, alpha=alpha, bit_depth=16, format="PNG")
+    out, info = denoise_image(image, dn, strength=0.7)
+    expected = image.with_pixels(dn.denoise(image.to_float(), strength=0.7))
+    assert out.pixels.dtype == np.uint16 and out.alpha is alpha
+    assert np.abs(out.pixels.astype(int) - expected.pixels.astype(int)).max() <= 1
+    assert info["sigma_estimated"] is None and info["tiles"] > 1 and info["seconds"] > 0
+
+    sigma_dn = NetworkDenoiser(Identity(3), identity_spec(receptive_field=0), device="cpu")
+    sigma_dn.takes_sigma = True
+    _, info = denoise_image(image, sigma_dn)
+    assert info["sigma_estimated"] == pytest.approx(estimate_sigma(image.to_float()))
+    assert info["sigma_used"] == info["sigma_estimated"]
