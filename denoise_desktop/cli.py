@@ -1,0 +1,423 @@
+"""Command line: no arguments opens the app; ``run``, ``models``, ``estimate``, ``eval``, ``train``.
+
+Exit status: 0 success, 1 some file failed (the rest were still processed), 2 usage or a job that
+could not start (nothing was done), 130 cancelled with Ctrl-C. Heavy imports (torch, Qt, training)
+happen inside the commands, so ``--help`` and ``--version`` are instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from . import __version__
+from .progress import CancelToken, Progress
+
+__all__ = ["main", "build_parser", "ProgressBar"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+class ProgressBar:
+    """Plain-text progress on stderr: a redrawn bar on a terminal, one line per file otherwise."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, width: int = 28) -> None:
+        self.total = total
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.width = width
+        self.index = 0
+        self.name = ""
+        self._last = 0.0
+
+    def start_item(self, index: int, name: str) -> None:
+        self.index, self.name = index, name
+
+    def update(self, fraction: float, message: str = "") -> None:
+        if not self.tty:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1 and fraction < 1.0:
+            return  # ≤ 10 redraws a second
+        self._last = now
+        filled = int(round(self.width * fraction))
+        bar = "#" * filled + "-" * (self.width - filled)
+        text = f"\r[{bar}] {fraction * 100:5.1f}%  {self.index + 1}/{self.total} {self.name[:40]}"
+        self.stream.write(text.ljust(100))
+        self.stream.flush()
+
+    def line(self, text: str) -> None:
+        if self.tty:
+            self.stream.write("\r" + " " * 100 + "\r")
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+class _SigintCancels:
+    """First Ctrl-C cancels the token (clean stop between tiles); a second one interrupts."""
+
+    def __init__(self, token: CancelToken, stream: TextIO) -> None:
+        self.token, self.stream, self._old = token, stream, None
+
+    def _handler(self, signum, frame):
+        if self.token.cancelled:
+            raise KeyboardInterrupt
+        self.token.cancel()
+        self.stream.write("\ncancelling after the current tile… (Ctrl-C again to abort)\n")
+
+    def __enter__(self):
+        try:
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:  # not the main thread (e.g. called from a test runner thread)
+            self._old = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+        return False
+
+
+def _sigma_arg(text: str) -> float | None:
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"σ must be a number in 0–255 or 'auto', got {text!r}") from None
+    if not 0.0 <= v <= 255.0:
+        raise argparse.ArgumentTypeError(f"σ must be within 0–255, got {v}")
+    return v
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be within [0, 1], got {v}")
+    return v
+
+
+def _sigma_list(text: str) -> list[float]:
+    try:
+        values = [float(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected σ values like 15,25,50, got {text!r}") from None
+    if not values or any(not 0 < v <= 255 for v in values):
+        raise argparse.ArgumentTypeError(f"σ values must be within (0, 255], got {text!r}")
+    return values
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
+    return v
+
+
+def _quality(text: str) -> int:
+    v = _positive_int(text)
+    if v > 100:
+        raise argparse.ArgumentTypeError(f"JPEG quality must be within 1–100, got {v}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="denoise-desktop", description="Remove noise from images with CNNs. "
+                                "Without a command, opens the desktop app.")
+    p.add_argument("--version", action="version", version=f"denoise-desktop {__version__}")
+    p.add_argument("--smoke-test", action="store_true",
+                   help="load the default model, denoise a generated 32×32 image and exit (packaging check)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("run", help="denoise files or folders into an output folder")
+    r.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    r.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder (created if needed)")
+    r.add_argument("--model", "-m", metavar="ID", help="model id (see `models`); default: best for each image")
+    r.add_argument("--sigma", type=_sigma_arg, default=None, metavar="S|auto",
+                   help="noise level on the 0–255 scale, or auto (default: estimate per image)")
+    r.add_argument("--strength", type=_fraction, default=1.0, metavar="F", help="blend with input, 0–1 (default 1)")
+    r.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
+    r.add_argument("--tile", type=_positive_int, default=None, metavar="N", help="tile size in px (default: auto)")
+    r.add_argument("--format", dest="fmt", default="keep", choices=["keep", "png", "jpg", "tif"])
+    r.add_argument("--quality", type=_quality, default=95, metavar="Q", help="JPEG quality 1–100 (default 95)")
+    r.add_argument("--naming", default="{stem}", help="output name pattern, e.g. '{stem}_dn' (default {stem})")
+    r.add_argument("--recursive", "-r", action="store_true", help="include sub-folders (mirrored in the output)")
+    r.add_argument("--skip-existing", action="store_true", help="skip files whose output exists (resume)")
+    r.add_argument("--no-metadata", action="store_true", help="do not copy EXIF/ICC to the outputs")
+
+    m = sub.add_parser("models", help="list available models")
+    m.add_argument("--json", action="store_true", help="machine-readable output")
+
+    e = sub.add_parser("estimate", help="print the estimated noise level σ (0–255) of images")
+    e.add_argument("inputs", nargs="+", metavar="INPUT")
+    e.add_argument("--json", action="store_true")
+
+    v = sub.add_parser("eval", help="PSNR/SSIM of a model on clean images with synthetic Gaussian noise")
+    v.add_argument("--model", "-m", required=True, metavar="ID")
+    v.add_argument("--data", required=True, metavar="DIR", help="folder of clean images")
+    v.add_argument("--sigma", type=_sigma_list, default=[15.0, 25.0, 50.0], metavar="S,S,...")
+    v.add_argument("--limit", type=_positive_int, default=None, metavar="N", help="use the first N images")
+    v.add_argument("--device", default="auto")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--json", action="store_true")
+
+    sub.add_parser("train", help="train a model (see `train --help`)", add_help=False)
+    return p
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+def _load_denoiser(model_id: str, device: str, tile: int | None, channels: int | None = None):
+    from . import registry
+
+    dn = registry.load(model_id, device=device, channels=channels)
+    if tile is not None and hasattr(dn, "set_tile"):
+        dn.set_tile(tile)
+    return dn
+
+
+def _cmd_run(args, out: TextIO, err: TextIO) -> int:
+    from . import batch
+
+    try:
+        items = batch.plan(args.inputs, args.out, recursive=args.recursive, fmt=args.fmt,
+                           skip_existing=args.skip_existing, naming=args.naming)
+    except batch.BatchError as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    try:
+        if args.model:
+            denoiser = _load_denoiser(args.model, args.device, args.tile)
+        else:
+            from . import registry
+
+            cache: dict[int, object] = {}
+
+            def denoiser(channels: int):  # the best default model for each image's channel count
+                if channels not in cache:
+                    cache[channels] = _load_denoiser(registry.default_model_id((channels,)), args.device,
+                                                     args.tile, channels)
+                return cache[channels]
+    except (KeyError, ValueError, OSError) as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_USAGE
+
+    token = CancelToken()
+    bar = ProgressBar(len(items), err)
+    progress = Progress(bar.update, token)
+    counts = {"done": 0, "failed": 0, "skipped": 0, "cancelled": 0}
+    failed: list[str] = []
+    t0 = time.perf_counter()
+    with _SigintCancels(token, err):
+        results = batch.run(items, denoiser, sigma=args.sigma, strength=args.strength, jpeg_quality=args.quality,
+                            keep_metadata=not args.no_metadata, progress=progress,
+                            on_start=lambda i, it: bar.start_item(i, it.source.name))
+        for i, res in enumerate(results):
+            counts[res.status] += 1
+            src = res.item.source
+            if res.status == "done":
+                sig = f", σ {res.sigma_used:.1f}" if res.sigma_used is not None else ""
+                bar.line(f"[{i + 1}/{len(items)}] done     {src} → {res.item.output} ({res.seconds:.1f} s{sig})")
+            elif res.status == "skipped":
+                bar.line(f"[{i + 1}/{len(items)}] skipped  {src} (output exists)")
+            elif res.status == "failed":
+                failed.append(f"{src}: {res.error}")
+                bar.line(f"[{i + 1}/{len(items)}] FAILED   {res.error}")
+            else:
+                bar.line(f"[{i + 1}/{len(items)}] cancelled {src} (nothing written)")
+    not_run = len(items) - sum(counts.values())
+    summary = (f"{counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped"
+               + (f", cancelled ({not_run} not started; rerun with --skip-existing to resume)"
+                  if counts["cancelled"] else "")
+               + f" in {time.perf_counter() - t0:.1f} s")
+    out.write(summary + "\n")
+    if failed:
+        err.write("failed files:\n" + "".join(f"  {f}\n" for f in failed))
+    if counts["cancelled"]:
+        return EXIT_CANCELLED
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _cmd_models(args, out: TextIO, err: TextIO) -> int:
+    from . import registry
+
+    entries = registry.list_models()
+    if args.json:
+        rows = [{"id": e.id, "name": e.name, "kind": e.kind, "takes_sigma": e.takes_sigma,
+                 "channels": list(e.channels), "path": str(e.path) if e.path else None, "card": e.card or {}}
+                for e in entries]
+        out.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return EXIT_OK
+    out.write(f"{'ID':<28} {'KIND':<10} {'CHANNELS':<9} {'σ':<3} NAME\n")
+    for e in entries:
+        ch = "/".join("gray" if c == 1 else "rgb" for c in e.channels)
+        out.write(f"{e.id:<28} {e.kind:<10} {ch:<9} {'yes' if e.takes_sigma else 'no':<3} {e.name}\n")
+    return EXIT_OK
+
+
+def _cmd_estimate(args, out: TextIO, err: TextIO) -> int:
+    from .batch import BatchError, collect_inputs
+    from .imageio import read_image
+    from .noise_estimate import estimate_sigma
+
+    status, rows, files = EXIT_OK, [], []
+    for raw in args.inputs:  # a missing input is reported; the others are still estimated
+        try:
+            files += [f for f, _ in collect_inputs([raw])]
+        except BatchError as exc:
+            err.write(f"error: {exc}\n")
+            status = EXIT_FAILED
+    for f in files:
+        try:
+            sigma = float(estimate_sigma(read_image(f).to_float()))
+        except Exception as exc:  # noqa: BLE001 - report and continue
+            err.write(f"error: {exc}\n")
+            status = EXIT_FAILED
+            continue
+        rows.append({"file": str(f), "sigma": sigma})
+        if not args.json:
+            out.write(f"{sigma:7.2f}  {f}\n")
+    if args.json:
+        out.write(json.dumps(rows, indent=2) + "\n")
+    return status
+
+
+def add_gaussian_noise_8bit(clean, sigma: float, rng):
+    """Clean float image + N(0, σ/255), rounded and clipped to 8 bits like a user's noisy file."""
+    import numpy as np
+
+    noisy = clean + rng.standard_normal(clean.shape, dtype=np.float32) * np.float32(sigma / 255.0)
+    return (np.clip(np.round(noisy * 255.0), 0, 255) / 255.0).astype(np.float32)
+
+
+def _cmd_eval(args, out: TextIO, err: TextIO) -> int:
+    import numpy as np
+
+    from .batch import BatchError, collect_inputs
+    from .imageio import read_image
+    from .metrics import psnr, ssim
+
+    try:
+        files = [f for f, _ in collect_inputs([args.data])]
+        if not files:
+            raise BatchError(f"{args.data}: no supported images")
+        denoiser = _load_denoiser(args.model, args.device, None)
+    except (BatchError, KeyError, ValueError, OSError) as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    files = files[: args.limit] if args.limit else files
+    cleans = []
+    for f in files:
+        try:
+            cleans.append((f, read_image(f).to_float()))
+        except Exception as exc:  # noqa: BLE001
+            err.write(f"skipping {exc}\n")
+    if not cleans:
+        err.write("error: no readable images\n")
+        return EXIT_FAILED
+    token = CancelToken()
+    results = []
+    with _SigintCancels(token, err):
+        for sigma in args.sigma:
+            vals = {"psnr": [], "ssim": [], "psnr_noisy": []}
+            t0 = time.perf_counter()
+            for k, (f, clean) in enumerate(cleans):
+                rng = np.random.default_rng([args.seed, k, int(round(sigma * 100))])
+                noisy = add_gaussian_noise_8bit(clean, sigma, rng)
+                try:
+                    den = denoiser.denoise(noisy, sigma=sigma, progress=Progress(None, token))
+                except Exception as exc:  # noqa: BLE001
+                    if token.cancelled:
+                        err.write("cancelled\n")
+                        return EXIT_CANCELLED
+                    err.write(f"error: {f}: {exc}\n")
+                    return EXIT_FAILED
+                vals["psnr"].append(float(psnr(clean, den)))
+                vals["ssim"].append(float(ssim(clean, den)))
+                vals["psnr_noisy"].append(float(psnr(clean, noisy)))
+            results.append({"sigma": sigma, "n": len(cleans), "seconds": time.perf_counter() - t0,
+                            **{k: float(np.mean(v)) for k, v in vals.items()}})
+    if args.json:
+        out.write(json.dumps({"model": args.model, "data": str(args.data), "seed": args.seed,
+                              "results": results}, indent=2) + "\n")
+    else:
+        out.write(f"model {args.model} on {len(cleans)} image(s) from {args.data}\n")
+        out.write(f"{'σ':>6} {'PSNR noisy':>11} {'PSNR':>8} {'SSIM':>7}\n")
+        for r in results:
+            out.write(f"{r['sigma']:6.1f} {r['psnr_noisy']:11.2f} {r['psnr']:8.2f} {r['ssim']:7.4f}\n")
+    return EXIT_OK
+
+
+def _smoke_test(out: TextIO, err: TextIO) -> int:
+    """What the packaged build runs: models import, weights load, one tiny denoise."""
+    import numpy as np
+
+    from . import registry
+
+    t0 = time.perf_counter()
+    try:
+        model_id = registry.default_model_id((3,))
+        dn = registry.load(model_id, device="cpu")
+        rng = np.random.default_rng(0)
+        clean = np.repeat(np.linspace(0, 1, 32, dtype=np.float32)[None, :, None], 32, axis=0).repeat(3, axis=2)
+        noisy = np.clip(clean + rng.normal(0, 0.1, clean.shape), 0, 1).astype(np.float32)
+        den = dn.denoise(noisy, sigma=25.0)
+        if den.shape != noisy.shape or not np.isfinite(den).all():
+            raise RuntimeError(f"bad output {den.shape}")
+    except Exception as exc:  # noqa: BLE001
+        err.write(f"smoke test FAILED: {type(exc).__name__}: {exc}\n")
+        return EXIT_FAILED
+    out.write(f"smoke test ok: {model_id}, {time.perf_counter() - t0:.2f} s\n")
+    return EXIT_OK
+
+
+def _launch_gui(argv: list[str], err: TextIO) -> int:
+    try:
+        import PySide6  # noqa: F401
+    except ImportError:
+        err.write("The desktop app needs PySide6, which is not installed. Install it with\n"
+                  "  pip install PySide6-Essentials pyqtgraph\n"
+                  "or use the command line: denoise-desktop run --help\n")
+        return EXIT_FAILED
+    from .gui import main as gui_main
+
+    return int(gui_main(argv) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out, err = sys.stdout, sys.stderr
+    if argv and argv[0] == "train":  # training has its own parser; the frozen app has no `python -m`
+        from training.cli import main as train_main
+
+        return int(train_main(argv[1:]) or 0)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help/--version (0) or a usage error (2)
+        return int(exc.code or 0)
+    if args.smoke_test:
+        return _smoke_test(out, err)
+    if args.command is None:
+        return _launch_gui([], err)
+    commands = {"run": _cmd_run, "models": _cmd_models, "estimate": _cmd_estimate, "eval": _cmd_eval}
+    try:
+        return commands[args.command](args, out, err)
+    except KeyboardInterrupt:
+        err.write("\ninterrupted\n")
+        return EXIT_CANCELLED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,178 @@
+"""CLI end to end through ``main([...])`` on generated images."""
+
+import json
+import os
+import signal
+import sys
+import types
+
+import numpy as np
+import pytest
+import tifffile
+from PIL import Image
+
+from denoise_desktop import __version__
+from denoise_desktop.cli import _SigintCancels, main
+from denoise_desktop.imageio import read_image
+from denoise_desktop.progress import CancelToken
+
+
+def noisy_folder(folder, make_image, n=2, size=(40, 48)):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    for i in range(n):
+        clean = make_image(*size, c=3, seed=i)
+        noisy = np.clip(clean + rng.normal(0, 20 / 255, clean.shape), 0, 1)
+        Image.fromarray((noisy * 255).round().astype(np.uint8)).save(folder / f"img{i}.png")
+    return folder
+
+
+def classical_id():
+    registry = pytest.importorskip("denoise_desktop.registry", reason="registry.py not written yet")
+    ids = [e.id for e in registry.list_models() if e.kind == "classical"]
+    return next((i for i in ids if "gauss" in i.lower()), None) or next(i for i in ids if "nlm" in i.lower())
+
+
+def test_version_and_usage_errors(capsys):
+    assert main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
+    assert main(["run", "x.png"]) == 2  # --out missing
+    assert main(["no-such-command"]) == 2
+    assert main(["run", "x.png", "--out", "o", "--strength", "2"]) == 2
+    assert main(["run", "x.png", "--out", "o", "--sigma", "lots"]) == 2
+    assert main(["eval", "--model", "x", "--data", "d", "--sigma", "15,abc"]) == 2
+    assert "σ values" in capsys.readouterr().err
+
+
+def test_run_job_that_cannot_start_is_a_usage_error(tmp_path, capsys, make_image):
+    src = noisy_folder(tmp_path / "in", make_image, n=1)
+    assert main(["run", str(src / "missing.png"), "--out", str(tmp_path / "o")]) == 2
+    assert "missing.png" in capsys.readouterr().err
+    assert main(["run", str(src), "--out", str(src)]) == 2
+    assert "overwrite" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_estimate_prints_sigma_per_image(tmp_path, capsys, make_image):
+    src = noisy_folder(tmp_path / "in", make_image)
+    assert main(["estimate", str(src / "img0.png"), str(src / "img1.png")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    sigmas = [float(line.split()[0]) for line in lines]
+    assert all(8 < s < 35 for s in sigmas), sigmas  # generated with σ=20
+    assert main(["estimate", str(src), str(tmp_path / "nope.png"), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)) == 2 and "nope.png" in captured.err
+
+
+def test_run_classical_reports_failures_and_processes_the_rest(tmp_path, capsys, make_image):
+    model = classical_id()
+    src = noisy_folder(tmp_path / "in", make_image)
+    tifffile.imwrite(src / "deep.tif", make_image(30, 20, c=3, dtype=np.uint16), photometric="rgb")
+    (src / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    before = {p.name: p.read_bytes() for p in src.iterdir()}
+    out = tmp_path / "out"
+    code = main(["run", str(src), "--out", str(out), "--model", model, "--sigma", "20"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "3 done, 1 failed" in captured.out
+    assert "broken.jpg" in captured.err and "FAILED" in captured.err
+    assert sorted(p.name for p in out.iterdir()) == ["deep.tif", "img0.png", "img1.png"]
+    assert read_image(out / "deep.tif").bit_depth == 16
+    assert {p.name: p.read_bytes() for p in src.iterdir()} == before
+    # one line per file on a non-terminal stream
+    assert sum(line.startswith("[") for line in captured.err.splitlines()) == 4
+    # resume: nothing left to do but the broken file
+    code = main(["run", str(src), "--out", str(out), "--model", model, "--skip-existing", "--format", "keep"])
+    assert code == 1 and "0 done, 1 failed, 3 skipped" in capsys.readouterr().out
+
+
+def test_run_default_model_per_image_and_format_conversion(tmp_path, capsys, make_image):
+    pytest.importorskip("denoise_desktop.registry", reason="registry.py not written yet")
+    src = noisy_folder(tmp_path / "in", make_image, n=1)
+    Image.fromarray(make_image(24, 24, c=1, dtype=np.uint8)[:, :, 0]).save(src / "gray.png")
+    out = tmp_path / "out"
+    assert main(["run", str(src), "--out", str(out), "--format", "jpg", "--quality", "80",
+                 "--naming", "{stem}_dn"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["gray_dn.jpg", "img0_dn.jpg"]
+    assert read_image(out / "gray_dn.jpg").channels == 1
+    assert "2 done, 0 failed" in capsys.readouterr().out
+
+
+def test_run_with_a_saved_tiny_network(tmp_path, capsys, make_image):
+    weights = pytest.importorskip("denoise_desktop.weights", reason="weights.py not written yet")
+    registry = pytest.importorskip("denoise_desktop.registry", reason="registry.py not written yet")
+    from denoise_desktop import models, paths
+
+    net = models.build("dncnn", in_channels=3, depth=4, features=8).eval()
+    path = paths.user_models_dir() / "tiny_dncnn.safetensors"
+    weights.save_weights(net, path, {"name": "Tiny DnCNN", "arch": "dncnn"})
+    entry = next(e for e in registry.list_models() if e.path and os.path.samefile(e.path, path))
+    src = noisy_folder(tmp_path / "in", make_image, n=1, size=(70, 53))
+    out = tmp_path / "out"
+    assert main(["run", str(src), "--out", str(out), "--model", entry.id, "--tile", "48", "--device", "cpu"]) == 0
+    res = read_image(out / "img0.png")
+    assert res.pixels.shape == (70, 53, 3)
+    assert not np.array_equal(res.pixels, read_image(src / "img0.png").pixels)
+
+
+def test_models_json_parses(capsys):
+    pytest.importorskip("denoise_desktop.registry", reason="registry.py not written yet")
+    assert main(["models", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {"id", "name", "kind", "takes_sigma", "channels"} <= set(rows[0])
+    assert any(r["kind"] == "classical" for r in rows)
+    assert main(["models"]) == 0
+    assert rows[0]["id"] in capsys.readouterr().out
+
+
+def test_eval_reports_psnr_per_sigma(tmp_path, capsys, make_image):
+    model = classical_id()
+    data = tmp_path / "clean"
+    data.mkdir()
+    for i in range(2):
+        Image.fromarray(make_image(32, 32, c=3, dtype=np.uint8, seed=i)).save(data / f"c{i}.png")
+    assert main(["eval", "--model", model, "--data", str(data), "--sigma", "15,50", "--json", "--limit", "2"]) == 0
+    res = json.loads(capsys.readouterr().out)["results"]
+    assert [r["sigma"] for r in res] == [15.0, 50.0] and all(r["n"] == 2 for r in res)
+    assert res[0]["psnr_noisy"] > res[1]["psnr_noisy"]  # more noise, lower PSNR
+    assert res[1]["psnr"] > res[1]["psnr_noisy"]  # denoising helps at σ=50
+    assert all(0 < r["ssim"] <= 1 for r in res)
+    assert main(["eval", "--model", model, "--data", str(data), "--sigma", "25"]) == 0
+    assert "PSNR" in capsys.readouterr().out
+
+
+def test_no_command_without_pyside6_explains(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "PySide6", None)  # import fails as if not installed
+    assert main([]) == 1
+    assert "PySide6" in capsys.readouterr().err
+
+
+def test_train_forwards_its_arguments(monkeypatch):
+    got = []
+    fake = types.ModuleType("training.cli")
+    fake.main = lambda argv: got.append(argv) or 7
+    monkeypatch.setitem(sys.modules, "training.cli", fake)
+    assert main(["train", "recipe.toml", "--set", "a.b=1", "--help"]) == 7
+    assert got == [["recipe.toml", "--set", "a.b=1", "--help"]]
+
+
+def test_smoke_test_flag(capsys):
+    pytest.importorskip("denoise_desktop.registry", reason="registry.py not written yet")
+    assert main(["--smoke-test"]) == 0
+    assert "smoke test ok" in capsys.readouterr().out
+
+
+def test_first_ctrl_c_cancels_second_interrupts():
+    token = CancelToken()
+    with _SigintCancels(token, open(os.devnull, "w")):
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(100):  # the handler runs at the next bytecode boundary
+            if token.cancelled:
+                break
+        assert token.cancelled
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):
+                pass
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
