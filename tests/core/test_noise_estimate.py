@@ -1,0 +1,38 @@
+"""noise_estimate: σ (0–255 scale) of known added Gaussian noise on smooth and textured images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from denoise_desktop.noise_estimate import estimate_sigma
+
+
+@pytest.mark.parametrize("sigma", [5, 15, 25, 50])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_recovers_known_sigma(make_image, make_noisy, sigma, channels):
+    clean = make_image(96, 96, channels, seed=channels)
+    noisy, _ = make_noisy(clean, sigma, seed=sigma)
+    est = estimate_sigma(noisy)
+    assert est == pytest.approx(sigma, rel=0.15, abs=2.0)
+
+
+def test_textured_image_does_not_fool_it(make_noisy):
+    """Fine high-contrast texture is where Laplacian/wavelet estimators overshoot."""
+    yy, xx = np.mgrid[0:96, 0:96]
+    texture = 0.5 + 0.25 * np.sin(0.9 * xx) * np.sin(0.7 * yy) + 0.1 * np.sin(2.1 * xx + 1.3 * yy)
+    clean = np.clip(texture, 0.1, 0.9)[:, :, None]
+    noisy, _ = make_noisy(clean, 15, seed=3)
+    assert estimate_sigma(noisy) == pytest.approx(15, rel=0.15)
+
+
+def test_clean_image_gives_small_value(make_image):
+    assert estimate_sigma(make_image(96, 96, 3)) < 2.0
+    assert estimate_sigma(np.full((32, 32), 0.5)) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_accepts_2d_and_rejects_tiny_images(make_image, make_noisy):
+    noisy, _ = make_noisy(make_image(64, 64, 1), 25)
+    assert estimate_sigma(noisy[:, :, 0]) == pytest.approx(estimate_sigma(noisy))
+    with pytest.raises(ValueError, match="too small"):
+        estimate_sigma(np.zeros((4, 4, 3)))
