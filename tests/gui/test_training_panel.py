@@ -137,3 +137,104 @@ def test_recipes_are_found_without_importing_torch():
     folder = Path(res.stdout.splitlines()[0])
     spec = importlib.util.find_spec("training")
     assert folder == Path(spec.submodule_search_locations[0]) / "recipes"
+
+
+def test_recipe_defaults_mirror_the_trainer_config():
+    """The form shows the trainer's defaults for keys a recipe leaves out."""
+    config = pytest.importorskip("training.config")
+    from denoise_desktop.gui.panels.training_panel import RECIPE_DEFAULTS
+
+    r = config.Recipe()
+    assert RECIPE_DEFAULTS == {
+        "arch": r.model.arch, "sigma": r.noise.sigma, "epochs": r.train.epochs,
+        "steps_per_epoch": r.train.steps_per_epoch, "batch_size": r.data.batch_size,
+        "patch_size": r.data.patch_size,
+    }
+
+
+def test_form_changes_become_set_overrides(qtbot, tmp_path):
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('name = "r"\n[noise]\nsigma = [5, 30]\n[train]\nepochs = 3\n[data]\nbatch_size = 8\n')
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    panel.add_recipe(recipe)
+    assert (panel.epochs_spin.value(), panel.batch_spin.value(), panel.patch_spin.value()) == (3, 8, 64)
+    assert (panel.sigma_min_spin.value(), panel.sigma_max_spin.value()) == (5.0, 30.0)
+    assert panel.overrides() == {}  # nothing changed: the recipe speaks for itself
+    panel.epochs_spin.setValue(7)
+    panel.sigma_max_spin.setValue(5.0)
+    data = tmp_path / "photos"
+    data.mkdir()
+    panel.data_dir_edit.setText(str(data))
+    panel.folder_radio.setChecked(True)
+    assert panel.overrides() == {
+        "train.epochs": 7, "noise.sigma": 5.0,
+        "data.kind": "folder", "data.train": str(data), "data.val": "",
+    }
+
+
+def test_resume_of_a_missing_run_reports_the_trainer_error(qtbot, tmp_path):
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.process.finished, timeout=60_000) as blocker:
+        assert panel.resume(str(tmp_path / "no-such-run"))
+    assert blocker.args == [2, "exited"]
+    assert "--resume" in panel.process.command
+    assert "no such run folder" in panel.log_view.toPlainText()
+    assert panel.status_label.text().startswith("Failed (exit code 2)")
+
+
+TINY_RECIPE = """\
+name = "gui_tiny"
+[model]
+arch = "dncnn"
+hparams = {{ depth = 3, features = 8 }}
+[data]
+train = "{images}"
+val_fraction = 0.25
+patch_size = 16
+patches_per_image = 4
+batch_size = 4
+channels = 1
+[noise]
+kind = "gaussian"
+sigma = [10, 40]
+[train]
+epochs = 2
+threads = 1
+log_every = 1
+checkpoint_every = 0
+[eval]
+sigma = 25
+"""
+
+
+def test_tiny_real_training_run_plots_and_emits_model_trained(qtbot, tmp_path):
+    """One real `python -m training` child: 3-layer DnCNN, 16×16 patches, a few steps."""
+    from PIL import Image
+
+    images = tmp_path / "images"
+    images.mkdir()
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:24, 0:28]
+    for i in range(8):
+        img = 0.5 + 0.3 * np.sin(rng.uniform(0.1, 0.4) * x + i) * np.cos(rng.uniform(0.1, 0.4) * y)
+        Image.fromarray(np.rint(img * 255).astype(np.uint8)).save(images / f"img{i}.png")
+    recipe = tmp_path / "gui_tiny.toml"
+    recipe.write_text(TINY_RECIPE.format(images=images.as_posix()))
+
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    panel.add_recipe(recipe)
+    panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))
+    with qtbot.waitSignal(panel.model_trained, timeout=120_000) as blocker:
+        assert panel.start()
+    path = Path(blocker.args[0])
+    assert path.parent == paths.user_models_dir() and path.suffix == ".safetensors" and path.is_file()
+    assert path.with_suffix(".json").is_file()  # the model card travels with it
+    assert _points(panel.loss_curve) == panel.run.step > 0
+    assert _points(panel.psnr_curve) == 2  # one validation per epoch
+    assert np.isfinite(panel.psnr_curve.yData).all()
+    assert panel.run.state == "done" and panel.status_label.text() == "Finished"
+    run_dir = Path(panel.run.run_dir)
+    assert run_dir.parent == paths.runs_dir() and (run_dir / "recipe.toml").is_file()

@@ -61,6 +61,17 @@ OVERRIDE_KEYS = {
 }
 
 
+#: What the trainer uses when a recipe leaves a key out (mirrors training.config; a test checks).
+RECIPE_DEFAULTS = {
+    "arch": "dncnn",
+    "sigma": 25.0,
+    "epochs": 10,
+    "steps_per_epoch": 0,
+    "batch_size": 16,
+    "patch_size": 64,
+}
+
+
 def recipes_dir() -> Path | None:
     """``training/recipes`` located without importing ``training`` (no torch in the GUI)."""
     spec = importlib.util.find_spec("training")
@@ -146,7 +157,13 @@ class TrainingPanel(QWidget):
         for path in list_recipes():
             self.recipe_combo.addItem(path.stem, str(path))
         self.recipe_combo.currentIndexChanged.connect(self._on_recipe_changed)
-        src_form.addRow(self.recipe_radio, self.recipe_combo)
+        recipe_row = QHBoxLayout()
+        recipe_row.addWidget(self.recipe_combo, 1)
+        self.open_recipe_button = QPushButton("Open…")
+        self.open_recipe_button.setToolTip("Use a recipe file of your own (.toml)")
+        self.open_recipe_button.clicked.connect(self._choose_recipe)
+        recipe_row.addWidget(self.open_recipe_button)
+        src_form.addRow(self.recipe_radio, recipe_row)
         folder_row = QHBoxLayout()
         self.data_dir_edit = QLineEdit()
         self.data_dir_edit.setPlaceholderText("folder of clean images")
@@ -195,9 +212,13 @@ class TrainingPanel(QWidget):
             from denoise_desktop import devices
 
             for d in devices.discover():
-                self.device_combo.addItem(d.label(), d.id)
+                if d.kind in ("cpu", "cuda"):  # what the trainer accepts (train.device)
+                    self.device_combo.addItem(d.label(), d.id)
         except Exception:  # noqa: BLE001
             self.device_combo.addItem("CPU", "cpu")
+        i = self.device_combo.findData(getattr(self.settings, "device", "auto"))
+        if i >= 0:
+            self.device_combo.setCurrentIndex(i)
         form.addRow("Device", self.device_combo)
         left_layout.addWidget(params)
 
@@ -255,9 +276,10 @@ class TrainingPanel(QWidget):
         recipe = _read_recipe(path) if path is not None else {}
 
         def value(name: str) -> Any:
-            return _lookup(recipe, OVERRIDE_KEYS[name])
+            found = _lookup(recipe, OVERRIDE_KEYS[name])
+            return RECIPE_DEFAULTS[name] if found is None else found
 
-        self._recipe_arch = value("arch") or "dncnn"  # training.config.ModelConfig default
+        self._recipe_arch = value("arch")
         i = self.arch_combo.findData(self._recipe_arch)
         if i >= 0:
             self.arch_combo.setCurrentIndex(i)
@@ -304,6 +326,22 @@ class TrainingPanel(QWidget):
             changed[OVERRIDE_KEYS["val_dir"]] = ""  # validate on a split of the same folder
         return changed
 
+    def add_recipe(self, path: str | Path) -> None:
+        """Add a recipe file to the list (if new) and select it."""
+        path = Path(path)
+        i = self.recipe_combo.findData(str(path))
+        if i < 0:
+            self.recipe_combo.addItem(path.stem, str(path))
+            i = self.recipe_combo.count() - 1
+        self.recipe_combo.setCurrentIndex(i)
+        self.recipe_radio.setChecked(True)
+        self._update_buttons()
+
+    def _choose_recipe(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a training recipe", "", "Recipes (*.toml)")
+        if path:
+            self.add_recipe(path)
+
     def _choose_data_dir(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of clean training images")
         if folder:
@@ -331,24 +369,22 @@ class TrainingPanel(QWidget):
             if not folder or not Path(folder).is_dir():
                 return self._refuse(f"The data folder {folder!r} does not exist.")
         overrides = self.overrides()
+        # The app shows what it trained: the trainer copies the export into the user models dir.
+        overrides["export.to_user_models"] = True
+        device, device_override = _device_args(self.device_combo.currentData())
+        if device_override:
+            overrides["train.device"] = device_override
         overrides.update(extra_overrides or {})
-        device = self.device_combo.currentData()
-        command = training_command(
-            recipe,
-            overrides=overrides,
-            run_dir=run_dir,
-            device=None if device in (None, "auto") else device,
-        )
+        command = training_command(recipe, overrides=overrides, run_dir=run_dir, device=device)
         self._launch(command, f"Training {recipe.stem}")
         return True
 
     def resume(self, run_dir: str) -> bool:
         if self.process.is_running():
             return False
-        device = self.device_combo.currentData()
-        command = training_command(
-            None, resume=run_dir, device=None if device in (None, "auto") else device
-        )
+        device, device_override = _device_args(self.device_combo.currentData())
+        overrides = {"train.device": device_override} if device_override else {}
+        command = training_command(None, overrides=overrides, resume=run_dir, device=device)
         self._resumed_from = run_dir
         self._launch(command, f"Resuming {Path(run_dir).name}")
         return True
@@ -426,6 +462,9 @@ class TrainingPanel(QWidget):
         try:
             if source.resolve().parent == models_dir:
                 return str(source)
+            copy = models_dir / source.name  # export.to_user_models copies it there
+            if copy.is_file() and source.is_file() and copy.stat().st_size == source.stat().st_size:
+                return str(copy)
             from denoise_desktop import weights
 
             return str(weights.import_model(source))
@@ -455,7 +494,17 @@ class TrainingPanel(QWidget):
         running = self.process.is_running()
         self.start_button.setEnabled(not running and self.recipe_combo.count() > 0)
         self.resume_button.setEnabled(not running)
+        self.open_recipe_button.setEnabled(not running)
         self.stop_button.setEnabled(running and not self.process.escalation)
+
+
+def _device_args(device: str | None) -> tuple[str | None, str | None]:
+    """(``--device`` value, ``train.device`` override): the CLI flag takes auto/cpu/cuda only."""
+    if device in (None, "auto"):
+        return None, None  # keep the recipe's choice
+    if device.startswith("cuda:"):
+        return None, device
+    return device, None
 
 
 def _spin(lo: int, hi: int, value: int) -> QSpinBox:
