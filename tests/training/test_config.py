@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+
+from training.config import ConfigError, dump_toml, load_recipe, parse_override, recipe_from_dict, recipes_dir
+
+
+def test_unknown_key_is_an_error_naming_it(tmp_path: Path) -> None:
+    p = tmp_path / "r.toml"
+    p.write_text('[optim]\nlr = 1e-3\nlearning_rate = 2\n')
+    with pytest.raises(ConfigError, match=r"\[optim\]: learning_rate"):
+        load_recipe(p)
+
+
+def test_unknown_section_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="optimiser"):
+        recipe_from_dict({"optimiser": {"lr": 1}})
+
+
+def test_wrong_type_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="train.epochs"):
+        recipe_from_dict({"train": {"epochs": "ten"}})
+    with pytest.raises(ConfigError, match="noise.sigma"):
+        recipe_from_dict({"noise": {"sigma": [50, 10]}})
+    with pytest.raises(ConfigError, match="train.loss"):
+        recipe_from_dict({"train": {"loss": "huber"}})
+
+
+def test_set_overrides_parse_toml_literals(tmp_path: Path) -> None:
+    p = tmp_path / "r.toml"
+    p.write_text('name = "x"\n[optim]\nlr = 1e-3\n')
+    r = load_recipe(p, ["optim.lr=2.5e-4", "noise.sigma=[0, 55]", "noise.quantize_8bit=true",
+                        "data.train=/some/folder with space", "model.hparams.depth=5", 'name="y"'])
+    assert r.optim.lr == 2.5e-4
+    assert r.noise.sigma == [0, 55]
+    assert r.noise.quantize_8bit is True
+    assert r.data.train == "/some/folder with space"
+    assert r.model.hparams == {"depth": 5}
+    assert r.name == "y"
+
+
+def test_set_never_evaluates_code() -> None:
+    _, value = parse_override("data.train=__import__('os').getcwd()")
+    assert value == "__import__('os').getcwd()"  # a plain string, not a result
+    with pytest.raises(ConfigError, match="valid TOML"):
+        parse_override("noise.sigma=[1, 2")
+    with pytest.raises(ConfigError, match="section.key"):
+        parse_override("lr")
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_recipe(None, ["optim.momentum=0.9"])
+
+
+def test_dump_round_trips(tmp_path: Path) -> None:
+    r = recipe_from_dict({"name": "rt", "noise": {"sigma": [0, 55], "quantize_8bit": True},
+                          "model": {"arch": "dncnn", "hparams": {"depth": 4}}})
+    p = tmp_path / "rt.toml"
+    p.write_text(dump_toml(r))
+    again = load_recipe(p)
+    assert again.to_dict() == r.to_dict()
+
+
+@pytest.mark.parametrize("path", sorted(recipes_dir().glob("*.toml")), ids=lambda p: p.stem)
+def test_bundled_recipes_load(path: Path) -> None:
+    r = load_recipe(path)
+    assert r.name == path.stem
+    assert r.model.arch

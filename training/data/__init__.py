@@ -1,0 +1,66 @@
+"""Training data: image folders, IDX (MNIST), CIFAR-10 batches → noisy patch data sets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .cache import to_channels
+from .cifar import CifarError, read_cifar_folder
+from .folders import list_images, load_folder
+from .idx import IdxError, read_idx_images
+from .split import split_items
+
+__all__ = ["DataBundle", "load_data", "IdxError", "CifarError"]
+
+
+@dataclass
+class DataBundle:
+    train: list[np.ndarray]
+    val: list[np.ndarray]
+    info: dict[str, Any] = field(default_factory=dict)  # recorded in the model card
+
+
+def _arrays(kind: str, source: str, channels: int, *, test: bool = False) -> list[np.ndarray]:
+    if kind == "idx":
+        arr = read_idx_images(source)
+    else:
+        arr = read_cifar_folder(source, test=test)
+    return [to_channels(a, channels) for a in arr]
+
+
+def load_data(cfg: Any, seed: int) -> DataBundle:
+    """Train/validation images (integer H×W×C arrays) as the recipe's ``[data]`` describes."""
+    if not cfg.train:
+        raise ValueError("data.train is empty: set it to an image folder (or IDX file / CIFAR folder)")
+    info: dict[str, Any] = {"kind": cfg.kind, "train": str(cfg.train)}
+    if cfg.kind == "folder":
+        files = list_images(cfg.train)
+        if cfg.val:
+            train_files, val_files = files, list_images(cfg.val)
+        else:
+            train_files, val_files = split_items(files, cfg.val_fraction, seed)
+        if cfg.max_images:
+            train_files = train_files[: cfg.max_images]
+        if cfg.max_val_images:
+            val_files = val_files[: cfg.max_val_images]
+        kw = dict(channels=cfg.channels, resize=cfg.resize, npy_cache=cfg.cache_npy)
+        train, val = load_folder(train_files, **kw), load_folder(val_files, **kw)
+        info["val_files"] = [str(Path(f).name) for f in val_files][:200]
+    else:
+        items = _arrays(cfg.kind, cfg.train, cfg.channels)
+        if cfg.val:
+            train, val = items, _arrays(cfg.kind, cfg.val, cfg.channels, test=cfg.kind == "cifar")
+        else:
+            train, val = split_items(items, cfg.val_fraction, seed)
+        if cfg.max_images:
+            train = train[: cfg.max_images]
+        if cfg.max_val_images:
+            val = val[: cfg.max_val_images]
+    if cfg.val:
+        info["val"] = str(cfg.val)
+    info.update(n_train=len(train), n_val=len(val), channels=cfg.channels, patch_size=cfg.patch_size)
+    return DataBundle(train=train, val=val, info=info)

@@ -1,0 +1,31 @@
+"""Reconstruction losses, by name (an explicit dict: no scanning, no getattr on strings)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+__all__ = ["LOSS_NAMES", "LOSSES", "charbonnier"]
+
+LOSS_NAMES = ("mse", "l1", "charbonnier")  # importable without torch (config validation)
+
+
+def charbonnier(pred, target, eps: float = 1e-3):
+    """sqrt((x−y)² + ε²): L1-like robustness, smooth at zero (Lai et al., LapSRN)."""
+    import torch
+
+    return torch.sqrt((pred - target) ** 2 + eps * eps).mean()
+
+
+def _mse(pred, target):
+    import torch.nn.functional as F
+
+    return F.mse_loss(pred, target)
+
+
+def _l1(pred, target):
+    import torch.nn.functional as F
+
+    return F.l1_loss(pred, target)
+
+
+LOSSES: dict[str, Callable] = {"mse": _mse, "l1": _l1, "charbonnier": charbonnier}

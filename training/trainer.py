@@ -1,0 +1,334 @@
+"""The training loop: patches → model → loss → optimizer, with validation, checkpoints, export.
+
+One :class:`Trainer` per process. It never prints except through :class:`~training.events.EventWriter`
+(rank 0), checks stop requests between steps (STOP file, "stop" on stdin, time budget), and
+writes a checkpoint before leaving so ``--resume`` continues at the exact step.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from denoise_desktop.models import build, get_spec
+
+from . import checkpoint as ckpt
+from .config import Recipe
+from .data import load_data
+from .data.patches import EpochSampler, PatchDataset, make_val_set
+from .ddp import DistInfo, any_flag, barrier, unwrap, wrap
+from .events import EventWriter
+from .losses import LOSSES
+from .noise import make_noise
+from .schedules import lr_factor
+
+__all__ = ["Trainer", "StopWatcher", "TrainResult"]
+
+
+class StopWatcher:
+    """A stop request: a ``STOP`` file in the run folder or a line "stop" on stdin."""
+
+    def __init__(self, run_dir: Path, *, watch_stdin: bool = False) -> None:
+        self.stop_file = run_dir / "STOP"
+        self._requested = threading.Event()
+        if watch_stdin and sys.stdin is not None:
+            threading.Thread(target=self._read_stdin, name="stdin-stop", daemon=True).start()
+
+    def _read_stdin(self) -> None:
+        try:
+            for line in sys.stdin:
+                if line.strip().lower() == "stop":
+                    self._requested.set()
+                    return
+        except (OSError, ValueError):
+            return  # stdin closed or not readable: only the STOP file remains
+
+    def requested(self) -> bool:
+        return self._requested.is_set() or self.stop_file.exists()
+
+
+class TrainResult(dict):
+    """``reason``, ``step``, ``best_psnr``, ``export_path``, ``run_dir`` (a dict for JSON)."""
+
+
+def _seed_everything(seed: int) -> None:
+    import random
+
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+
+
+class Trainer:
+    def __init__(self, recipe: Recipe, run_dir: Path, events: EventWriter, dist: DistInfo, *,
+                 watch_stdin: bool = False) -> None:
+        self.r, self.run_dir, self.events, self.dist = recipe, Path(run_dir), events, dist
+        self.device = dist.device
+        self.state_dir = self.run_dir / "state"
+        self.export_dir = self.run_dir / "export"
+        self.stop = StopWatcher(self.run_dir, watch_stdin=watch_stdin and dist.is_main)
+        self._t0 = time.monotonic()
+        self.elapsed_before = 0.0  # seconds spent in earlier (resumed) processes
+
+        _seed_everything(recipe.train.seed + dist.rank)
+        self.data = load_data(recipe.data, recipe.train.seed)
+        if not self.data.train:
+            raise ValueError("the training split is empty")
+        noise = make_noise(recipe.noise)
+        self.dataset = PatchDataset(
+            self.data.train, patch_size=recipe.data.patch_size, patches_per_image=recipe.data.patches_per_image,
+            noise=noise, seed=recipe.train.seed, augment=recipe.data.augment, rescale=recipe.data.rescale)
+        self.val_sigma = self._val_sigma()
+        self.val = make_val_set(self.data.val, crop=recipe.data.val_crop, seed=recipe.eval.seed,
+                                noise=make_noise(recipe.noise, sigma=self.val_sigma), sigma=self.val_sigma)
+
+        bs, world = recipe.data.batch_size, dist.world_size
+        self.steps_per_epoch = recipe.train.steps_per_epoch or max(1, len(self.dataset) // (bs * world))
+        self.total_steps = self.steps_per_epoch * recipe.train.epochs
+
+        self.spec = get_spec(recipe.model.arch)
+        self.model = self._build_model().to(self.device)
+        self.ddp_model = wrap(self.model, dist)
+        opt_cls = torch.optim.AdamW if recipe.optim.name == "adamw" else torch.optim.Adam
+        self.optim = opt_cls(self.model.parameters(), lr=recipe.optim.lr, betas=tuple(recipe.optim.betas),
+                             weight_decay=recipe.optim.weight_decay)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.optim, lr_factor(recipe.schedule, self.steps_per_epoch, self.total_steps))
+        self.amp = bool(recipe.train.amp and self.device.type == "cuda")
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.loss_fn = LOSSES[recipe.train.loss]
+
+        self.step = 0
+        self.best_psnr: float | None = None
+        self.bad_validations = 0
+        self.export_path: Path | None = None
+        self.last_val: dict[str, float] = {}
+        self._saved_step = -1
+
+    # -- setup helpers -------------------------------------------------------------------------
+    def _val_sigma(self) -> float | None:
+        if self.r.noise.kind not in ("gaussian", "speckle", "camera"):
+            return None
+        if self.r.eval.sigma >= 0:
+            return float(self.r.eval.sigma)
+        lo, hi = self.r.sigma_range()
+        return (lo + hi) / 2
+
+    def _build_model(self) -> torch.nn.Module:
+        m = self.r.model
+        variant = m.variant
+        if variant is None:
+            guess = "gray" if self.r.data.channels == 1 else "color"
+            variant = guess if guess in self.spec.variants else None
+        try:
+            model = build(m.arch, variant, **m.hparams)
+        except TypeError as exc:
+            raise ValueError(f"model {m.arch!r}: bad hparams {m.hparams}: {exc}") from None
+        self.variant = variant
+        return model
+
+    # -- checkpoint ------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state_dict(), "optim": self.optim.state_dict(),
+            "sched": self.sched.state_dict(), "scaler": self.scaler.state_dict(),
+            "step": self.step, "epoch": self.step // self.steps_per_epoch,
+            "best_psnr": self.best_psnr, "bad_validations": self.bad_validations,
+            "elapsed": self.elapsed(), "export_path": str(self.export_path) if self.export_path else None,
+            "rng": ckpt.rng_state(), "total_steps": self.total_steps,
+        }
+
+    def load_state_dict(self, s: dict[str, Any]) -> None:
+        self.model.load_state_dict(s["model"])
+        self.optim.load_state_dict(s["optim"])
+        self.sched.load_state_dict(s["sched"])
+        self.scaler.load_state_dict(s["scaler"])
+        self.step = int(s["step"])
+        self.best_psnr = s.get("best_psnr")
+        self.bad_validations = int(s.get("bad_validations", 0))
+        self.elapsed_before = float(s.get("elapsed", 0.0))
+        self.export_path = Path(s["export_path"]) if s.get("export_path") else None
+        ckpt.set_rng_state(s["rng"])
+
+    def resume(self) -> bool:
+        s = ckpt.load_state(self.state_dir, map_location=self.device)
+        if s is None:
+            return False
+        self.load_state_dict(s)
+        return True
+
+    def save_checkpoint(self) -> None:
+        self._saved_step = self.step
+        if self.dist.is_main:
+            path = ckpt.save_state(self.state_dir, self.state_dict())
+            self.events.emit("checkpoint", step=self.step, path=str(path))
+        barrier(self.dist)
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + (time.monotonic() - self._t0)
+
+    # -- validation and export -----------------------------------------------------------------
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        from denoise_desktop.metrics import psnr, ssim
+
+        model = self.model
+        was_training = model.training
+        model.eval()
+        ps, ss = [], []
+        try:
+            for clean, noisy, level in zip(self.val.clean, self.val.noisy, self.val.level):
+                x = torch.from_numpy(noisy.transpose(2, 0, 1)).unsqueeze(0).to(self.device)
+                with torch.autocast(self.device.type, enabled=self.amp):
+                    y = model(x, torch.tensor([level], device=self.device) if self.spec.takes_sigma else None)
+                out = y.float().clamp(0, 1)[0].permute(1, 2, 0).cpu().numpy()
+                ps.append(psnr(clean, out))
+                ss.append(ssim(clean, out))
+        finally:
+            model.train(was_training)
+        return {"val_psnr": float(np.mean(ps)), "val_ssim": float(np.mean(ss))} if ps else {}
+
+    def card(self, val: dict[str, float]) -> dict[str, Any]:
+        name = self.r.export.name or self.r.name
+        lo, hi = self.r.sigma_range()
+        return {
+            "id": name, "name": name, "description": self.r.export.description or self.r.description,
+            "arch": self.r.model.arch, "variant": self.variant, "hparams": dict(self.model.hparams),
+            "sigma_range": [lo, hi] if self.r.noise.kind == "gaussian" else None,
+            "noise": {"kind": self.r.noise.kind, "quantize_8bit": self.r.noise.quantize_8bit},
+            "recipe": self.r.to_dict(),
+            "val": {"psnr": val.get("val_psnr"), "ssim": val.get("val_ssim"), "sigma": self.val_sigma,
+                    "images": len(self.val)},
+            "steps": self.step, "epochs": round(self.step / self.steps_per_epoch, 3),
+            "train_seconds": round(self.elapsed(), 1), "data": self.data.info,
+            "device": str(self.device), "world_size": self.dist.world_size,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "trained_with": "denoise-desktop training",
+        }
+
+    def export(self, val: dict[str, float]) -> Path:
+        name = self.r.export.name or self.r.name
+        path = ckpt.export_weights(self.model, self.export_dir / f"{name}.safetensors", self.card(val))
+        self.export_path = path
+        self.events.emit("export", path=str(path), step=self.step, val_psnr=val.get("val_psnr"))
+        return path
+
+    def _after_validation(self, epoch: int, train_loss: float | None) -> bool:
+        """Validate (rank 0), export on improvement; True when early stopping triggers."""
+        stop = False
+        if self.dist.is_main:
+            val = self.validate()
+            self.last_val = val
+            psnr = val.get("val_psnr")
+            improved = psnr is None or self.best_psnr is None or psnr > self.best_psnr
+            if psnr is not None and improved:
+                self.best_psnr = psnr
+            if improved:
+                self.bad_validations = 0
+                self.export(val)
+            else:
+                self.bad_validations += 1
+            self.events.emit("epoch", epoch=epoch, step=self.step, train_loss=train_loss,
+                             best_psnr=self.best_psnr, **val)
+            stop = bool(self.r.train.patience and self.bad_validations >= self.r.train.patience)
+        return any_flag(stop, self.dist)
+
+    # -- loop ----------------------------------------------------------------------------------
+    def _loader(self, epoch: int, skip_batches: int) -> DataLoader:
+        bs = self.r.data.batch_size
+        sampler = EpochSampler(len(self.dataset), samples_per_rank=self.steps_per_epoch * bs,
+                               seed=self.r.train.seed, epoch=epoch, rank=self.dist.rank,
+                               world=self.dist.world_size, skip=skip_batches * bs)
+        workers = self.r.data.workers
+        return DataLoader(self.dataset, batch_size=bs, sampler=sampler, num_workers=workers,
+                          drop_last=True, pin_memory=self.device.type == "cuda",
+                          persistent_workers=False, multiprocessing_context="fork" if workers and sys.platform.startswith("linux") else None)
+
+    def _stop_reason(self) -> str | None:
+        stop_req = self.stop.requested()
+        budget = self.r.train.max_minutes
+        over = bool(budget and (time.monotonic() - self._t0) / 60 >= budget)
+        flags = any_flag(stop_req, self.dist), any_flag(over, self.dist)
+        return "stopped" if flags[0] else "time_budget" if flags[1] else None
+
+    def run(self) -> TrainResult:
+        r = self.r
+        self.events.emit("start", run_dir=str(self.run_dir), name=r.name, total_steps=self.total_steps,
+                         epochs=r.train.epochs, steps_per_epoch=self.steps_per_epoch, step=self.step,
+                         device=str(self.device), world_size=self.dist.world_size,
+                         n_train=len(self.data.train), n_val=len(self.data.val))
+        val_every, ckpt_every, log_every = r.train.val_every, r.train.checkpoint_every, max(1, r.train.log_every)
+        reason = "finished"
+        self.ddp_model.train()
+        rate_t, rate_step = time.monotonic(), self.step
+        while self.step < self.total_steps and reason == "finished":
+            epoch, in_epoch = divmod(self.step, self.steps_per_epoch)
+            losses: list[float] = []
+            for clean, noisy, level in self._loader(epoch, in_epoch):
+                clean = clean.to(self.device, non_blocking=True)
+                noisy = noisy.to(self.device, non_blocking=True)
+                sigma = level.to(self.device) if self.spec.takes_sigma else None
+                with torch.autocast(self.device.type, enabled=self.amp):
+                    loss = self.loss_fn(self.ddp_model(noisy, sigma).float(), clean)
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(f"loss is {loss.item()} at step {self.step}; lower optim.lr or set train.grad_clip")
+                self.optim.zero_grad(set_to_none=True)
+                self.scaler.scale(loss).backward()
+                if r.train.grad_clip > 0:
+                    self.scaler.unscale_(self.optim)
+                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), r.train.grad_clip)
+                self.scaler.step(self.optim)
+                self.scaler.update()
+                self.sched.step()
+                self.step += 1
+                losses.append(float(loss.detach()))
+                if self.step % log_every == 0 or self.step == self.total_steps:
+                    now = time.monotonic()
+                    ips = (self.step - rate_step) * r.data.batch_size * self.dist.world_size / max(now - rate_t, 1e-9)
+                    rate_t, rate_step = now, self.step
+                    eta = (self.total_steps - self.step) * r.data.batch_size * self.dist.world_size / max(ips, 1e-9)
+                    self.events.emit("step", step=self.step, epoch=epoch, loss=float(np.mean(losses[-log_every:])),
+                                     lr=self.optim.param_groups[0]["lr"], images_per_s=round(ips, 2),
+                                     eta_s=round(eta, 1), total_steps=self.total_steps)
+                end_of_epoch = self.step % self.steps_per_epoch == 0
+                if (val_every and self.step % val_every == 0) or (not val_every and end_of_epoch):
+                    if self._after_validation(epoch if not end_of_epoch else epoch + 1,
+                                              float(np.mean(losses)) if losses else None):
+                        reason = "early_stop"
+                if (ckpt_every and self.step % ckpt_every == 0) or end_of_epoch:
+                    self.save_checkpoint()
+                if reason == "finished":
+                    reason = self._stop_reason() or "finished"
+                if reason != "finished" or self.step >= self.total_steps:
+                    break
+        if self._saved_step != self.step:
+            self.save_checkpoint()
+        if self.dist.is_main and self.export_path is None:
+            self.export(self.last_val or (self.validate() if len(self.val) else {}))
+        if self.dist.is_main and r.export.to_user_models and self.export_path is not None:
+            self._copy_to_user_models()
+        result = TrainResult(reason=reason, step=self.step, best_psnr=self.best_psnr,
+                             export_path=str(self.export_path) if self.export_path else None,
+                             run_dir=str(self.run_dir), seconds=round(self.elapsed(), 1))
+        self.events.emit("done", stopped=reason == "stopped", **result)
+        return result
+
+    def _copy_to_user_models(self) -> None:
+        from denoise_desktop import paths
+
+        src = self.export_path
+        assert src is not None
+        dst_dir = paths.user_models_dir()
+        for f in (src, src.with_suffix(".json")):
+            if f.exists():
+                shutil.copy2(f, dst_dir / f.name)
