@@ -11,13 +11,43 @@ from typing import Any
 from torch import nn
 
 from .dncnn import DnCNN
+from .ffdnet import FFDNet
 from .spec import ArchSpec, SizeRequirements, Tiling
+from .unet_res import UNetRes
 
 __all__ = ["ARCHITECTURES", "build", "get_spec", "ArchSpec", "SizeRequirements", "Tiling"]
 
 ARCHITECTURES: dict[str, ArchSpec] = {
     spec.id: spec
     for spec in [
+        ArchSpec(
+            id="unet_res",
+            name="UNet-Res",
+            cls=UNetRes,
+            description=(
+                "Light residual U-Net with a noise-level map input (DRUNet/NAFNet style, sized for CPUs): "
+                "one model for σ 0–55, blind use passes the estimated σ. The default."
+            ),
+            takes_sigma=True,
+            variants={"gray": {"in_channels": 1}, "color": {"in_channels": 3}},
+            size_req=SizeRequirements(multiple_of=8),  # ×2 unshuffle then 2 stride-2 levels
+            receptive_field=99,
+            reference="After Zhang et al., Plug-and-Play Image Restoration with Deep Denoiser Prior "
+            "(DRUNet), IEEE TPAMI 2021; Chen et al., Simple Baselines for Image Restoration (NAFNet), ECCV 2022",
+        ),
+        ArchSpec(
+            id="ffdnet",
+            name="FFDNet",
+            cls=FFDNet,
+            description="Conv+BN stack on a ×2 pixel-unshuffled image plus a σ map (Zhang et al. 2018); non-blind.",
+            takes_sigma=True,
+            variants={"gray": {"in_channels": 1, "depth": 12, "features": 64},
+                      "color": {"in_channels": 3, "depth": 15, "features": 96}},
+            size_req=SizeRequirements(multiple_of=2),
+            receptive_field=31,  # 15 convs at half resolution (color) + the ×2 unshuffle
+            reference="Zhang, Zuo, Zhang, FFDNet: Toward a Fast and Flexible Solution for CNN-Based "
+            "Image Denoising, IEEE TIP 2018",
+        ),
         ArchSpec(
             id="dncnn",
             name="DnCNN",
