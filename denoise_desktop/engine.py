@@ -32,7 +32,7 @@ PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 # under 3 GB of RAM; a GPU gets the biggest tile its free memory allows.
 _CPU_TILE = (256, 1024)
 _GPU_TILE = (256, 4096)
-_CPU_BUDGET = 2**30  # bytes of activations per tile at most on CPU (the estimate is generous)
+_CPU_BUDGET = 3 * 2**29  # bytes of activations per tile at most on CPU (the estimate is generous)
 
 
 class OutOfMemory(RuntimeError):

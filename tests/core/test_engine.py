@@ -223,3 +223,22 @@ def test_integer_input_and_denoise_image():
     _, info = denoise_image(image, sigma_dn)
     assert info["sigma_estimated"] == pytest.approx(estimate_sigma(image.to_float()))
     assert info["sigma_used"] == info["sigma_estimated"]
+
+
+@pytest.mark.parametrize("arch,hparams,shape,tile,rf", [
+    ("ffdnet", {"in_channels": 3, "depth": 4, "features": 8}, (71, 53, 3), 40, 10),  # multiple_of 2
+    ("unet_res", {"in_channels": 1, "features": 8}, (300, 260, 1), 240, None),  # multiple_of 8, real spec
+])
+def test_tiled_equals_whole_for_downsampling_models(arch, hparams, shape, tile, rf):
+    torch.manual_seed(0)
+    model = models.build(arch, **hparams).eval()
+    spec = models.get_spec(arch)
+    if rf is not None:
+        spec = dataclasses.replace(spec, receptive_field=rf)
+    img = np.random.default_rng(8).random(shape, dtype=np.float32)
+    whole = NetworkDenoiser(model, spec, device="cpu", tile=1024).denoise(img, sigma=25)
+    dn = NetworkDenoiser(model, spec, device="cpu", tile=tile)
+    tiled = dn.denoise(img, sigma=25)
+    assert dn.last_info["tiles"] > 2
+    assert np.abs(whole - img).max() > 0.01
+    np.testing.assert_allclose(tiled, whole, atol=1e-4)

@@ -1,0 +1,292 @@
+"""Denoising speed: MP/s per model, tiling overhead, and peak memory on a 50-MP photo.
+
+    python benchmarks/speed.py [--quick] [--threads N] [--write docs/benchmarks.md]
+
+Every architecture runs with its default ("color") hparams and random weights (speed does not
+depend on the weights), plus classical NLM, through the real engine (``NetworkDenoiser``: tiling,
+padding, clamping) on the CPU, and on CUDA when present. Models are measured side by side in one
+run: repeats are interleaved (A B C A B C ...) so a load spike from another process hits every
+model alike, and the median is reported.
+
+Peak RSS is measured in a child process (``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``) that
+denoises a 50-MP 8-bit RGB ``ImageData`` end to end with ``engine.denoise_image``: float
+conversion, all tiles, blending, quantisation. To keep the benchmark's CPU time bounded, the
+network runs on the first few tiles only (same tile size as every other tile, so the same
+activation memory) and the remaining tiles pass through; the full-run time is extrapolated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SIGMA = 25.0
+
+
+def _machine(threads: int) -> str:
+    from denoise_desktop.devices import discover
+
+    import torch
+
+    cpu = discover()[0]
+    gpus = [d.name for d in discover() if d.kind == "cuda"]
+    return (f"{cpu.name}, {cpu.total_bytes / 2**30:.0f} GiB RAM; torch {torch.__version__} with "
+            f"{threads} intra-op thread(s); {platform.system()} {platform.release()}; Python "
+            f"{platform.python_version()}" + (f"; GPU: {', '.join(gpus)}" if gpus else "; no GPU"))
+
+
+def test_image(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """A smooth color scene plus σ=25 Gaussian noise, float32 H×W×3 in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    clean = np.stack([0.5 + 0.4 * np.sin(x / 37.0), 0.5 + 0.4 * np.cos(y / 23.0), (x + y) / (h + w)], axis=2)
+    return np.clip(clean + rng.normal(0, SIGMA / 255, clean.shape), 0, 1).astype(np.float32)
+
+
+def network_denoisers(device: str):
+    from denoise_desktop import models
+    from denoise_desktop.engine import NetworkDenoiser
+
+    import torch
+
+    out = {}
+    for arch_id, spec in models.ARCHITECTURES.items():
+        torch.manual_seed(0)
+        variant = "color" if "color" in spec.variants else None
+        model = models.build(arch_id, variant)
+        out[arch_id] = NetworkDenoiser(model, spec, device=device)
+    return out
+
+
+def classical_nlm():
+    """The registry's NLM denoiser, or None if classical models are not available."""
+    try:
+        from denoise_desktop import registry
+
+        for e in registry.list_models():
+            if e.kind == "classical" and "nlm" in e.id.lower():
+                return e.id, registry.load(e.id, device="cpu")
+    except Exception as exc:  # noqa: BLE001 - a benchmark reports what it could not measure
+        print(f"NLM not measured: {exc}", file=sys.stderr)
+    return None
+
+
+def bench_models(denoisers: dict, img: np.ndarray, reps: int) -> dict[str, dict]:
+    times: dict[str, list[float]] = {k: [] for k in denoisers}
+    warm = img[:64, :64]
+    for dn in denoisers.values():
+        dn.denoise(warm, sigma=SIGMA)
+    for r in range(reps):
+        order = list(denoisers) if r % 2 == 0 else list(reversed(denoisers))
+        for key in order:
+            t0 = time.perf_counter()
+            denoisers[key].denoise(img, sigma=SIGMA)
+            times[key].append(time.perf_counter() - t0)
+            print(f"  {key}: {times[key][-1]:.2f} s", file=sys.stderr, flush=True)
+    mp = img.shape[0] * img.shape[1] / 1e6
+    return {k: {"median_s": statistics.median(v), "mp_per_s": mp / statistics.median(v), "runs": len(v)}
+            for k, v in times.items()}
+
+
+def bench_tiling(dn, img: np.ndarray, reps: int, tile: int | None = None) -> dict:
+    """Same image whole (one tile) vs tiled (automatic tile size unless given), interleaved."""
+    auto = tile or dn.auto_tile()
+    big = max(img.shape[:2]) + 64
+    times = {"whole": [], "tiled": []}
+    tiles = 0
+    for _ in range(reps):
+        for mode in ("tiled", "whole"):
+            dn.set_tile(big if mode == "whole" else auto)
+            t0 = time.perf_counter()
+            dn.denoise(img, sigma=SIGMA)
+            times[mode].append(time.perf_counter() - t0)
+            if mode == "tiled":
+                tiles = dn.last_info["tiles"]
+            print(f"  tiling {mode}: {times[mode][-1]:.2f} s", file=sys.stderr, flush=True)
+    dn.set_tile(None)
+    whole, tiled = statistics.median(times["whole"]), statistics.median(times["tiled"])
+    return {"tile": auto, "tiles": tiles, "overlap": dn.overlap, "whole_s": whole, "tiled_s": tiled,
+            "overhead": tiled / whole - 1.0, "runs": reps}
+
+
+def rss_child(arch_id: str, megapixels: float, tiles_run: int, threads: int) -> None:
+    """Runs in the child process: prints one JSON line."""
+    import torch
+    from torch import nn
+
+    from denoise_desktop import models
+    from denoise_desktop.engine import NetworkDenoiser, denoise_image
+    from denoise_desktop.imageio import ImageData
+
+    torch.set_num_threads(threads)
+    spec = models.get_spec(arch_id)
+    inner = models.build(arch_id, "color" if "color" in spec.variants else None)
+
+    class FirstTiles(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner, self.calls, self.seconds = inner, 0, 0.0
+            self.hparams = inner.hparams
+
+        def forward(self, x, sigma=None):
+            self.calls += 1
+            if self.calls > tiles_run:
+                return x
+            t0 = time.perf_counter()
+            y = self.inner(x, sigma)
+            self.seconds += time.perf_counter() - t0
+            return y
+
+    model = FirstTiles()
+    dn = NetworkDenoiser(model, spec, device="cpu")
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    w = int(round((megapixels * 1e6 * 1.5) ** 0.5))  # 3:2 photo
+    h = int(round(megapixels * 1e6 / w))
+    rng = np.random.default_rng(0)
+    pixels = np.empty((h, w, 3), np.uint8)
+    for y in range(0, h, 512):  # fill in bands: no big temporaries before the measurement
+        pixels[y : y + 512] = rng.integers(0, 256, pixels[y : y + 512].shape, dtype=np.uint8)
+    image = ImageData(pixels, bit_depth=8, format="JPEG")
+    t0 = time.perf_counter()
+    out, info = denoise_image(image, dn, sigma=SIGMA)
+    total = time.perf_counter() - t0
+    assert out.pixels.shape == pixels.shape
+    net_per_tile = model.seconds / max(1, min(tiles_run, model.calls))
+    print(json.dumps({"arch": arch_id, "height": h, "width": w, "tile": info.get("tile"), "tiles": info["tiles"],
+                      "tiles_run": min(tiles_run, info["tiles"]), "seconds": total,
+                      "projected_full_s": total - model.seconds + net_per_tile * info["tiles"],
+                      "baseline_maxrss_kb": base}))
+
+
+def measure_rss(arch_id: str, megapixels: float, tiles_run: int, threads: int) -> dict:
+    cmd = [sys.executable, __file__, "--rss-child", arch_id, str(megapixels), str(tiles_run), str(threads)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"RSS child failed:\n{proc.stderr[-2000:]}")
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    data["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
+    data["baseline_rss_bytes"] = data.pop("baseline_maxrss_kb") * scale
+    return data
+
+
+def markdown(res: dict) -> str:
+    lines = [f"Measured {res['date']} by `python benchmarks/speed.py{' --quick' if res['quick'] else ''}` "
+             f"on: {res['machine']}.", ""]
+    lines.append(f"Models ({'×'.join(map(str, res['speed_shape']))} px color image, σ={SIGMA:g}, "
+                 f"median of {res['reps']} interleaved runs through the engine, random weights, "
+                 "default color variant):")
+    lines.append("")
+    lines.append("| model | device | MP/s | s per MP | time vs DnCNN |")
+    lines.append("| --- | --- | ---: | ---: | ---: |")
+    for dev, rows in res["speed"].items():
+        ref = rows.get("dncnn", {}).get("median_s")
+        for key, r in sorted(rows.items(), key=lambda kv: -kv[1]["mp_per_s"]):
+            ratio = f"{r['median_s'] / ref:.2f}×" if ref else "–"
+            lines.append(f"| {key} | {dev} | {r['mp_per_s']:.3f} | {1 / r['mp_per_s']:.1f} | {ratio} |")
+    t = res.get("tiling")
+    if t:
+        lines += ["", f"Tiling overhead ({t['arch']}, {t['shape'][0]}×{t['shape'][1]} px on {t['device']}): "
+                  f"whole image {t['whole_s']:.1f} s vs {t['tiles']} tiles of {t['tile']} px "
+                  f"(overlap {t['overlap']} px) {t['tiled_s']:.1f} s → **{t['overhead'] * 100:+.0f}%** "
+                  f"(median of {t['runs']})."]
+    m = res.get("rss")
+    if m:
+        lines += ["", f"Peak memory, {m['width'] * m['height'] / 1e6:.0f}-MP photo ({m['width']}×{m['height']} 8-bit RGB, {m['arch']}, CPU, "
+                  f"automatic tile {m['tile']} px, {m['tiles']} tiles): peak RSS of the child process "
+                  f"**{m['peak_rss_bytes'] / 2**30:.2f} GiB** (of which {m['baseline_rss_bytes'] / 2**30:.2f} GiB "
+                  f"is Python + torch + the model before the image exists). The network ran on "
+                  f"{m['tiles_run']} of the tiles (the rest passed through) to bound the benchmark's time; "
+                  f"the full run would take about {m['projected_full_s'] / 60:.0f} min at this machine's speed."]
+    if res.get("notes"):
+        lines += [""] + [f"Note: {n}" for n in res["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, title: str, body: str) -> None:
+    """Replace (or append) the ``## title`` section of a markdown file, keeping the others."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n\nOne section per benchmark script.\n"
+    block = f"## {title}\n\n{body}\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _m: block, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--rss-child":
+        rss_child(argv[1], float(argv[2]), int(argv[3]), int(argv[4]))
+        return 0
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="small images, few repeats (a minute)")
+    p.add_argument("--threads", type=int, default=min(4, os.cpu_count() or 1))
+    p.add_argument("--size", type=int, default=None, help="side of the square speed image (default 384, quick 128)")
+    p.add_argument("--reps", type=int, default=None)
+    p.add_argument("--arch", default=None, help="architecture for the tiling and memory runs (default unet_res)")
+    p.add_argument("--rss-mp", type=float, default=None, help="megapixels for the memory run (default 50)")
+    p.add_argument("--rss-tiles", type=int, default=2, help="tiles the network really runs on in the memory run")
+    p.add_argument("--skip", default="", help="comma list of parts to skip: speed,tiling,rss")
+    p.add_argument("--write", type=Path, default=None, help="update the 'Speed' section of this markdown file")
+    args = p.parse_args(argv)
+
+    import torch
+
+    from denoise_desktop import models
+
+    torch.set_num_threads(args.threads)
+    size = args.size or (128 if args.quick else 384)
+    reps = args.reps or (2 if args.quick else 3)
+    arch = args.arch or ("unet_res" if "unet_res" in models.ARCHITECTURES else "dncnn")
+    skip = set(filter(None, args.skip.split(",")))
+    res: dict = {"date": time.strftime("%Y-%m-%d"), "quick": args.quick, "machine": _machine(args.threads),
+                 "speed_shape": (size, size), "reps": reps, "speed": {}, "notes": []}
+    devices_ = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    if "speed" not in skip:
+        for dev in devices_:
+            print(f"speed on {dev}", file=sys.stderr)
+            dns = network_denoisers(dev)
+            if dev == "cpu":
+                nlm = classical_nlm()
+                if nlm:
+                    dns[nlm[0]] = nlm[1]
+                else:
+                    res["notes"].append("classical NLM was not available to measure.")
+            img = test_image(size * (4 if dev == "cuda" else 1), size * (4 if dev == "cuda" else 1))
+            res["speed"][dev] = bench_models(dns, img, reps)
+    if "tiling" not in skip:
+        shape = (640, 480) if args.quick else (1632, 1224)  # 2.0 MP
+        print(f"tiling overhead, {arch} {shape}", file=sys.stderr)
+        dn = network_denoisers("cpu")[arch]
+        res["tiling"] = {"arch": arch, "shape": shape, "device": "cpu",
+                         **bench_tiling(dn, test_image(*shape), 1, tile=320 if args.quick else None)}
+    if "rss" not in skip:
+        mp = args.rss_mp or (4.0 if args.quick else 50.0)
+        print(f"peak RSS, {arch} {mp} MP", file=sys.stderr)
+        res["rss"] = measure_rss(arch, mp, args.rss_tiles, args.threads)
+    md = markdown(res)
+    print(md)
+    print(json.dumps(res, indent=1, default=str), file=sys.stderr)
+    if args.write:
+        write_section(args.write, "Speed", md)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
