@@ -10,7 +10,6 @@ GPU printing hundreds of events per second costs the event loop almost nothing.
 from __future__ import annotations
 
 import importlib.util
-import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -117,7 +116,6 @@ class TrainingPanel(QWidget):
     """The Training tab. ``model_trained(path)`` fires when a run ends with an exported model."""
 
     model_trained = Signal(str)
-    settings_changed = Signal(object)
 
     def __init__(self, settings=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -399,7 +397,6 @@ class TrainingPanel(QWidget):
         self.psnr_curve.setData([], [])
         self.log_view.appendPlainText("$ " + " ".join(command))
         self.status_label.setText(title + "…")
-        self._started_at = time.monotonic()
         self.process.start(command, cwd=str(paths.runs_dir()))
         self.refresh_timer.start()
         self._update_buttons()
