@@ -122,6 +122,15 @@ class ImageData:
     icc_profile: bytes | None = None
     source: Path | None = None
     frames: int = 1
+    dpi: tuple[float, float] | None = None
+
+    def __repr__(self) -> str:  # arrays and metadata bytes would flood logs and test reports
+        alpha = ", alpha" if self.alpha is not None else ""
+        meta = "".join(f", {k}" for k in ("exif", "icc_profile") if getattr(self, k))
+        return (
+            f"ImageData({self.width}×{self.height}×{self.channels}, {self.bit_depth}-bit, {self.format}"
+            f"{alpha}{meta}, source={str(self.source) if self.source else None!r})"
+        )
 
     def __post_init__(self) -> None:
         px = np.asarray(self.pixels)
@@ -241,7 +250,8 @@ def read_image(path: os.PathLike | str) -> ImageData:
     if fmt is None:
         expected = format_for_suffix(p.suffix)
         if expected:
-            raise ImageReadError(p, f"not a {expected} file (unrecognised contents)")
+            shown = "WebP" if expected == "WEBP" else expected
+            raise ImageReadError(p, f"not a {shown} file (unrecognised contents)")
         raise ImageReadError(p, "unsupported or unrecognised file type")
     if fmt not in _SUFFIX_BY_FORMAT:
         raise ImageReadError(p, f"{fmt} images are not supported (use PNG, JPEG, TIFF, BMP or WebP)")
@@ -258,8 +268,12 @@ def read_image(path: os.PathLike | str) -> ImageData:
 
 
 def _failure_reason(e: BaseException, fmt: str) -> str:
+    fmt = "WebP" if fmt == "WEBP" else fmt
     text = str(e).lower()
-    if isinstance(e, (EOFError, SyntaxError, struct.error, zlib.error)) or "truncated" in text or "broken" in text:
+    if isinstance(e, Image.UnidentifiedImageError):
+        return f"corrupt {fmt} header, or a {fmt} variant that cannot be decoded"
+    damaged = ("truncated", "broken", "decoder", "unexpected end", "corrupt")
+    if isinstance(e, (EOFError, SyntaxError, struct.error, zlib.error)) or any(w in text for w in damaged):
         return f"truncated or corrupt {fmt} data"
     detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     return f"corrupt or unsupported {fmt} data ({detail})"
@@ -283,9 +297,11 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
         frames = _frame_count(im)
         exif_obj = _safe_exif(im)
         icc = im.info.get("icc_profile") or None
+        dpi = _dpi(im.info.get("dpi"))
     else:
         height, width = tiff_page["shape"][:2]
         frames, exif_obj, icc = tiff_page["frames"], _tiff_ifd0_as_exif(data), tiff_page["icc"]
+        dpi = None
     if width * height > MAX_PIXELS:
         raise ImageReadError(path, f"image too large ({width}×{height}, limit {MAX_PIXELS // 1_000_000} megapixels)")
     if tiff_page is not None:
@@ -311,6 +327,8 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
         exif_bytes = _exif_for_tiff(exif_obj) if fmt == "TIFF" else _exif_raw(im, orientation)
     if orientation not in range(1, 9):
         orientation = 1
+    if dpi is not None and orientation in (5, 6, 7, 8):
+        dpi = (dpi[1], dpi[0])
     pixels = _apply_orientation(pixels, orientation)
     if alpha is not None:
         alpha = _apply_orientation(alpha[:, :, None], orientation)[:, :, 0]
@@ -324,7 +342,17 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
         icc_profile=icc,
         source=path,
         frames=frames,
+        dpi=dpi,
     )
+
+
+def _dpi(value) -> tuple[float, float] | None:
+    try:
+        x, y = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    # PNG/BMP store pixels per metre: 300 dpi comes back as 299.9994
+    return (round(x, 1), round(y, 1)) if x > 0 and y > 0 else None
 
 
 def _frame_count(im: Image.Image) -> int:
@@ -673,11 +701,11 @@ def write_image(
     try:
         with atomic_write(target) as tmp:
             if depth == 16 and fmt == "PNG":
-                tmp.write_bytes(_encode_png16(pixels, alpha, exif, icc))
+                tmp.write_bytes(_encode_png16(pixels, alpha, exif, icc, img.dpi))
             elif fmt == "TIFF":  # tifffile, not Pillow: libtiff rejects Pillow's EXIF sub-IFDs
-                tmp.write_bytes(_encode_tiff(pixels, alpha, exif, icc))
+                tmp.write_bytes(_encode_tiff(pixels, alpha, exif, icc, img.dpi))
             else:
-                _write_pillow(tmp, fmt, pixels, alpha, exif, icc, quality)
+                _write_pillow(tmp, fmt, pixels, alpha, exif, icc, img.dpi, quality)
     except (ImageWriteError, Cancelled, KeyboardInterrupt):
         raise
     except OSError as e:
@@ -687,7 +715,7 @@ def write_image(
     return target
 
 
-def _write_pillow(tmp: Path, fmt: str, pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, quality: int) -> None:
+def _write_pillow(tmp: Path, fmt: str, pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi, quality: int) -> None:
     gray = pixels.shape[2] == 1
     if fmt in ("JPEG", "BMP"):
         alpha = None  # neither can hold transparency
@@ -702,8 +730,10 @@ def _write_pillow(tmp: Path, fmt: str, pixels: np.ndarray, alpha: np.ndarray | N
         mode = "RGB" if alpha is None else "RGBA"
     im = Image.fromarray(np.ascontiguousarray(arr), mode=mode)
     kw: dict = {}
-    if exif and fmt != "BMP":
+    if exif and fmt != "BMP" and not (fmt == "JPEG" and len(exif) > 65533):  # one APP1 segment max
         kw["exif"] = exif
+    if dpi and fmt != "WEBP":
+        kw["dpi"] = dpi
     if icc and fmt != "BMP":
         kw["icc_profile"] = icc
     if fmt == "JPEG":
@@ -723,53 +753,53 @@ def _png_chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
 
 
-def _png_filter_rows(raw: np.ndarray, prior: np.ndarray, bpp: int) -> np.ndarray:
-    """Filter a block of rows with the per-row best of the five PNG filters (minimum sum of
-    absolute differences heuristic). Filters refer to unfiltered bytes, so this vectorises."""
-    x = raw.astype(np.int16)
-    b = np.vstack([prior[None].astype(np.int16), x[:-1]])  # byte above
-    a = np.zeros_like(x)
-    a[:, bpp:] = x[:, :-bpp]  # byte to the left
-    c = np.zeros_like(x)
-    c[:, bpp:] = b[:, :-bpp]  # byte above-left
-    p = a + b - c
-    pa, pb, pc = np.abs(p - a), np.abs(p - b), np.abs(p - c)
-    paeth = np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c))
-    cands = np.stack([x, x - a, x - b, x - ((a + b) >> 1), x - paeth]) & 0xFF  # 5×R×W
-    signed = np.where(cands > 127, 256 - cands, cands)
-    best = signed.sum(axis=2).argmin(axis=0)  # per row
-    rows = cands[best, np.arange(x.shape[0])].astype(np.uint8)
-    return np.hstack([best.astype(np.uint8)[:, None], rows])
-
-
-def _encode_png16(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc) -> bytes:
-    """16-bit PNG (gray, gray+alpha, RGB, RGBA) with iCCP and eXIf chunks.
-
-    Neither Pillow (16-bit RGB) nor OpenCV (gray+alpha, metadata) can write all of these."""
-    h, w, c = pixels.shape
-    arr = pixels if alpha is None else np.dstack([pixels, alpha])
-    color_type = {1: 0, 2: 4, 3: 2, 4: 6}[arr.shape[2]]
-    raw = np.ascontiguousarray(arr.astype(">u2")).view(np.uint8).reshape(h, -1)
-    bpp = arr.shape[2] * 2
-    out = [b"\x89PNG\r\n\x1a\n", _png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0))]
+def _png_with_metadata(png: bytes, exif, icc, dpi) -> bytes:
+    """Insert iCCP / eXIf / pHYs chunks right after IHDR (iCCP and pHYs must precede IDAT)."""
+    extra = b""
+    if dpi:
+        ppm = [max(1, int(round(d / 0.0254))) for d in dpi]
+        extra += _png_chunk(b"pHYs", struct.pack(">IIB", ppm[0], ppm[1], 1))
     if icc:
-        out.append(_png_chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc)))
+        extra += _png_chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc))
     if exif:
-        out.append(_png_chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\x00\x00") else exif))
-    comp = zlib.compressobj(6)
-    body = []
-    prior = np.zeros(raw.shape[1], np.uint8)
-    step = max(1, 4_000_000 // max(raw.shape[1], 1))
-    for y in range(0, h, step):
-        block = raw[y : y + step]
-        body.append(comp.compress(_png_filter_rows(block, prior, bpp).tobytes()))
-        prior = block[-1]
-    body.append(comp.flush())
-    idat = b"".join(body)
-    for i in range(0, max(len(idat), 1), 1 << 20):
-        out.append(_png_chunk(b"IDAT", idat[i : i + (1 << 20)]))
-    out.append(_png_chunk(b"IEND", b""))
-    return b"".join(out)
+        extra += _png_chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\x00\x00") else exif)
+    ihdr_end = 8 + 8 + 13 + 4  # signature + length/type + IHDR payload + CRC
+    if png[12:16] != b"IHDR":
+        raise ValueError("unexpected PNG layout from the encoder")
+    return png[:ihdr_end] + extra + png[ihdr_end:]
+
+
+def _encode_png16(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi) -> bytes:
+    """16-bit PNG with iCCP and eXIf chunks. Pillow cannot write 16-bit RGB(A); OpenCV can
+    (fast, libpng) but writes no metadata and has no gray+alpha, which we encode ourselves."""
+    import cv2
+
+    if pixels.shape[2] == 1 and alpha is not None:
+        return _png_with_metadata(_encode_png16_gray_alpha(pixels[:, :, 0], alpha), exif, icc, dpi)
+    if pixels.shape[2] == 1:
+        arr = pixels[:, :, 0]
+    elif alpha is None:
+        arr = pixels[:, :, ::-1]
+    else:
+        arr = np.dstack([pixels[:, :, ::-1], alpha])
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(arr))
+    if not ok:
+        raise ValueError("OpenCV could not encode the PNG")
+    return _png_with_metadata(buf.tobytes(), exif, icc, dpi)
+
+
+def _encode_png16_gray_alpha(gray: np.ndarray, alpha: np.ndarray) -> bytes:
+    h, w = gray.shape
+    raw = np.ascontiguousarray(np.dstack([gray, alpha]).astype(">u2")).view(np.uint8).reshape(h, -1)
+    # "Up" filter on every row: cheap in numpy and compresses smooth images well.
+    up = raw.copy()
+    up[1:] -= raw[:-1]
+    rows = np.hstack([np.full((h, 1), 2, np.uint8), up])
+    idat = zlib.compress(rows.tobytes(), 6)
+    ihdr = struct.pack(">IIBBBBB", w, h, 16, 4, 0, 0, 0)
+    return b"".join(
+        [b"\x89PNG\r\n\x1a\n", _png_chunk(b"IHDR", ihdr), _png_chunk(b"IDAT", idat), _png_chunk(b"IEND", b"")]
+    )
 
 
 # Placeholder tags written by tifffile and renamed afterwards: tifffile refuses to write the
@@ -777,7 +807,7 @@ def _encode_png16(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc) -> by
 _TIFF_PLACEHOLDER = {34666: _EXIF_IFD, 34854: _GPS_IFD}
 
 
-def _encode_tiff(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc) -> bytes:
+def _encode_tiff(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi) -> bytes:
     import tifffile
 
     arr = pixels if alpha is None else np.dstack([pixels, alpha])
@@ -789,11 +819,14 @@ def _encode_tiff(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc) -> byt
         compression="zlib",
         predictor=True,
         metadata=None,
+        software=False,  # tifffile would otherwise sign the file (and we'd read that back as EXIF)
     )
     if alpha is not None:
         kw["extrasamples"] = ("unassalpha",)
     if icc:
         kw["iccprofile"] = icc
+    if dpi:
+        kw.update(resolution=tuple(dpi), resolutionunit="INCH")
     subifds: dict[int, dict] = {}
     extratags = []
     if exif:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import dataclasses
 import os
 import struct
 import zlib
@@ -111,17 +111,33 @@ def test_lossless_round_trip_keeps_pixels_alpha_and_metadata(tmp_path, depth, ch
     assert ex.get_ifd(0x8769)[0x9003] == DATE
 
 
-def test_16bit_png_is_readable_by_other_decoders(tmp_path):
-    """Our own 16-bit PNG encoder must produce standard files."""
+@pytest.mark.parametrize("channels", [1, 3])
+def test_16bit_png_with_injected_chunks_is_standard(tmp_path, channels):
+    """16-bit PNGs get hand-made chunks (iCCP/eXIf/pHYs; gray+alpha entirely): other decoders
+    must accept them (CRCs, chunk order) and see the same samples."""
     import cv2
 
-    img = random_image(16, 3, True, h=40, w=33)
+    img = dataclasses.replace(random_image(16, channels, True, h=40, w=33), dpi=(300.0, 300.0))
     p = write_image(img, tmp_path / "x.png")
-    ref = cv2.imdecode(np.fromfile(p, np.uint8), cv2.IMREAD_UNCHANGED)
-    assert ref.dtype == np.uint16 and np.array_equal(ref[:, :, [2, 1, 0]], img.pixels)
-    assert np.array_equal(ref[:, :, 3], img.alpha)
     with Image.open(p) as im:
-        im.verify()
+        im.verify()  # checks every chunk CRC
+    with Image.open(p) as im:
+        assert im.info["icc_profile"] == SRGB and round(im.info["dpi"][0]) == 300
+    ref = cv2.imdecode(np.fromfile(p, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert ref.dtype == np.uint16 and ref.shape == (40, 33, 4)
+    color = ref[:, :, :1] if channels == 1 else ref[:, :, [2, 1, 0]]
+    assert np.array_equal(color, img.pixels) and np.array_equal(ref[:, :, 3], img.alpha)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".jpg", ".bmp"])
+def test_dpi_survives(tmp_path, suffix):
+    img = dataclasses.replace(random_image(16, 3, False), dpi=(300.0, 150.0))
+    assert read_image(write_image(img, tmp_path / f"x{suffix}")).dpi == (300.0, 150.0)
+
+
+def test_repr_is_a_short_summary():
+    text = repr(random_image(16, 3, True))
+    assert "17×13×3" in text and "16-bit" in text and "alpha" in text and len(text) < 200
 
 
 @pytest.mark.parametrize("channels", [1, 3])
@@ -274,6 +290,15 @@ def _truncated(tmp_path: Path, suffix: str) -> Path:
     return bad
 
 
+def _truncated_16bit(tmp_path: Path, suffix: str) -> Path:
+    good = tmp_path / f"good16{suffix}"
+    write_image(random_image(16, 3, False, h=64, w=64), good, keep_metadata=False)
+    bad = tmp_path / f"cut16{suffix}"
+    bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    good.unlink()
+    return bad
+
+
 def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
     (tmp_path / "empty.png").write_bytes(b"")
     (tmp_path / "random.jpg").write_bytes(np.random.default_rng(0).bytes(500))
@@ -285,6 +310,10 @@ def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
     return {
         "truncated png": _truncated(tmp_path, ".png"),
         "truncated jpeg": _truncated(tmp_path, ".jpg"),
+        "truncated tiff": _truncated(tmp_path, ".tif"),
+        "truncated webp": _truncated(tmp_path, ".webp"),
+        "truncated 16-bit png": _truncated_16bit(tmp_path, ".png"),
+        "truncated 16-bit tiff": _truncated_16bit(tmp_path, ".tif"),
         "empty": tmp_path / "empty.png",
         "random bytes": tmp_path / "random.jpg",
         "text named png": tmp_path / "text.png",
