@@ -232,6 +232,10 @@ def test_tiny_real_training_run_plots_and_emits_model_trained(qtbot, tmp_path):
     path = Path(blocker.args[0])
     assert path.parent == paths.user_models_dir() and path.suffix == ".safetensors" and path.is_file()
     assert path.with_suffix(".json").is_file()  # the model card travels with it
+    from denoise_desktop.weights import load_weights
+
+    model, card = load_weights(path)
+    assert card["arch"] == "dncnn" and card["hparams"]["depth"] == 3
     assert _points(panel.loss_curve) == panel.run.step > 0
     assert _points(panel.psnr_curve) == 2  # one validation per epoch
     assert np.isfinite(panel.psnr_curve.yData).all()

@@ -367,8 +367,6 @@ class TrainingPanel(QWidget):
             if not folder or not Path(folder).is_dir():
                 return self._refuse(f"The data folder {folder!r} does not exist.")
         overrides = self.overrides()
-        # The app shows what it trained: the trainer copies the export into the user models dir.
-        overrides["export.to_user_models"] = True
         device, device_override = _device_args(self.device_combo.currentData())
         if device_override:
             overrides["train.device"] = device_override
@@ -453,7 +451,12 @@ class TrainingPanel(QWidget):
                 self.model_trained.emit(path)
 
     def _install(self, exported: str) -> str | None:
-        """The exported file's place among the user's models (imported if it landed elsewhere)."""
+        """The exported file's place among the user's models.
+
+        The export stays in its run folder; ``weights.import_model`` validates it and stores a
+        copy under a unique name, so training the same recipe twice never overwrites a model
+        (the trainer's own ``export.to_user_models`` copy, if a recipe asks for it, is reused).
+        """
         source = Path(exported)
         models_dir = paths.user_models_dir().resolve()
         try:
