@@ -64,3 +64,13 @@ def test_bundled_recipes_load(path: Path) -> None:
     r = load_recipe(path)
     assert r.name == path.stem
     assert r.model.arch
+
+
+def test_cli_print_recipe_applies_set_and_threads(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from training import cli
+
+    p = tmp_path / "r.toml"
+    p.write_text('name = "x"\n')
+    assert cli.main([str(p), "--set", "optim.lr=0.01", "--threads", "1", "--device", "cpu", "--print-recipe"]) == 0
+    r = recipe_from_dict(__import__("tomllib").loads(capsys.readouterr().out))
+    assert r.optim.lr == 0.01 and r.train.threads == 1 and r.train.device == "cpu"
