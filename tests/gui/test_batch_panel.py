@@ -211,3 +211,19 @@ def test_inputs_list_add_remove_clear(qtbot, runner, images, fake):
     assert [p.name for p in panel.inputs()] == ["img0.png", "in"]
     panel.clear_inputs()
     assert panel.inputs() == [] and not panel.start_button.isEnabled()
+
+
+def test_dropping_files_and_folders_adds_them(qtbot, runner, images, fake):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    panel = BatchPanel(runner, AppSettings())
+    qtbot.addWidget(panel)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(images / "img3.png")), QUrl.fromLocalFile(str(images)),
+                  QUrl("https://example.com/x.png")])
+    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    panel.dropEvent(event)
+    assert panel.inputs() == [images / "img3.png", images]
+    assert event.isAccepted()
