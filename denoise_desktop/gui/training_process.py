@@ -89,7 +89,7 @@ class TrainingProcess(QObject):
         self,
         parent: QObject | None = None,
         *,
-        stop_timeout_ms: int = 60_000,
+        stop_timeout_ms: int = 120_000,  # a stop saves a checkpoint and exports: give it time
         terminate_timeout_ms: int = 5_000,
     ) -> None:
         super().__init__(parent)
@@ -151,6 +151,15 @@ class TrainingProcess(QObject):
         assert self._proc is not None
         self._proc.write(b"stop\n")
         self._escalate_timer.start(self.stop_timeout_ms)
+
+    def force_stop(self) -> None:
+        """Skip the wait: escalate now (terminate, or kill if already terminating)."""
+        if not self.is_running():
+            return
+        if not self._escalation:
+            self._escalation = "stop"
+        self._escalate_timer.stop()
+        self._escalate()
 
     def kill(self) -> None:
         """Immediate kill (app quitting with no time to wait)."""

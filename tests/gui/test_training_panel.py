@@ -242,3 +242,28 @@ def test_tiny_real_training_run_plots_and_emits_model_trained(qtbot, tmp_path):
     assert panel.run.state == "done" and panel.status_label.text() == "Finished"
     run_dir = Path(panel.run.run_dir)
     assert run_dir.parent == paths.runs_dir() and (run_dir / "recipe.toml").is_file()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows skips terminate() (straight to kill)")
+def test_stop_escalates_when_the_trainer_ignores_it_and_a_second_press_forces(qtbot, tmp_path):
+    script = tmp_path / "deaf.py"
+    script.write_text(
+        "import json, signal, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        'print(json.dumps({"v": 1, "type": "start"}), flush=True)\n'
+        "while True:\n    time.sleep(0.05)\n"
+    )
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    panel.process.stop_timeout_ms = 300
+    panel.process.terminate_timeout_ms = 60_000  # only the second press can get past this
+    panel.start_command([sys.executable, str(script)])
+    qtbot.waitUntil(lambda: panel.run.state == "running", timeout=10_000)
+    panel.stop()
+    assert panel.stop_button.text() == "Force stop"
+    qtbot.waitUntil(lambda: panel.process.escalation == "terminate", timeout=10_000)  # "stop" ignored
+    with qtbot.waitSignal(panel.process.finished, timeout=10_000) as blocker:
+        panel.stop()  # SIGTERM ignored too: force
+    assert blocker.args[1] == "killed"
+    assert panel.status_label.text() == "Stopped by force (killed)"
+    assert panel.stop_button.text() == "Stop" and not panel.stop_button.isEnabled()

@@ -400,10 +400,16 @@ class TrainingPanel(QWidget):
         self._update_buttons()
 
     def stop(self) -> None:
-        if self.process.is_running():
+        """First press: ask the trainer to save and exit. Second press: force it."""
+        if not self.process.is_running():
+            return
+        if self.process.escalation:
+            self.status_label.setText("Forcing the trainer to stop…")
+            self.process.force_stop()
+        else:
             self.status_label.setText("Stopping (saving a checkpoint)…")
             self.process.stop()
-            self._update_buttons()
+        self._update_buttons()
 
     def shutdown(self, wait_ms: int = 10_000) -> None:
         """App quitting: ask the trainer to stop, wait a little, then kill it."""
@@ -495,7 +501,8 @@ class TrainingPanel(QWidget):
         self.start_button.setEnabled(not running and self.recipe_combo.count() > 0)
         self.resume_button.setEnabled(not running)
         self.open_recipe_button.setEnabled(not running)
-        self.stop_button.setEnabled(running and not self.process.escalation)
+        self.stop_button.setEnabled(running and self.process.escalation != "kill")
+        self.stop_button.setText("Force stop" if running and self.process.escalation else "Stop")
 
 
 def _device_args(device: str | None) -> tuple[str | None, str | None]:
