@@ -294,18 +294,15 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
             raise
     if im is not None:
         width, height = im.size
-        frames = _frame_count(im)
         exif_obj = _safe_exif(im)
         icc = im.info.get("icc_profile") or None
         dpi = _dpi(im.info.get("dpi"))
     else:
         height, width = tiff_page["shape"][:2]
-        frames, exif_obj, icc = tiff_page["frames"], _tiff_ifd0_as_exif(data), tiff_page["icc"]
+        exif_obj, icc = _tiff_ifd0_as_exif(data), tiff_page["icc"]
         dpi = None
     if width * height > MAX_PIXELS:
         raise ImageReadError(path, f"image too large ({width}×{height}, limit {MAX_PIXELS // 1_000_000} megapixels)")
-    if tiff_page is not None:
-        frames = tiff_page["frames"]
 
     if fmt == "PNG" and len(data) > 25 and data[24] == 16:
         pixels, alpha = _decode_cv2(data, gray_alpha=data[25] == 4)
@@ -316,6 +313,9 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
         pixels, alpha = _pillow_to_arrays(im)
         if im.mode == "CMYK":
             icc = None  # pixels are now (approximately) sRGB; the CMYK profile no longer applies
+    # Counted only after decoding: counting seeks through the file, and a failed decode must
+    # not be retried on another frame.
+    frames = tiff_page["frames"] if tiff_page is not None else _frame_count(im)
 
     orientation = 1
     exif_bytes: bytes | None = None
@@ -567,6 +567,23 @@ def _exif_raw(im: Image.Image, orientation: int) -> bytes | None:
     return raw
 
 
+def _exif_orientation_1(exif: bytes) -> bytes | None:
+    if not exif.startswith(b"Exif\x00\x00"):
+        exif = b"Exif\x00\x00" + exif
+    try:
+        ex = Image.Exif()
+        ex.load(exif)
+        if ex.get(_ORIENTATION, 1) == 1:
+            return exif
+        patched = _patch_orientation(exif)
+        if patched is None:
+            ex[_ORIENTATION] = 1
+            patched = ex.tobytes()
+        return patched
+    except Exception:  # unparseable EXIF is dropped rather than written out broken
+        return None
+
+
 def _patch_orientation(exif: bytes) -> bytes | None:
     """Set IFD0's orientation SHORT to 1 in place; None if the layout is not as expected."""
     try:
@@ -696,7 +713,8 @@ def write_image(
     depth = 8 if fmt in _EIGHT_BIT_ONLY else (bit_depth or img.bit_depth)
     pixels = _to_depth(img.pixels, depth)
     alpha = None if img.alpha is None else _to_depth(img.alpha, depth)
-    exif = img.exif if keep_metadata else None
+    # ImageData pixels are always display-oriented, so the written orientation must be 1.
+    exif = _exif_orientation_1(img.exif) if keep_metadata and img.exif else None
     icc = img.icc_profile if keep_metadata else None
     try:
         with atomic_write(target) as tmp:

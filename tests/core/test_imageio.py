@@ -213,6 +213,36 @@ def test_jpeg_orientation_6_rotates_pixels_and_alpha_free(tmp_path):
     assert parse_exif(img.exif)[0x0112] == 1
 
 
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_orientation_applies_to_16bit_pixels_and_alpha(tmp_path, suffix):
+    import cv2
+    import tifffile
+
+    img = random_image(16, 3, True, h=6, w=10)
+    rgba = np.dstack([img.pixels, img.alpha])
+    p = tmp_path / f"o16{suffix}"
+    if suffix == ".png":
+        ok, buf = cv2.imencode(".png", rgba[:, :, [2, 1, 0, 3]])
+        p.write_bytes(imageio._png_with_metadata(buf.tobytes(), make_exif(6), None, None))
+    else:
+        tifffile.imwrite(p, rgba, photometric="rgb", extrasamples=["unassalpha"], extratags=[(274, "H", 1, 6, True)])
+    back = read_image(p)
+    assert back.bit_depth == 16 and (back.height, back.width) == (10, 6)
+    assert np.array_equal(back.pixels, np.rot90(img.pixels, -1))
+    assert np.array_equal(back.alpha, np.rot90(img.alpha, -1))
+    assert parse_exif(back.exif)[0x0112] == 1
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".tif", ".webp"])
+def test_writing_always_stores_orientation_1(tmp_path, suffix):
+    """ImageData pixels are display-oriented, so stale orientation tags must not survive."""
+    img = dataclasses.replace(random_image(8, 3, False, h=6, w=10), exif=make_exif(8))
+    back = read_image(write_image(img, tmp_path / f"x{suffix}"))
+    assert (back.height, back.width) == (6, 10)
+    ex = parse_exif(back.exif)
+    assert ex[0x0112] == 1 and ex[271] == "TestCam"
+
+
 # ------------------------------------------------------------------------------ odd modes
 
 
