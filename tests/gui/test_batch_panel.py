@@ -227,3 +227,21 @@ def test_dropping_files_and_folders_adds_them(qtbot, runner, images, fake):
     panel.dropEvent(event)
     assert panel.inputs() == [images / "img3.png", images]
     assert event.isAccepted()
+
+
+def test_a_model_that_cannot_load_fails_the_batch_with_a_message(qtbot, runner, images, tmp_path, monkeypatch,
+                                                                 warnings):
+    monkeypatch.setattr(bp, "model_choices", lambda: [])
+
+    def broken(model_id, device, preferred=None):
+        raise RuntimeError("weights file is truncated: model.safetensors")
+
+    monkeypatch.setattr(bp, "load_denoiser", broken)
+    panel = _panel(qtbot, runner, [images], tmp_path / "out")
+    summary = _start_and_wait(qtbot, panel)
+    assert summary["state"] == "failed"
+    assert set(panel.model.states()) == {"failed"}
+    assert "truncated" in panel.model.row(0).message
+    assert warnings and "truncated" in warnings[-1]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert panel.start_button.isEnabled()
