@@ -209,8 +209,11 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
                     cache[channels] = _load_denoiser(registry.default_model_id((channels,)), args.device,
                                                      args.tile, channels)
                 return cache[channels]
-    except (KeyError, ValueError, OSError) as exc:
-        err.write(f"error: {exc}\n")
+    except KeyError as exc:  # unknown model id
+        err.write(f"error: {exc.args[0] if exc.args else exc}\n")
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - a broken weights file, a missing device...
+        err.write(f"error: cannot load model {args.model}: {exc}\n")
         return EXIT_USAGE
 
     token = CancelToken()
@@ -313,7 +316,10 @@ def _cmd_eval(args, out: TextIO, err: TextIO) -> int:
         if not files:
             raise BatchError(f"{args.data}: no supported images")
         denoiser = _load_denoiser(args.model, args.device, None)
-    except (BatchError, KeyError, ValueError, OSError) as exc:
+    except KeyError as exc:
+        err.write(f"error: {exc.args[0] if exc.args else exc}\n")
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - bad data folder, broken weights, missing device
         err.write(f"error: {exc}\n")
         return EXIT_USAGE
     files = files[: args.limit] if args.limit else files

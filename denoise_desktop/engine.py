@@ -187,10 +187,10 @@ class NetworkDenoiser:
 
     # -- whole image -----------------------------------------------------------------------
     def _tiled(self, img: np.ndarray, tile: int, sigma01: float | None, progress: Progress,
-               out: np.ndarray | None, scale: float | None) -> tuple[np.ndarray, int]:
+               scale: float | None) -> tuple[np.ndarray, int]:
         h, w, c = img.shape
         grid = plan_tiles(h, w, tile, self.overlap, self._multiple)
-        blender = TileBlender(grid, c, margin=self.margin, out=out)
+        blender = TileBlender(grid, c, margin=self.margin)
         n = len(grid)
         progress.set(0.0, f"0/{n} tiles")
         for i, t in enumerate(grid.tiles):
@@ -243,10 +243,9 @@ class NetworkDenoiser:
                 progress.set(f, msg)
 
             tracker = Progress(track, progress.token)
-            out_buf = None
             while True:
                 try:
-                    out, info["tiles"] = self._tiled(img, tile, sigma01, tracker.sub(done, 1.0), out_buf, scale)
+                    out, info["tiles"] = self._tiled(img, tile, sigma01, tracker.sub(done, 1.0), scale)
                     break
                 except Exception as exc:  # noqa: BLE001 - only OOM is retried, the rest re-raised
                     if not devices.is_oom(exc):
