@@ -21,7 +21,7 @@ _LOW, _HIGH = 0.5 / 255, 254.5 / 255  # "clipped" for 8-bit data; conservative f
 
 def estimate_sigma(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float:
     """σ of the noise in ``img`` (float H×W or H×W×C in [0, 1]) on the **0–255 scale**."""
-    x = np.asarray(img, dtype=np.float64)
+    x = np.asarray(img, dtype=np.float32)  # float64 only for the selected patches
     if x.ndim == 2:
         x = x[:, :, None]
     if x.ndim != 3:
@@ -33,10 +33,9 @@ def estimate_sigma(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float
     # the noise eigenvalues (Marchenko–Pastur), which matters at high σ.
     ny, nx = h - patch + 1, w - patch + 1
     stride = max(1, int(np.ceil(np.sqrt(ny * nx / _MAX_PATCHES))))
-    ys = np.arange(0, ny, stride)
-    xs = np.arange(0, nx, stride)
     win = np.lib.stride_tricks.sliding_window_view(x, (patch, patch), axis=(0, 1))  # ny×nx×C×p×p
-    patches = win[ys][:, xs].reshape(len(ys) * len(xs), -1)
+    win = win[::stride, ::stride]  # still a view: only the reshape below copies
+    patches = win.reshape(win.shape[0] * win.shape[1], -1).astype(np.float64)
     # Patches touching the black or white limit have their noise clipped away and would bias
     # the estimate low (badly so at high σ); drop them while enough others remain.
     clipped = ((patches <= _LOW) | (patches >= _HIGH)).any(axis=1)
