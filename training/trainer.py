@@ -57,6 +57,18 @@ class StopWatcher:
         return self._requested.is_set() or self.stop_file.exists()
 
 
+def _pad_run(model: torch.nn.Module, spec: Any, x: torch.Tensor, sigma: torch.Tensor | None) -> torch.Tensor:
+    """Run ``model`` on ``x`` reflect-padded to the architecture's size requirements, cropped back."""
+    req = spec.size_req
+    h, w = x.shape[-2:]
+    m, lo = max(1, req.multiple_of), max(1, req.minimum, req.fixed or 1)
+    ph, pw = max(lo, -(-h // m) * m) - h, max(lo, -(-w // m) * m) - w
+    if ph or pw:
+        mode = "reflect" if ph < h and pw < w else "replicate"
+        x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode=mode)
+    return model(x, sigma)[..., :h, :w]
+
+
 class TrainResult(dict):
     """``reason``, ``step``, ``best_psnr``, ``export_path``, ``run_dir`` (a dict for JSON)."""
 
@@ -190,7 +202,7 @@ class Trainer:
             for clean, noisy, level in zip(self.val.clean, self.val.noisy, self.val.level):
                 x = torch.from_numpy(noisy.transpose(2, 0, 1)).unsqueeze(0).to(self.device)
                 with torch.autocast(self.device.type, enabled=self.amp):
-                    y = model(x, torch.tensor([level], device=self.device) if self.spec.takes_sigma else None)
+                    y = _pad_run(model, self.spec, x, torch.tensor([level], device=self.device) if self.spec.takes_sigma else None)
                 out = y.float().clamp(0, 1)[0].permute(1, 2, 0).cpu().numpy()
                 ps.append(psnr(clean, out))
                 ss.append(ssim(clean, out))
@@ -279,7 +291,7 @@ class Trainer:
                 noisy = noisy.to(self.device, non_blocking=True)
                 sigma = level.to(self.device) if self.spec.takes_sigma else None
                 with torch.autocast(self.device.type, enabled=self.amp):
-                    loss = self.loss_fn(self.ddp_model(noisy, sigma).float(), clean)
+                    loss = self.loss_fn(_pad_run(self.ddp_model, self.spec, noisy, sigma).float(), clean)
                 if not torch.isfinite(loss):
                     raise FloatingPointError(f"loss is {loss.item()} at step {self.step}; lower optim.lr or set train.grad_clip")
                 self.optim.zero_grad(set_to_none=True)
