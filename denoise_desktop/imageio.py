@@ -240,6 +240,8 @@ def read_image(path: os.PathLike | str) -> ImageData:
         raise ImageReadError(p, "file not found")
     if p.is_dir():
         raise ImageReadError(p, "it is a folder, not an image file")
+    if not p.is_file():  # a FIFO or device would block or stream forever
+        raise ImageReadError(p, "not a regular file")
     try:
         data = p.read_bytes()
     except OSError as e:
