@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["NOISE", "NoiseFn", "make_noise", "draw", "quantize_8bit"]
+__all__ = ["NOISE", "NoiseFn", "NoiseModel", "make_noise", "draw", "quantize_8bit"]
 
 NoiseFn = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, float]]
 
@@ -105,22 +105,26 @@ NOISE: dict[str, Callable[..., tuple[np.ndarray, float]]] = {
 }
 
 
-def make_noise(cfg: Any, *, sigma: Any = None) -> NoiseFn:
-    """A ``(clean, rng) -> (noisy, level)`` function from a :class:`~training.config.NoiseConfig`.
+class NoiseModel:
+    """A picklable ``(clean, rng) -> (noisy, level)`` callable (DataLoader workers may be spawned)."""
 
-    ``sigma`` overrides the configured σ (validation at one fixed level).
-    """
-    fn = NOISE[cfg.kind]
-    params = dict(sigma=cfg.sigma if sigma is None else sigma, amount=cfg.amount,
-                  salt_ratio=cfg.salt_ratio, scale=cfg.scale, jpeg_quality=list(cfg.jpeg_quality))
-    quantize, clip = bool(cfg.quantize_8bit), bool(cfg.clip)
+    def __init__(self, kind: str, params: dict[str, Any], *, quantize: bool, clip: bool) -> None:
+        if kind not in NOISE:
+            raise KeyError(f"unknown noise {kind!r}; known: {', '.join(NOISE)}")
+        self.kind, self.params, self.quantize, self.clip = kind, params, quantize, clip
 
-    def apply(clean: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float]:
-        noisy, level = fn(clean, rng, **params)
-        if quantize:
+    def __call__(self, clean: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+        noisy, level = NOISE[self.kind](clean, rng, **self.params)
+        if self.quantize:
             noisy = quantize_8bit(noisy)
-        elif clip:
+        elif self.clip:
             noisy = np.clip(noisy, 0.0, 1.0)
         return noisy, level
 
-    return apply
+
+def make_noise(cfg: Any, *, sigma: Any = None) -> NoiseModel:
+    """The noise of a :class:`~training.config.NoiseConfig`; ``sigma`` overrides the configured σ
+    (validation at one fixed level)."""
+    params = dict(sigma=cfg.sigma if sigma is None else sigma, amount=cfg.amount,
+                  salt_ratio=cfg.salt_ratio, scale=cfg.scale, jpeg_quality=list(cfg.jpeg_quality))
+    return NoiseModel(cfg.kind, params, quantize=bool(cfg.quantize_8bit), clip=bool(cfg.clip))

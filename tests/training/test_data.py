@@ -96,3 +96,15 @@ def test_load_data_from_idx(tmp_path: Path) -> None:
     assert bundle.train[0].shape == (6, 6, 1)
     color = load_data(DataConfig(kind="idx", train=str(p), val_fraction=0.2, channels=3), seed=0)
     assert color.train[0].shape == (6, 6, 3)
+
+
+def test_batches_do_not_depend_on_worker_count() -> None:
+    from torch.utils.data import DataLoader
+
+    rng = np.random.default_rng(1)
+    ds = _dataset([rng.integers(0, 256, (20, 24, 1), dtype=np.uint8) for _ in range(4)])
+    sampler = EpochSampler(len(ds), samples_per_rank=8, seed=1, epoch=0)
+    serial = [b[1] for b in DataLoader(ds, batch_size=4, sampler=sampler)]
+    # the platform's default start method: spawn on Windows/macOS needs a picklable data set
+    parallel = [b[1] for b in DataLoader(ds, batch_size=4, sampler=sampler, num_workers=2)]
+    assert len(serial) == 2 and all(torch.equal(a, b) for a, b in zip(serial, parallel))

@@ -123,3 +123,17 @@ def test_bad_recipe_exits_2_with_error_event(tmp_path: Path) -> None:
 
     (event,) = [e for e in map(parse_line, proc.stdout.splitlines()) if e]
     assert event.type == "error" and "epochz" in event.message
+
+
+def test_early_stop_and_time_budget(tmp_path: Path, image_folder: Path, make_recipe, events_of) -> None:
+    # lr so small that validation PSNR cannot improve: patience 1 stops at the second validation
+    recipe = make_recipe(image_folder, optim={"lr": 1e-12}, train={"epochs": 20, "patience": 1})
+    assert _run([str(recipe), "--run-dir", str(tmp_path / "a"), "--events", str(tmp_path / "a.jsonl")]) == 0
+    ev = events_of(tmp_path / "a.jsonl")
+    assert ev[-1].reason == "early_stop"
+    assert len([e for e in ev if e.type == "epoch"]) == 2
+    assert _run([str(recipe), "--set", "train.patience=0", "--set", "train.max_minutes=1e-9",
+                 "--run-dir", str(tmp_path / "b"), "--events", str(tmp_path / "b.jsonl")]) == 0
+    ev = events_of(tmp_path / "b.jsonl")
+    assert ev[-1].reason == "time_budget" and ev[-1].step == 1
+    assert torch.load(tmp_path / "b" / "state" / "last.pt", weights_only=True)["step"] == 1
