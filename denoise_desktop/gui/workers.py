@@ -17,6 +17,9 @@ The function is called as ``fn(*args, progress=<Progress>, **kwargs)``. If it re
 generator, each yielded value is emitted as ``signals.yielded`` and cancellation is checked
 between yields; the generator's return value is the ``finished`` result.
 
+Tasks start on the GUI thread's next event-loop turn, never inside ``submit()``: connecting
+signals right after ``submit()`` returns cannot miss an outcome however fast the task is.
+
 Lanes: tasks with the same lane name run one at a time in submission order, so a 2-core CPU or a
 single GPU is not oversubscribed; different lanes run concurrently. Submitting to a *replacing*
 lane (``"preview"`` by default) cancels what is queued or running there first.
@@ -35,7 +38,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from denoise_desktop.progress import Cancelled, CancelToken, Progress
 
@@ -188,13 +191,13 @@ class Task:
 
     def _end(self, state: str) -> None:
         self.state = state
+        self._done_event.set()  # ``done`` is already true in the slots of the outcome signal
         if state == Task.FINISHED:
             self.signals.finished.emit(self.result)
         elif state == Task.CANCELLED:
             self.signals.cancelled.emit()
         else:
             self.signals.failed.emit(self.error)
-        self._done_event.set()
         self.signals.ended.emit()
         self._runner._task_ended(self)
         self._runner._task_done.emit(self)
@@ -237,7 +240,8 @@ class TaskRunner(QObject):
         with self._lock:
             self._alive.add(task)
             self._queues.setdefault(lane, deque()).append(task)
-            self._start_next_locked(lane)
+        # Start later, from the event loop: the caller connects its slots first.
+        QTimer.singleShot(0, self._start_pending)
         self.busy_changed.emit(len(self._alive))
         return task
 
@@ -264,6 +268,13 @@ class TaskRunner(QObject):
         return bool(self._pool.waitForDone(int(timeout_ms)))
 
     # -- internals ---------------------------------------------------------------------------------
+    def _start_pending(self) -> None:  # GUI thread
+        if self._closing:
+            return
+        with self._lock:
+            for lane in list(self._queues):
+                self._start_next_locked(lane)
+
     def _start_next_locked(self, lane: str) -> None:
         if lane in self._running:
             return
@@ -287,10 +298,10 @@ class TaskRunner(QObject):
         with self._lock:
             if self._running.get(task.lane) is task:
                 del self._running[task.lane]
-                self._start_next_locked(task.lane)
+        # The lane's next task is started by _forget() on the GUI thread.
 
     def _forget(self, task: Task) -> None:  # GUI thread, after the task's last signal
-        if task not in self._alive:
-            return
-        self._alive.discard(task)
-        self.busy_changed.emit(len(self._alive))
+        if task in self._alive:
+            self._alive.discard(task)
+            self.busy_changed.emit(len(self._alive))
+        self._start_pending()

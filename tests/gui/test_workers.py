@@ -184,3 +184,12 @@ def test_shutdown_cancels_and_waits(qtbot):
     assert task.state == Task.CANCELLED
     with pytest.raises(RuntimeError):
         r.submit(_add, 1, 2)
+
+
+def test_slots_connected_after_submit_never_miss_the_outcome(qtbot, runner):
+    # A task that ends at once must not finish before the caller connected its slots.
+    task = runner.submit(_add, 1, 1)
+    time.sleep(0.1)  # the GUI thread is slow to connect; the pool is idle
+    got = []
+    task.signals.finished.connect(got.append)
+    qtbot.waitUntil(lambda: got == [2], timeout=5000)

@@ -1,0 +1,272 @@
+"""The functions the GUI runs in ``TaskRunner`` workers: thin, plain calls into the core.
+
+Each takes ``progress`` as a keyword (the worker passes a ``Progress``), does file I/O or model
+work, and returns plain data plus a ready-made ``QImage`` for display (a ``QImage``, unlike a
+``QPixmap``, may be built off the GUI thread). Panels never call the core's heavy functions
+directly; they submit these.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from denoise_desktop.progress import NOOP, Cancelled, Progress
+
+from .viewer.convert import to_qimage
+
+__all__ = [
+    "LoadedImage",
+    "DenoiseOutput",
+    "ImportedModel",
+    "CompareItem",
+    "load_image",
+    "estimate_noise",
+    "denoise",
+    "save_image",
+    "import_model",
+    "list_models",
+    "discover_devices",
+    "compare",
+    "get_denoiser",
+    "clear_denoiser_cache",
+    "MODEL_SUFFIXES",
+]
+
+#: files that a drop or "Import model…" treats as model weights
+MODEL_SUFFIXES = (".pth", ".pt", ".safetensors", ".ckpt")
+
+
+@dataclass
+class LoadedImage:
+    path: Path
+    image: Any  # imageio.ImageData
+    qimage: QImage
+
+
+@dataclass
+class DenoiseOutput:
+    image: Any  # imageio.ImageData, same size/bit depth as the input
+    qimage: QImage
+    info: dict
+    model_id: str
+
+
+@dataclass
+class CompareItem:
+    model_id: str
+    name: str
+    pixels: np.ndarray  # float32 H×W×C in [0, 1] (the compared region)
+    qimage: QImage
+    seconds: float
+    metrics: dict = field(default_factory=dict)  # e.g. {"psnr": .., "ssim": ..} with a reference
+    error: str = ""  # a model that failed on this image does not stop the comparison
+
+
+# -- images ------------------------------------------------------------------------------------
+def load_image(path: str | Path, *, progress: Progress = NOOP) -> LoadedImage:
+    from denoise_desktop import imageio
+
+    progress.set(0.0, f"Reading {Path(path).name}")
+    img = imageio.read_image(path)
+    progress.set(0.8, "Preparing display")
+    return LoadedImage(Path(path), img, to_qimage(img.pixels, img.alpha))
+
+
+def estimate_noise(image, *, progress: Progress = NOOP) -> float:
+    """Noise σ on the 0–255 scale (what the σ control shows)."""
+    from denoise_desktop.noise_estimate import estimate_sigma
+
+    return float(estimate_sigma(image.to_float()))
+
+
+def save_image(
+    image,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    quality: int = 95,
+    keep_metadata: bool = True,
+    forbidden: tuple[str | Path, ...] = (),
+    progress: Progress = NOOP,
+) -> Path:
+    """Write ``image``; refuses any path in ``forbidden`` (the input) before touching the disk."""
+    from denoise_desktop import imageio
+
+    path = Path(path)
+    target = path.resolve()
+    for p in forbidden:
+        if p and Path(p).resolve() == target:
+            raise ValueError(f"refusing to overwrite the input image {path}; choose another name")
+    progress.set(0.0, f"Saving {path.name}")
+    imageio.write_image(image, path, format=fmt, quality=int(quality), keep_metadata=bool(keep_metadata))
+    progress.set(1.0, "Saved")
+    return path
+
+
+# -- models ------------------------------------------------------------------------------------
+_CACHE_LOCK = threading.Lock()
+_CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
+_CACHE_SIZE = 2  # a loaded model can hold hundreds of MB of GPU memory
+
+
+def _apply_tile(denoiser: Any, tile: int | None) -> None:
+    set_tile = getattr(denoiser, "set_tile", None)
+    if callable(set_tile):
+        set_tile(tile)  # raises ValueError naming the minimum for a too-small tile
+
+
+def get_denoiser(model_id: str, device: str = "auto", channels: int = 3, tile: int | None = None):
+    """A loaded denoiser, reused while the same model/device/channels is asked for again."""
+    from denoise_desktop import registry
+
+    key = (model_id, device, channels)
+    with _CACHE_LOCK:
+        denoiser = _CACHE.get(key)
+        if denoiser is not None:
+            _CACHE.move_to_end(key)
+    if denoiser is None:
+        denoiser = registry.load(model_id, device=device, channels=channels)
+        with _CACHE_LOCK:
+            _CACHE[key] = denoiser
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    _apply_tile(denoiser, tile)
+    return denoiser
+
+
+def clear_denoiser_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def denoise(
+    image,
+    model_id: str,
+    *,
+    device: str = "auto",
+    sigma: float | None = None,
+    strength: float = 1.0,
+    tile: int | None = None,
+    progress: Progress = NOOP,
+) -> DenoiseOutput:
+    from denoise_desktop import engine
+
+    progress.set(0.0, "Loading model")
+    denoiser = get_denoiser(model_id, device, image.channels, tile)
+    progress.check_cancelled()
+    result, info = engine.denoise_image(image, denoiser, sigma, strength, progress.sub(0.02, 0.97))
+    progress.check_cancelled()
+    qimage = to_qimage(result.pixels, result.alpha)
+    progress.set(1.0, "Done")
+    return DenoiseOutput(result, qimage, dict(info), model_id)
+
+
+@dataclass
+class ImportedModel:
+    path: Path
+    model_id: str | None  # the registry id of the copy, when the registry lists it
+
+
+def import_model(path: str | Path, *, progress: Progress = NOOP) -> ImportedModel:
+    from denoise_desktop import registry, weights
+
+    dest = Path(weights.import_model(path))
+    refresh = getattr(registry, "refresh", None)
+    if callable(refresh):
+        refresh()
+    model_id = None
+    for e in registry.list_models():
+        p = getattr(e, "path", None)
+        if p and Path(p).resolve() == dest.resolve():
+            model_id = e.id
+    return ImportedModel(dest, model_id)
+
+
+def list_models(*, progress: Progress = NOOP) -> list:
+    """Registry entries (reads the user model folder, so it runs in a worker)."""
+    from denoise_desktop import registry
+
+    refresh = getattr(registry, "refresh", None)
+    if callable(refresh):
+        refresh()
+    return list(registry.list_models())
+
+
+def discover_devices(*, progress: Progress = NOOP) -> list:
+    from denoise_desktop import devices
+
+    return list(devices.discover())
+
+
+# -- compare -----------------------------------------------------------------------------------
+def compare(
+    image,
+    model_ids: list[str],
+    *,
+    region: tuple[int, int, int, int] | None = None,
+    reference=None,
+    device: str = "auto",
+    sigma: float | None = None,
+    strength: float = 1.0,
+    tile: int | None = None,
+    progress: Progress = NOOP,
+) -> Iterator[CompareItem]:
+    """Run each model on ``image`` (or its ``region`` = x, y, w, h); yield one item per model.
+
+    The noisy input comes first as model id ``"input"``, so the grid and the metrics table have a
+    baseline row. With a ``reference`` (clean image, same size) each item carries PSNR/SSIM.
+    """
+    from denoise_desktop import metrics, registry
+    from denoise_desktop.noise_estimate import estimate_sigma
+
+    x = image.to_float()
+    clean = reference.to_float() if reference is not None else None
+    if region is not None:
+        rx, ry, rw, rh = region
+        x = x[ry : ry + rh, rx : rx + rw]
+        if clean is not None:
+            clean = clean[ry : ry + rh, rx : rx + rw]
+    x = np.ascontiguousarray(x)
+    if clean is not None and clean.shape != x.shape:
+        raise ValueError(
+            f"the reference image is {clean.shape[1]}×{clean.shape[0]}×{clean.shape[2]} but the image is "
+            f"{x.shape[1]}×{x.shape[0]}×{x.shape[2]}; load a reference of the same size and channels"
+        )
+    if sigma is None:
+        sigma = float(estimate_sigma(x))  # once, so every model sees the same σ
+
+    def measure(out: np.ndarray) -> dict:
+        return dict(metrics.all_metrics(clean, out)) if clean is not None else {}
+
+    yield CompareItem("input", "Input", x, to_qimage(x), 0.0, measure(x))
+    n = max(1, len(model_ids))
+    for i, model_id in enumerate(model_ids):
+        progress.check_cancelled()
+        sub = progress.sub(i / n, (i + 1) / n)
+        try:
+            entry = registry.get(model_id)
+            name = getattr(entry, "name", model_id)
+        except Exception:  # noqa: BLE001 - an unknown id is reported on its own row below
+            name = model_id
+        sub.set(0.0, f"{name}")
+        t0 = time.perf_counter()
+        try:
+            denoiser = get_denoiser(model_id, device, x.shape[2], tile)
+            out = denoiser.denoise(x, sigma=sigma, strength=strength, progress=sub)
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one failing model must not end the comparison
+            yield CompareItem(model_id, name, x, QImage(), 0.0, {}, f"{type(exc).__name__}: {exc}")
+            continue
+        seconds = time.perf_counter() - t0
+        out = np.asarray(out, dtype=np.float32)
+        yield CompareItem(model_id, name, out, to_qimage(out), seconds, measure(out))
+    progress.set(1.0, "Done")

@@ -1,0 +1,531 @@
+"""The main window: menus, toolbar, status bar, tabs, drag & drop. It composes; it decides nothing.
+
+Tabs: Denoise (viewer + denoise panel), Compare, Batch, Training. The Batch and Training panels
+are imported lazily so a missing or broken one becomes a placeholder tab instead of taking the
+whole window down. Anything slow goes through the ``TaskRunner``; worker failures arrive as
+signals and are shown with ``dialogs.error.show_error`` while the app stays usable.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+    QAbstractSpinBox,
+    QTextEdit,
+    QPlainTextEdit,
+)
+
+from denoise_desktop.settings import AppSettings
+
+from . import jobs, qsettings
+from .dialogs import error as error_dialog
+from .document import ImageDocument
+from .panels.compare_panel import IMAGE_FILTER, ComparePanel
+from .panels.denoise_panel import DenoisePanel
+from .viewer.image_viewer import ImageViewer
+from .workers import ErrorInfo, TaskRunner
+
+__all__ = ["MainWindow", "memory_text"]
+
+log = logging.getLogger(__name__)
+
+TAB_DENOISE, TAB_COMPARE, TAB_BATCH, TAB_TRAINING = range(4)
+_MEMORY_REFRESH_MS = 2000
+
+
+def _rss_bytes() -> int | None:
+    """This process's resident memory (cheap: no psutil needed on Linux)."""
+    try:
+        import psutil  # optional, exact everywhere
+
+        return int(psutil.Process().memory_info().rss)
+    except ImportError:
+        pass
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(peak if sys.platform == "darwin" else peak * 1024)
+    except (ImportError, OSError):
+        return None
+
+
+def memory_text() -> str:
+    """"RAM 812 MB · GPU 1.2 / 12.0 GB" — GPU only when torch already initialised CUDA."""
+    parts = []
+    rss = _rss_bytes()
+    if rss is not None:
+        parts.append(f"RAM {rss / 2**20:.0f} MB")
+    torch = sys.modules.get("torch")
+    try:
+        if torch is not None and torch.cuda.is_initialized():
+            used = torch.cuda.memory_allocated()
+            free, total = torch.cuda.mem_get_info()
+            parts.append(f"GPU {used / 2**30:.1f} GB used, {free / 2**30:.1f} / {total / 2**30:.1f} GB free")
+    except Exception:  # noqa: BLE001 - a status line must never raise
+        pass
+    return " · ".join(parts)
+
+
+class _SpaceFlip(QObject):
+    """Hold Space anywhere on the Denoise tab to see the original (not while typing)."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            return False
+        if event.key() != Qt.Key.Key_Space or event.isAutoRepeat():
+            return event.key() == Qt.Key.Key_Space and self._active()
+        if not self._active():
+            return False
+        self._window.viewer.before_after.set_show_original(event.type() == QEvent.Type.KeyPress)
+        return True
+
+    def _active(self) -> bool:
+        w = self._window
+        if not w.isActiveWindow() or w.tabs.currentIndex() != TAB_DENOISE:
+            return False
+        focus = QApplication.focusWidget()
+        typing = isinstance(focus, (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit))
+        return not typing and w.viewer.mode() == "split"
+
+
+class MainWindow(QMainWindow):
+    image_opened = Signal(Path)
+
+    def __init__(self, runner: TaskRunner, settings: AppSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.settings = settings if settings is not None else qsettings.load_settings()
+        self.devices: list = []
+        self.document = ImageDocument(self)
+        self.setWindowTitle("Denoise Desktop")
+        self.setAcceptDrops(True)
+        self._open_task = None
+
+        self.viewer = ImageViewer(self.document, runner, self)
+        self.denoise_panel = DenoisePanel(runner, self.settings, self.document, self)
+        self.compare_panel = ComparePanel(
+            runner,
+            self.settings,
+            self.document,
+            region_provider=self.viewer.visible_region,
+            options_provider=self._compute_options,
+            parent=self,
+        )
+        self.batch_panel = self._make_panel("batch_panel", "BatchPanel", runner, self.settings)
+        self.training_panel = self._make_panel("training_panel", "TrainingPanel", self.settings)
+
+        side = QScrollArea(self)
+        side.setWidgetResizable(True)
+        side.setWidget(self.denoise_panel)
+        side.setMinimumWidth(280)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("denoiseSplitter")
+        self.splitter.addWidget(self.viewer)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setSizes([900, 320])
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.splitter, "Denoise")
+        self.tabs.addTab(self.compare_panel, "Compare")
+        self.tabs.addTab(self.batch_panel, "Batch")
+        self.tabs.addTab(self.training_panel, "Training")
+        self.setCentralWidget(self.tabs)
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._connect()
+        self._space_flip = _SpaceFlip(self)
+        QApplication.instance().installEventFilter(self._space_flip)
+        self.viewer.set_mode(self.settings.compare_mode if self.settings.compare_mode in ("split", "side_by_side", "diff") else "split")
+        self._sync_view_actions(self.viewer.mode())
+        self.restore_state()
+        self.denoise_panel.refresh_models()
+        self._refresh_devices()
+
+    # -- composition ---------------------------------------------------------------------------
+    def _make_panel(self, module: str, cls_name: str, *args: Any) -> QWidget:
+        """GUI-B's panels, or a placeholder naming what is missing (the window still works)."""
+        try:
+            mod = __import__(f"denoise_desktop.gui.panels.{module}", fromlist=[cls_name])
+            cls = getattr(mod, cls_name)
+            return cls(*args, parent=self)
+        except Exception as exc:  # noqa: BLE001 - one broken tab must not take down the app
+            log.exception("could not create %s", cls_name)
+            label = QLabel(f"This tab is not available: {type(exc).__name__}: {exc}", self)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setWordWrap(True)
+            label.setObjectName(f"{module}_placeholder")
+            return label
+
+    def _compute_options(self) -> dict:
+        p = self.denoise_panel
+        return {
+            "device": p.device(),
+            "sigma": p.sigma_value(),
+            "strength": p.strength_spin.value() / 100.0,
+            "tile": p.tile_combo.currentData(),
+        }
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                a.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(tip)
+        a.setCheckable(checkable)
+        if slot is not None:
+            a.triggered.connect(slot)
+        self.addAction(a)  # shortcuts work even when the menu bar is hidden
+        return a
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        self.act_open = self._action("&Open…", self.open_dialog, K.Open, "Open an image")
+        self.act_save = self._action("&Save As…", self.denoise_panel.save_as, "Ctrl+Shift+S", "Save the denoised image")
+        self.act_quit = self._action("&Quit", self.close, "Ctrl+Q")
+        self.act_quit.setMenuRole(QAction.MenuRole.QuitRole)
+        self.act_fit = self._action("&Fit to Window", self.viewer.fit, "F", "Show the whole image")
+        self.act_actual = self._action("&Actual Size (1:1)", self.viewer.actual_size, "1", "One image pixel per screen pixel")
+        self.act_zoom_in = self._action("Zoom &In", self.viewer.zoom_in, ["Ctrl+=", "Ctrl++"])
+        self.act_zoom_out = self._action("Zoom &Out", self.viewer.zoom_out, "Ctrl+-")
+        self.act_split = self._action("&Before / After", lambda: self.set_view_mode("split"), "Ctrl+1", checkable=True)
+        self.act_side = self._action("&Side by Side", lambda: self.set_view_mode("side_by_side"), "Ctrl+2", checkable=True)
+        self.act_diff = self._action("&Difference", lambda: self.set_view_mode("diff"), "Ctrl+3", checkable=True)
+        group = QActionGroup(self)
+        for a in (self.act_split, self.act_side, self.act_diff):
+            group.addAction(a)
+        self.act_denoise = self._action("&Denoise", self.denoise_panel.denoise, "Ctrl+D", "Denoise the image")
+        self.act_cancel = self._action("&Cancel", self.cancel_work, "Esc", "Stop the running denoise or comparison")
+        self.act_compare = self._action("&Compare Models…", self.show_compare, "Ctrl+K", "Compare models on this image")
+        self.act_import = self._action("&Import Model…", self.denoise_panel.import_model_dialog, None, "Add a model file")
+        self.act_reference = self._action("Load &Reference…", self.compare_panel.load_reference_dialog)
+        self.act_about = self._action("&About Denoise Desktop", self.show_about)
+        self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.act_open)
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+        m.addAction(self.act_save)
+        m.addAction(self.act_reference)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = mb.addMenu("&View")
+        for a in (self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out):
+            m.addAction(a)
+        m.addSeparator()
+        for a in (self.act_split, self.act_side, self.act_diff):
+            m.addAction(a)
+        m = mb.addMenu("&Tools")
+        for a in (self.act_denoise, self.act_cancel, self.act_compare, self.act_import):
+            m.addAction(a)
+        m = mb.addMenu("&Help")
+        m.addAction(self.act_about)
+
+    def _build_toolbar(self) -> None:
+        tb = self.addToolBar("Main")
+        tb.setObjectName("mainToolbar")
+        tb.setMovable(False)
+        for a in (self.act_open, self.act_save):
+            tb.addAction(a)
+        tb.addSeparator()
+        tb.addAction(self.act_denoise)
+        tb.addAction(self.act_cancel)
+        tb.addSeparator()
+        for a in (self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out):
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in (self.act_split, self.act_side, self.act_diff):
+            tb.addAction(a)
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.pixel_label = QLabel("", self)
+        self.zoom_label = QLabel("", self)
+        self.device_label = QLabel("Device: auto", self)
+        self.memory_label = QLabel("", self)
+        sb.addWidget(self.pixel_label, 1)
+        sb.addPermanentWidget(self.zoom_label)
+        sb.addPermanentWidget(self.device_label)
+        sb.addPermanentWidget(self.memory_label)
+        self._memory_timer = QTimer(self)
+        self._memory_timer.setInterval(_MEMORY_REFRESH_MS)
+        self._memory_timer.timeout.connect(self._update_memory)
+        self._memory_timer.start()
+        self._update_memory()
+
+    def _connect(self) -> None:
+        for panel in (self.denoise_panel, self.compare_panel):
+            panel.status_message.connect(self.show_message)
+            panel.error_occurred.connect(self.show_error)
+        self.denoise_panel.models_changed.connect(self.compare_panel.set_models)
+        self.denoise_panel.device_changed.connect(self._update_device_label)
+        self.denoise_panel.busy_changed.connect(lambda _b: self._update_actions())
+        self.denoise_panel.saved.connect(lambda _p: self.save_settings())
+        self.viewer.pixel_info.connect(self.pixel_label.setText)
+        self.viewer.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))
+        self.viewer.mode_changed.connect(self._on_view_mode)
+        self.document.original_changed.connect(self._on_original)
+        self.document.result_changed.connect(self._update_actions)
+        self.tabs.currentChanged.connect(lambda _i: self._update_actions())
+        trained = getattr(self.training_panel, "model_trained", None)
+        if trained is not None:
+            trained.connect(self._on_model_trained)
+        for panel in (self.batch_panel, self.training_panel):
+            changed = getattr(panel, "settings_changed", None)
+            if changed is not None:
+                changed.connect(lambda _s: self.save_settings())
+        self._update_actions()
+
+    # -- files -----------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", self.settings.last_open_dir, IMAGE_FILTER)
+        if path:
+            self.open_image(path)
+
+    def open_image(self, path: str | Path):
+        """Read ``path`` in a worker; the viewer updates when it arrives. Returns the task."""
+        path = Path(path)
+        if self._open_task is not None and not self._open_task.done:
+            self._open_task.cancel()
+        task = self.runner.submit(jobs.load_image, path, lane="io")
+        self._open_task = task
+        task.signals.finished.connect(self._on_loaded)
+        task.signals.failed.connect(lambda info, p=path: self._on_open_failed(p, info))
+        self.show_message(f"Opening {path.name}…")
+        return task
+
+    def _on_loaded(self, loaded: jobs.LoadedImage) -> None:
+        self.document.set_original(loaded.path, loaded.image, loaded.qimage)
+        self.settings.add_recent(str(loaded.path))
+        self.settings.last_open_dir = str(loaded.path.parent)
+        img = loaded.image
+        self.show_message(
+            f"{loaded.path.name}: {img.width}×{img.height}, {img.channels} channel(s), {img.bit_depth}-bit {img.format}"
+        )
+        self.image_opened.emit(loaded.path)
+
+    def _on_open_failed(self, path: Path, info: ErrorInfo) -> None:
+        if str(path) in self.settings.recent_files and not path.exists():
+            self.settings.recent_files.remove(str(path))
+        self.show_error(f"Could not open {path.name}", info)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for p in self.settings.recent_files:
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda _c=False, p=p: self.open_image(p))
+        if not self.settings.recent_files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear", self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.settings.recent_files = []
+
+    def _on_original(self) -> None:
+        doc = self.document
+        self.setWindowTitle(f"{doc.path.name} — Denoise Desktop" if doc.path else "Denoise Desktop")
+        self.setWindowFilePath(str(doc.path) if doc.path else "")
+        self._update_actions()
+        if self.tabs.currentIndex() == TAB_DENOISE:
+            self.viewer.before_after.setFocus()
+
+    # -- drag & drop -------------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.handle_dropped(paths)
+            event.acceptProposedAction()
+
+    def handle_dropped(self, paths: list[Path]) -> None:
+        """Models are imported; one image opens; folders or several images go to Batch."""
+        models = [p for p in paths if p.suffix.lower() in jobs.MODEL_SUFFIXES]
+        others = [p for p in paths if p not in models]
+        for m in models:
+            self.denoise_panel.import_model_file(m)
+        if not others:
+            return
+        if len(others) == 1 and others[0].is_file():
+            self.tabs.setCurrentIndex(TAB_DENOISE)
+            self.open_image(others[0])
+            return
+        add = getattr(self.batch_panel, "add_inputs", None)
+        if callable(add):
+            add([str(p) for p in others])
+            self.tabs.setCurrentIndex(TAB_BATCH)
+            self.show_message(f"Added {len(others)} item(s) to the batch.")
+        else:
+            self.open_image(next(p for p in others if p.is_file()))
+
+    # -- commands --------------------------------------------------------------------------------
+    def set_view_mode(self, mode: str) -> None:
+        self.tabs.setCurrentIndex(TAB_DENOISE)
+        self.viewer.set_mode(mode)
+
+    def _on_view_mode(self, mode: str) -> None:
+        self.settings.compare_mode = mode
+        self._sync_view_actions(mode)
+
+    def _sync_view_actions(self, mode: str) -> None:
+        {"split": self.act_split, "side_by_side": self.act_side, "diff": self.act_diff}[mode].setChecked(True)
+
+    def show_compare(self) -> None:
+        self.tabs.setCurrentIndex(TAB_COMPARE)
+
+    def cancel_work(self) -> None:
+        if self.tabs.currentIndex() == TAB_COMPARE and self.compare_panel.is_busy():
+            self.compare_panel.cancel()
+        elif self.denoise_panel.is_busy():
+            self.denoise_panel.cancel()
+        elif self.compare_panel.is_busy():
+            self.compare_panel.cancel()
+
+    def _on_model_trained(self, path: str) -> None:
+        self.show_message(f"New model: {Path(path).name}")
+        self.denoise_panel.refresh_models()
+
+    def show_about(self) -> None:
+        from .dialogs.about import AboutDialog
+
+        AboutDialog(self.devices, qsettings.settings_file(), self).exec()
+
+    def _refresh_devices(self) -> None:
+        task = self.runner.submit(jobs.discover_devices, lane="io")
+        task.signals.finished.connect(self._on_devices)
+        task.signals.failed.connect(lambda info: self.show_message(f"Could not list the devices: {info}"))
+
+    def _on_devices(self, devices: list) -> None:
+        self.devices = list(devices)
+        self.denoise_panel.set_devices(self.devices)
+        self._update_device_label(self.denoise_panel.device())
+
+    def _update_device_label(self, device: str) -> None:
+        label = device
+        if device == "auto" and self.devices:
+            best = next((d for d in self.devices if d.kind == "cuda"), None) or next(
+                (d for d in self.devices if d.kind == "mps"), None
+            ) or self.devices[0]
+            label = f"auto → {best.name}"
+        else:
+            match = next((d for d in self.devices if d.id == device), None)
+            if match is not None:
+                label = match.name
+        self.device_label.setText(f"Device: {label}")
+        self.device_label.setToolTip("\n".join(f"{d.id}: {d.label()}" for d in self.devices))
+
+    def _update_memory(self) -> None:
+        self.memory_label.setText(memory_text())
+
+    def _update_actions(self) -> None:
+        doc = self.document
+        self.act_denoise.setEnabled(doc.has_image())
+        self.act_save.setEnabled(doc.has_result())
+        self.act_cancel.setEnabled(self.denoise_panel.is_busy() or self.compare_panel.is_busy())
+
+    # -- messages & errors -----------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def show_error(self, title: str, error: ErrorInfo | str) -> None:
+        """Report a failure; the window stays usable (nothing is left busy)."""
+        log.warning("%s: %s", title, error)
+        self.show_message(f"{title}: {error}")
+        error_dialog.show_error(self, title, error)
+
+    # -- state -----------------------------------------------------------------------------------
+    def restore_state(self) -> None:
+        geometry = qsettings.load_bytes("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = qsettings.load_bytes("state")
+        if state is not None:
+            self.restoreState(state)
+        for splitter in (self.splitter, self.compare_panel.splitter):
+            s = qsettings.load_bytes(splitter.objectName())
+            if s is not None:
+                splitter.restoreState(s)
+        tab = qsettings.get_value("current_tab", 0, int)
+        if 0 <= tab < self.tabs.count():
+            self.tabs.setCurrentIndex(tab)
+        checked = qsettings.get_value("compare_models", [], list)
+        if checked:
+            self._pending_compare_checks = checked
+            self.denoise_panel.models_changed.connect(self._restore_compare_checks)
+
+    def _restore_compare_checks(self, _entries: list) -> None:
+        checks = getattr(self, "_pending_compare_checks", None)
+        if checks:
+            self.compare_panel.set_checked(checks)
+            self._pending_compare_checks = None
+
+    def save_settings(self) -> None:
+        qsettings.save_settings(self.settings)
+
+    def save_state(self) -> None:
+        qsettings.save_bytes("geometry", self.saveGeometry())
+        qsettings.save_bytes("state", self.saveState())
+        for splitter in (self.splitter, self.compare_panel.splitter):
+            qsettings.save_bytes(splitter.objectName(), splitter.saveState())
+        qsettings.set_value("current_tab", self.tabs.currentIndex())
+        qsettings.set_value("compare_models", self.compare_panel.checked_models())
+        self.save_settings()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.save_state()
+        for panel in (self.batch_panel, self.training_panel):
+            shutdown = getattr(panel, "shutdown", None)
+            if callable(shutdown):
+                try:
+                    shutdown()
+                except Exception:  # noqa: BLE001 - quitting must not fail
+                    log.exception("shutting down %s", type(panel).__name__)
+        self.denoise_panel.cancel()
+        self.compare_panel.cancel()
+        QApplication.instance().removeEventFilter(self._space_flip)
+        super().closeEvent(event)

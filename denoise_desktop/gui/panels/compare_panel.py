@@ -1,0 +1,440 @@
+"""Compare models and classical baselines on the current image (or the part on screen).
+
+Checked models run one after another in a worker (``jobs.compare``, a generator: each finished
+model appears at once). Results show in a grid of synchronised canvases with the time taken and,
+when a clean reference image is loaded, PSNR/SSIM; the table and grid export as CSV + PNG.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from denoise_desktop.settings import AppSettings
+
+from .. import jobs
+from ..document import ImageDocument
+from ..viewer.canvas import CanvasGroup, ImageCanvas
+from ..workers import ErrorInfo, TaskRunner
+from .denoise_panel import model_card_text
+
+__all__ = ["ComparePanel", "compose_grid", "write_csv", "IMAGE_FILTER"]
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.webp);;All files (*)"
+_TILE_MAX = 1024  # longest side of one tile in the exported PNG grid
+_METRIC_KEYS = ("psnr", "ssim")
+
+
+def item_caption(item: jobs.CompareItem) -> str:
+    if item.error:
+        return f"{item.name}: failed"
+    parts = [item.name]
+    if item.model_id != "input":
+        parts.append(f"{item.seconds:.2f} s")
+    m = item.metrics
+    if "psnr" in m:
+        parts.append(f"PSNR {m['psnr']:.2f} dB")
+    if "ssim" in m:
+        parts.append(f"SSIM {m['ssim']:.4f}")
+    return " · ".join(parts)
+
+
+def _grid_columns(n: int) -> int:
+    return max(1, math.ceil(math.sqrt(n)))
+
+
+def compose_grid(items: list[jobs.CompareItem]) -> QImage:
+    """All results side by side with captions, as one image (for the PNG export)."""
+    shown = [i for i in items if not i.qimage.isNull()]
+    if not shown:
+        return QImage()
+    cols = _grid_columns(len(shown))
+    rows = math.ceil(len(shown) / cols)
+    w0, h0 = shown[0].qimage.width(), shown[0].qimage.height()
+    scale = min(1.0, _TILE_MAX / max(w0, h0))
+    tw, th = max(1, round(w0 * scale)), max(1, round(h0 * scale))
+    caption_h, pad = 28, 6
+    out = QImage(cols * (tw + pad) + pad, rows * (th + caption_h + pad) + pad, QImage.Format.Format_RGB888)
+    out.fill(QColor(32, 32, 32))
+    painter = QPainter(out)
+    font = QFont(painter.font())
+    font.setPixelSize(14)
+    painter.setFont(font)
+    painter.setPen(QColor(235, 235, 235))
+    for k, item in enumerate(shown):
+        r, c = divmod(k, cols)
+        x, y = pad + c * (tw + pad), pad + r * (th + caption_h + pad)
+        img = item.qimage if scale == 1.0 else item.qimage.scaled(
+            tw, th, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+        painter.drawImage(x, y, img)
+        painter.drawText(QRect(x, y + th, tw, caption_h), Qt.AlignmentFlag.AlignCenter, item_caption(item))
+    painter.end()
+    return out
+
+
+def write_csv(items: list[jobs.CompareItem], path: str | Path) -> Path:
+    """One row per model: time, every metric, and the error if it failed."""
+    keys: list[str] = []
+    for item in items:
+        for k in item.metrics:
+            if k not in keys:
+                keys.append(k)
+    path = Path(path)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["model_id", "name", "seconds", *keys, "error"])
+        for item in items:
+            w.writerow(
+                [item.model_id, item.name, f"{item.seconds:.4f}"]
+                + [f"{item.metrics[k]:.6g}" if k in item.metrics else "" for k in keys]
+                + [item.error]
+            )
+    return path
+
+
+def _export(grid: QImage, items: list[jobs.CompareItem], png_path: Path, *, progress) -> tuple[Path, Path]:
+    from denoise_desktop.imageio import atomic_write
+
+    with atomic_write(png_path) as tmp:
+        if not grid.save(str(tmp), "PNG"):
+            raise OSError(f"could not write {png_path}")
+    csv_path = png_path.with_suffix(".csv")
+    with atomic_write(csv_path) as tmp:
+        write_csv(items, tmp)
+    return png_path, csv_path
+
+
+class ComparePanel(QWidget):
+    status_message = Signal(str)
+    error_occurred = Signal(str, object)
+    comparison_finished = Signal(list)  # list[CompareItem]
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        settings: AppSettings,
+        document: ImageDocument,
+        region_provider: Callable[[], tuple[int, int, int, int] | None] | None = None,
+        options_provider: Callable[[], dict] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.settings = settings
+        self.document = document
+        self.region_provider = region_provider or (lambda: None)
+        # device / σ / strength / tile chosen on the Denoise panel, so both tabs agree
+        self.options_provider = options_provider or (lambda: {})
+        self.items: list[jobs.CompareItem] = []
+        self._task = None
+        self._group = CanvasGroup()
+        self._cells: list[QWidget] = []
+        self._build()
+        document.original_changed.connect(self._on_document)
+        document.reference_changed.connect(self._on_reference)
+        self._on_reference()
+        self._update_buttons()
+
+    def _build(self) -> None:
+        self.model_list = QListWidget(self)
+        self.model_list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.region_combo = QComboBox(self)
+        self.region_combo.addItem("Whole image", "whole")
+        self.region_combo.addItem("Visible part of the viewer", "visible")
+        self.reference_button = QPushButton("Load reference…", self)
+        self.reference_button.setToolTip("A clean version of this image: enables PSNR and SSIM")
+        self.clear_reference_button = QPushButton("Clear", self)
+        self.reference_label = QLabel(self)
+        self.reference_label.setWordWrap(True)
+        self.run_button = QPushButton("Run comparison", self)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.export_button = QPushButton("Export PNG + CSV…", self)
+        self.table = QTableWidget(0, 4, self)
+        self.table.setHorizontalHeaderLabels(["Model", "Seconds", "PSNR (dB)", "SSIM"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+        controls = QWidget(self)
+        cl = QVBoxLayout(controls)
+        cl.addWidget(QLabel("Models and baselines", controls))
+        cl.addWidget(self.model_list, 1)
+        cl.addWidget(QLabel("Region", controls))
+        cl.addWidget(self.region_combo)
+        ref_row = QHBoxLayout()
+        ref_row.addWidget(self.reference_button, 1)
+        ref_row.addWidget(self.clear_reference_button)
+        cl.addLayout(ref_row)
+        cl.addWidget(self.reference_label)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.run_button, 1)
+        run_row.addWidget(self.cancel_button)
+        cl.addLayout(run_row)
+        cl.addWidget(self.progress)
+        cl.addWidget(self.table, 1)
+        cl.addWidget(self.export_button)
+
+        self.grid_host = QWidget(self)
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(2)
+        self.placeholder = QLabel("Check models on the left and run a comparison.", self.grid_host)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.grid.addWidget(self.placeholder, 0, 0)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("compareSplitter")
+        self.splitter.addWidget(self.grid_host)
+        self.splitter.addWidget(controls)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.splitter)
+
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.export_button.clicked.connect(self.export_dialog)
+        self.reference_button.clicked.connect(self.load_reference_dialog)
+        self.clear_reference_button.clicked.connect(lambda: self.document.set_reference(None, None, None))
+        self.model_list.itemChanged.connect(lambda _i: self._update_buttons())
+
+    # -- models ----------------------------------------------------------------------------------
+    def set_models(self, entries: list) -> None:
+        checked = set(self.checked_models())
+        first_time = self.model_list.count() == 0
+        self.model_list.blockSignals(True)
+        self.model_list.clear()
+        networks = [e for e in entries if getattr(e, "kind", "") != "classical"]
+        classical = [e for e in entries if getattr(e, "kind", "") == "classical"]
+        for e in networks + classical:
+            suffix = " (classical)" if e in classical else ""
+            it = QListWidgetItem(f"{e.name}{suffix}", self.model_list)
+            it.setData(Qt.ItemDataRole.UserRole, e.id)
+            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            on = e.id in checked if not first_time else False
+            it.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            it.setToolTip(model_card_text(e))
+        self.model_list.blockSignals(False)
+        self._update_buttons()
+
+    def checked_models(self) -> list[str]:
+        out = []
+        for i in range(self.model_list.count()):
+            it = self.model_list.item(i)
+            if it.checkState() == Qt.CheckState.Checked:
+                out.append(str(it.data(Qt.ItemDataRole.UserRole)))
+        return out
+
+    def set_checked(self, model_ids: list[str]) -> None:
+        for i in range(self.model_list.count()):
+            it = self.model_list.item(i)
+            on = it.data(Qt.ItemDataRole.UserRole) in model_ids
+            it.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    # -- reference -------------------------------------------------------------------------------
+    def load_reference_dialog(self) -> None:
+        start = self.settings.last_open_dir
+        path, _ = QFileDialog.getOpenFileName(self, "Load clean reference image", start, IMAGE_FILTER)
+        if path:
+            self.load_reference(path)
+
+    def load_reference(self, path: str | Path):
+        path = Path(path)
+        task = self.runner.submit(jobs.load_image, path, lane="io")
+        task.signals.finished.connect(self._on_reference_loaded)
+        task.signals.failed.connect(lambda info: self.error_occurred.emit("Could not load the reference", info))
+        return task
+
+    def _on_reference_loaded(self, loaded: jobs.LoadedImage) -> None:
+        if not self.document.reference_matches(loaded.image):
+            shape = loaded.image.pixels.shape
+            orig = self.document.original.pixels.shape
+            self.error_occurred.emit(
+                "Reference does not match",
+                f"{loaded.path.name} is {shape[1]}×{shape[0]} with {shape[2]} channel(s), but the image is "
+                f"{orig[1]}×{orig[0]} with {orig[2]}. A reference must be the clean version of the same image.",
+            )
+            return
+        self.document.set_reference(loaded.path, loaded.image, loaded.qimage)
+        self.status_message.emit(f"Reference: {loaded.path.name}")
+
+    def _on_reference(self) -> None:
+        doc = self.document
+        if doc.reference is None:
+            self.reference_label.setText("No reference: PSNR/SSIM need a clean image.")
+        else:
+            name = doc.reference_path.name if doc.reference_path else "reference"
+            self.reference_label.setText(f"Reference: {name}")
+        self.clear_reference_button.setEnabled(doc.reference is not None)
+
+    def _on_document(self) -> None:
+        self._update_buttons()
+
+    # -- run -------------------------------------------------------------------------------------
+    def is_busy(self) -> bool:
+        return self._task is not None and not self._task.done
+
+    def run(self):
+        if not self.document.has_image():
+            self.status_message.emit("Open an image first.")
+            return None
+        models = self.checked_models()
+        if not models:
+            self.status_message.emit("Check at least one model to compare.")
+            return None
+        region = self.region_provider() if self.region_combo.currentData() == "visible" else None
+        opts = dict(self.options_provider())
+        self._clear_results()
+        task = self.runner.submit(
+            jobs.compare,
+            self.document.original,
+            models,
+            region=region,
+            reference=self.document.reference,
+            lane="compute",
+            **opts,
+        )
+        self._task = task
+        task.signals.yielded.connect(self._add_item)
+        task.signals.progress.connect(lambda f, _m: self.progress.setValue(int(f * 1000)))
+        task.signals.finished.connect(lambda _r, t=task: self._on_done(t, "Comparison finished."))
+        task.signals.cancelled.connect(lambda t=task: self._on_done(t, "Comparison cancelled."))
+        task.signals.failed.connect(lambda info, t=task: self._on_failed(t, info))
+        self.progress.setValue(0)
+        self._update_buttons()
+        where = f"region {region[2]}×{region[3]} at ({region[0]}, {region[1]})" if region else "whole image"
+        self.status_message.emit(f"Comparing {len(models)} model(s) on the {where}…")
+        return task
+
+    def cancel(self) -> None:
+        if self.is_busy():
+            self._task.cancel()
+
+    def _on_done(self, task, message: str) -> None:
+        if task is not self._task:
+            return
+        self.progress.setValue(1000 if task.state == task.FINISHED else self.progress.value())
+        self.status_message.emit(message)
+        self._update_buttons()
+        self.comparison_finished.emit(list(self.items))
+
+    def _on_failed(self, task, info: ErrorInfo) -> None:
+        self._on_done(task, f"Comparison failed: {info}")
+        self.error_occurred.emit("Comparison failed", info)
+
+    # -- results ---------------------------------------------------------------------------------
+    def _clear_results(self) -> None:
+        self.items = []
+        for cell in self._cells:
+            self.grid.removeWidget(cell)
+            cell.deleteLater()
+        self._cells = []
+        self._group = CanvasGroup()
+        self.table.setRowCount(0)
+        self.placeholder.setVisible(True)
+
+    def _add_item(self, item: jobs.CompareItem) -> None:
+        self.items.append(item)
+        self.placeholder.setVisible(False)
+        cell = QWidget(self.grid_host)
+        lay = QVBoxLayout(cell)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(1)
+        label = QLabel(item_caption(item), cell)
+        label.setToolTip(item.error or item_caption(item))
+        canvas = ImageCanvas(cell)
+        if item.error:
+            label.setStyleSheet("color: #d05050;")
+        else:
+            canvas.set_image(item.qimage)
+        lay.addWidget(label)
+        lay.addWidget(canvas, 1)
+        self._cells.append(cell)
+        self._group.add(canvas)
+        self._relayout()
+        if len(self._cells) > 1:
+            canvas.set_view_state(self._cells[0].findChild(ImageCanvas).view_state())
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        m = item.metrics
+        values = [
+            item.name if not item.error else f"{item.name} (failed: {item.error})",
+            "" if item.model_id == "input" else f"{item.seconds:.2f}",
+            f"{m['psnr']:.2f}" if "psnr" in m else "",
+            f"{m['ssim']:.4f}" if "ssim" in m else "",
+        ]
+        for col, v in enumerate(values):
+            self.table.setItem(row, col, QTableWidgetItem(v))
+        self._update_buttons()
+
+    def _relayout(self) -> None:
+        cols = _grid_columns(len(self._cells))
+        for k, cell in enumerate(self._cells):
+            self.grid.removeWidget(cell)
+            self.grid.addWidget(cell, k // cols, k % cols)
+
+    def canvases(self) -> list[ImageCanvas]:
+        return self._group.canvases()
+
+    def table_text(self) -> list[list[str]]:
+        return [
+            [self.table.item(r, c).text() if self.table.item(r, c) else "" for c in range(self.table.columnCount())]
+            for r in range(self.table.rowCount())
+        ]
+
+    # -- export ----------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        if not self.items:
+            self.status_message.emit("Run a comparison first.")
+            return
+        stem = f"{self.document.path.stem}_comparison" if self.document.path else "comparison"
+        start = Path(self.settings.last_save_dir or ".") / f"{stem}.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Export comparison", str(start), "PNG image (*.png)")
+        if path:
+            self.export_to(path)
+
+    def export_to(self, png_path: str | Path):
+        """Write ``<name>.png`` (the grid) and ``<name>.csv`` (the table) in a worker."""
+        if not self.items:
+            return None
+        png_path = Path(png_path).with_suffix(".png")
+        self.settings.last_save_dir = str(png_path.parent)
+        grid = compose_grid(self.items)  # painting text is GUI-thread work; writing is not
+        task = self.runner.submit(_export, grid, list(self.items), png_path, lane="io")
+        task.signals.finished.connect(lambda paths: self.status_message.emit(f"Exported {paths[0].name} and {paths[1].name}"))
+        task.signals.failed.connect(lambda info: self.error_occurred.emit("Could not export the comparison", info))
+        return task
+
+    def _update_buttons(self) -> None:
+        busy = self.is_busy()
+        self.run_button.setEnabled(self.document.has_image() and bool(self.checked_models()) and not busy)
+        self.cancel_button.setEnabled(busy)
+        self.export_button.setEnabled(bool(self.items) and not busy)

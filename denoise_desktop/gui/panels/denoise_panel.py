@@ -1,0 +1,560 @@
+"""Denoise controls: model, σ (auto or manual), strength, device, tile; run, cancel, save.
+
+Everything slow (listing models, estimating σ, denoising, saving, importing a model) is
+submitted to the ``TaskRunner``; this widget only gathers choices, shows progress and results,
+and writes the choices back into ``AppSettings``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from denoise_desktop.settings import AppSettings
+
+from .. import jobs
+from ..document import ImageDocument
+from ..workers import ErrorInfo, TaskRunner
+
+__all__ = ["DenoisePanel", "SIGMA_MAX", "TILE_CHOICES", "SAVE_FORMATS"]
+
+SIGMA_MAX = 75
+TILE_CHOICES = (None, 128, 256, 512, 1024, 2048)
+#: settings value → (label, file suffix, imageio format name)
+SAVE_FORMATS = {
+    "keep": ("Same as input", None, None),
+    "png": ("PNG", ".png", "PNG"),
+    "tif": ("TIFF", ".tif", "TIFF"),
+    "jpg": ("JPEG", ".jpg", "JPEG"),
+}
+_FILTERS = "PNG (*.png);;TIFF (*.tif *.tiff);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;BMP (*.bmp)"
+
+
+def model_card_text(entry: Any) -> str:
+    """A model's card as plain text for a tooltip / info label."""
+    card = dict(getattr(entry, "card", None) or {})
+    lines = [f"{getattr(entry, 'name', entry)}  ({getattr(entry, 'id', '')})"]
+    kind = getattr(entry, "kind", "")
+    chans = getattr(entry, "channels", ())
+    kinds = {1: "gray", 3: "color"}
+    if kind:
+        lines.append(f"Kind: {kind}; channels: {'/'.join(kinds.get(c, str(c)) for c in chans)}")
+    lines.append("Uses a noise level σ" if getattr(entry, "takes_sigma", False) else "Blind (estimates noise itself)")
+    for key in ("description", "arch", "trained_on", "noise", "sigma_range", "metrics", "license", "source", "created"):
+        if key in card and card[key] not in (None, "", {}, []):
+            value = card[key]
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v}" for k, v in value.items())
+            lines.append(f"{key.replace('_', ' ').capitalize()}: {value}")
+    return "\n".join(lines)
+
+
+class DenoisePanel(QWidget):
+    status_message = Signal(str)
+    error_occurred = Signal(str, object)  # title, ErrorInfo | str
+    busy_changed = Signal(bool)
+    saved = Signal(Path)
+    models_changed = Signal(list)  # registry entries, after every refresh
+    device_changed = Signal(str)
+    model_imported = Signal(Path)
+
+    def __init__(
+        self, runner: TaskRunner, settings: AppSettings, document: ImageDocument, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.settings = settings
+        self.document = document
+        self._entries: dict[str, Any] = {}
+        self._task = None
+        self._save_task = None
+        self._build()
+        self._apply_settings()
+        document.original_changed.connect(self._on_original)
+        document.result_changed.connect(self._update_buttons)
+        document.sigma_estimated.connect(self._show_estimate)
+        self._update_buttons()
+
+    # -- layout ------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_combo = QComboBox(self)
+        self.model_combo.setMinimumContentsLength(16)
+        self.model_info = QLabel(self)
+        self.model_info.setWordWrap(True)
+        self.model_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.import_button = QPushButton("Import model…", self)
+
+        self.sigma_auto = QCheckBox("Auto", self)
+        self.sigma_auto.setToolTip("Estimate the noise level of each image")
+        self.sigma_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.sigma_slider.setRange(0, SIGMA_MAX)
+        self.sigma_spin = QSpinBox(self)
+        self.sigma_spin.setRange(0, SIGMA_MAX)
+        self.sigma_estimate = QLabel("", self)
+        self.strength_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.strength_slider.setRange(0, 100)
+        self.strength_spin = QSpinBox(self)
+        self.strength_spin.setRange(0, 100)
+        self.strength_spin.setSuffix(" %")
+        self.device_combo = QComboBox(self)
+        self.device_combo.addItem("Auto (best available)", "auto")
+        self.tile_combo = QComboBox(self)
+        for t in TILE_CHOICES:
+            self.tile_combo.addItem("Auto (from free memory)" if t is None else f"{t} px", t)
+
+        self.denoise_button = QPushButton("Denoise", self)
+        self.denoise_button.setToolTip("Denoise the image (Ctrl+D)")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Stop denoising (Esc)")
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress_label = QLabel("", self)
+        self.progress_label.setWordWrap(True)
+
+        self.format_combo = QComboBox(self)
+        for key, (label, _suffix, _fmt) in SAVE_FORMATS.items():
+            self.format_combo.addItem(label, key)
+        self.quality_spin = QSpinBox(self)
+        self.quality_spin.setRange(1, 100)
+        self.quality_spin.setToolTip("JPEG quality")
+        self.keep_metadata = QCheckBox("Keep metadata (EXIF, ICC)", self)
+        self.save_button = QPushButton("Save as…", self)
+        self.save_button.setToolTip("Save the denoised image (Ctrl+Shift+S)")
+
+        model_box = QGroupBox("Model", self)
+        f = QVBoxLayout(model_box)
+        f.addWidget(self.model_combo)
+        f.addWidget(self.model_info)
+        f.addWidget(self.import_button)
+
+        params = QGroupBox("Settings", self)
+        form = QFormLayout(params)
+        sigma_row = QHBoxLayout()
+        sigma_row.addWidget(self.sigma_auto)
+        sigma_row.addWidget(self.sigma_slider, 1)
+        sigma_row.addWidget(self.sigma_spin)
+        form.addRow("Noise σ", sigma_row)
+        form.addRow("", self.sigma_estimate)
+        strength_row = QHBoxLayout()
+        strength_row.addWidget(self.strength_slider, 1)
+        strength_row.addWidget(self.strength_spin)
+        form.addRow("Strength", strength_row)
+        form.addRow("Device", self.device_combo)
+        form.addRow("Tile size", self.tile_combo)
+
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.denoise_button, 1)
+        run_row.addWidget(self.cancel_button)
+
+        save_box = QGroupBox("Output", self)
+        sf = QFormLayout(save_box)
+        sf.addRow("Format", self.format_combo)
+        sf.addRow("JPEG quality", self.quality_spin)
+        sf.addRow(self.keep_metadata)
+        sf.addRow(self.save_button)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(model_box)
+        lay.addWidget(params)
+        lay.addLayout(run_row)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.progress_label)
+        lay.addWidget(save_box)
+        lay.addStretch(1)
+
+        self.model_combo.currentIndexChanged.connect(self._on_model_changed)
+        self.sigma_slider.valueChanged.connect(self.sigma_spin.setValue)
+        self.sigma_spin.valueChanged.connect(self.sigma_slider.setValue)
+        self.sigma_spin.valueChanged.connect(self._store)
+        self.sigma_auto.toggled.connect(self._on_sigma_mode)
+        self.strength_slider.valueChanged.connect(self.strength_spin.setValue)
+        self.strength_spin.valueChanged.connect(self.strength_slider.setValue)
+        self.strength_spin.valueChanged.connect(self._store)
+        self.device_combo.currentIndexChanged.connect(self._on_device)
+        self.tile_combo.currentIndexChanged.connect(self._store)
+        self.format_combo.currentIndexChanged.connect(self._on_format)
+        self.quality_spin.valueChanged.connect(self._store)
+        self.keep_metadata.toggled.connect(self._store)
+        self.denoise_button.clicked.connect(self.denoise)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.save_button.clicked.connect(self.save_as)
+        self.import_button.clicked.connect(self.import_model_dialog)
+
+    def _apply_settings(self) -> None:
+        s = self.settings
+        self._loading = True
+        self.sigma_spin.setValue(int(round(min(SIGMA_MAX, s.sigma))))
+        self.sigma_auto.setChecked(s.sigma_mode == "auto")
+        self.strength_spin.setValue(int(round(s.strength * 100)))
+        i = self.tile_combo.findData(s.tile)
+        self.tile_combo.setCurrentIndex(max(0, i))
+        i = self.format_combo.findData(s.output_format)
+        self.format_combo.setCurrentIndex(max(0, i))
+        self.quality_spin.setValue(s.jpeg_quality)
+        self.keep_metadata.setChecked(s.keep_metadata)
+        self._loading = False
+        self._on_sigma_mode(self.sigma_auto.isChecked())
+        self._on_format()
+
+    def _store(self, *_: object) -> None:
+        """Write the controls back into ``AppSettings`` (persisted by the main window)."""
+        if getattr(self, "_loading", False):
+            return
+        s = self.settings
+        s.sigma_mode = "auto" if self.sigma_auto.isChecked() else "manual"
+        s.sigma = float(self.sigma_spin.value())
+        s.strength = self.strength_spin.value() / 100.0
+        dev = self.device_combo.currentData()
+        if dev is not None:
+            s.device = str(dev)
+        s.tile = self.tile_combo.currentData()
+        s.output_format = str(self.format_combo.currentData() or "keep")
+        s.jpeg_quality = int(self.quality_spin.value())
+        s.keep_metadata = bool(self.keep_metadata.isChecked())
+        model = self.current_model_id()
+        if model:
+            if self._channels() == 1:
+                s.model_gray = model
+            else:
+                s.model_color = model
+
+    # -- models --------------------------------------------------------------------------------
+    def refresh_models(self, select: str | None = None) -> None:
+        """Re-read the registry in a worker; then select ``select`` (or the saved choice)."""
+        task = self.runner.submit(jobs.list_models, lane="io")
+        task.signals.finished.connect(lambda entries: self.set_models(entries, select))
+        task.signals.failed.connect(lambda info: self.error_occurred.emit("Could not list the models", info))
+
+    def set_models(self, entries: list, select: str | None = None) -> None:
+        previous = select or self.current_model_id() or self._saved_model()
+        self._entries = {e.id: e for e in entries}
+        self._loading = True
+        self.model_combo.clear()
+        networks = [e for e in entries if getattr(e, "kind", "") != "classical"]
+        classical = [e for e in entries if getattr(e, "kind", "") == "classical"]
+        for group in (networks, classical):
+            if group and self.model_combo.count():
+                self.model_combo.insertSeparator(self.model_combo.count())
+            for e in group:
+                suffix = " (classical)" if getattr(e, "kind", "") == "classical" else ""
+                self.model_combo.addItem(f"{e.name}{suffix}", e.id)
+                self.model_combo.setItemData(self.model_combo.count() - 1, model_card_text(e), Qt.ItemDataRole.ToolTipRole)
+        self._loading = False
+        target = previous if previous in self._entries else self._default_model()
+        i = self.model_combo.findData(target) if target else -1
+        if i < 0:
+            i = next((k for k in range(self.model_combo.count()) if self.model_combo.itemData(k)), -1)
+        self.model_combo.setCurrentIndex(i)
+        self._on_model_changed()
+        self.models_changed.emit(list(entries))
+
+    def _saved_model(self) -> str | None:
+        return self.settings.model_gray if self._channels() == 1 else self.settings.model_color
+
+    def _default_model(self) -> str | None:
+        try:
+            from denoise_desktop import registry
+
+            return registry.default_model_id((self._channels(),))
+        except Exception:  # noqa: BLE001 - no default is fine: the first entry is used
+            return None
+
+    def _channels(self) -> int:
+        return int(self.document.original.channels) if self.document.has_image() else 3
+
+    def current_model_id(self) -> str | None:
+        data = self.model_combo.currentData()
+        return str(data) if data else None
+
+    def set_model(self, model_id: str) -> bool:
+        i = self.model_combo.findData(model_id)
+        if i >= 0:
+            self.model_combo.setCurrentIndex(i)
+        return i >= 0
+
+    def current_entry(self) -> Any:
+        return self._entries.get(self.current_model_id() or "")
+
+    def _on_model_changed(self, *_: object) -> None:
+        if getattr(self, "_loading", False):
+            return
+        entry = self.current_entry()
+        if entry is None:
+            self.model_info.setText("No model selected.")
+            self.model_combo.setToolTip("")
+        else:
+            text = model_card_text(entry)
+            self.model_info.setText(text.split("\n", 1)[1] if "\n" in text else text)
+            self.model_combo.setToolTip(text)
+        self._on_sigma_mode(self.sigma_auto.isChecked())
+        self._store()
+
+    # -- σ, device ------------------------------------------------------------------------------
+    def _on_sigma_mode(self, auto: bool) -> None:
+        entry = self.current_entry()
+        takes = bool(getattr(entry, "takes_sigma", True)) if entry is not None else True
+        self.sigma_auto.setEnabled(takes)
+        self.sigma_slider.setEnabled(takes and not auto)
+        self.sigma_spin.setEnabled(takes and not auto)
+        if not takes:
+            self.sigma_estimate.setText("This model finds the noise level by itself.")
+        else:
+            self._show_estimate(self.document.estimated_sigma)
+        self._store()
+
+    def _show_estimate(self, sigma: float | None) -> None:
+        entry = self.current_entry()
+        if entry is not None and not getattr(entry, "takes_sigma", True):
+            return
+        if sigma is None:
+            self.sigma_estimate.setText("Estimated: —" if self.document.has_image() else "")
+        else:
+            self.sigma_estimate.setText(f"Estimated: {sigma:.1f}")
+            if self.sigma_auto.isChecked():
+                self._loading = True
+                self.sigma_spin.setValue(int(round(min(SIGMA_MAX, sigma))))
+                self._loading = False
+
+    def sigma_value(self) -> float | None:
+        """σ to use (0–255 scale), or None for auto."""
+        return None if self.sigma_auto.isChecked() else float(self.sigma_spin.value())
+
+    def set_devices(self, devices: list) -> None:
+        wanted = self.settings.device
+        self._loading = True
+        self.device_combo.clear()
+        self.device_combo.addItem("Auto (best available)", "auto")
+        for d in devices:
+            self.device_combo.addItem(d.label() if hasattr(d, "label") else str(d), d.id)
+        self._loading = False
+        i = self.device_combo.findData(wanted)
+        if i < 0 and wanted == "cuda":
+            i = self.device_combo.findData("cuda:0")
+        self.device_combo.setCurrentIndex(max(0, i))
+        self._on_device()
+
+    def refresh_devices(self) -> None:
+        task = self.runner.submit(jobs.discover_devices, lane="io")
+        task.signals.finished.connect(self.set_devices)
+        task.signals.failed.connect(lambda info: self.error_occurred.emit("Could not list the devices", info))
+
+    def device(self) -> str:
+        return str(self.device_combo.currentData() or "auto")
+
+    def _on_device(self, *_: object) -> None:
+        if getattr(self, "_loading", False):
+            return
+        self._store()
+        self.device_changed.emit(self.device())
+
+    def _on_format(self, *_: object) -> None:
+        self.quality_spin.setEnabled(self.format_combo.currentData() in ("jpg", "keep"))
+        self._store()
+
+    # -- document --------------------------------------------------------------------------------
+    def _on_original(self) -> None:
+        self.progress.setValue(0)
+        self.progress_label.setText("")
+        self._show_estimate(None)
+        if self.document.has_image():
+            # Gray and color images remember different models.
+            saved = self._saved_model()
+            if saved and saved != self.current_model_id():
+                self.set_model(saved)
+            task = self.runner.submit(jobs.estimate_noise, self.document.original, lane="analysis")
+            image = self.document.original
+            task.signals.finished.connect(
+                lambda s, img=image: self.document.set_estimated_sigma(s) if self.document.original is img else None
+            )
+        self._update_buttons()
+
+    # -- denoise ---------------------------------------------------------------------------------
+    def is_busy(self) -> bool:
+        return self._task is not None and not self._task.done
+
+    def denoise(self) -> None:
+        if not self.document.has_image():
+            self.status_message.emit("Open an image first.")
+            return
+        model_id = self.current_model_id()
+        if not model_id:
+            self.status_message.emit("Choose a model first.")
+            return
+        image = self.document.original
+        task = self.runner.submit(
+            jobs.denoise,
+            image,
+            model_id,
+            device=self.device(),
+            sigma=self.sigma_value(),
+            strength=self.strength_spin.value() / 100.0,
+            tile=self.tile_combo.currentData(),
+            lane="preview",
+        )
+        self._task = task
+        task.signals.progress.connect(self._on_progress)
+        task.signals.finished.connect(lambda out, img=image: self._on_denoised(out, img))
+        task.signals.cancelled.connect(lambda t=task: self._on_ended(t, "Cancelled."))
+        task.signals.failed.connect(lambda info, t=task: self._on_failed(t, info))
+        self.progress.setValue(0)
+        self.progress_label.setText(f"Denoising with {self.model_combo.currentText()}…")
+        self._update_buttons()
+        self.busy_changed.emit(True)
+
+    def cancel(self) -> None:
+        if self.is_busy():
+            self._task.cancel()
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        if message:
+            self.progress_label.setText(message)
+
+    def _on_denoised(self, out: jobs.DenoiseOutput, image: Any) -> None:
+        if self.document.original is not image:
+            return  # another image was opened meanwhile
+        self.document.set_result(out.image, out.qimage, out.info)
+        info = out.info
+        parts = [f"Done in {info.get('seconds', 0):.2f} s"]
+        if info.get("sigma_used") is not None:
+            parts.append(f"σ {info['sigma_used']:.1f}")
+        if info.get("sigma_estimated") is not None:
+            self.document.set_estimated_sigma(float(info["sigma_estimated"]))
+        if info.get("tiles", 1) and info.get("tiles", 1) > 1:
+            parts.append(f"{info['tiles']} tiles")
+        if info.get("device"):
+            parts.append(str(info["device"]))
+        self.progress.setValue(1000)
+        self._on_ended(self._task, ", ".join(parts))
+
+    def _on_failed(self, task, info: ErrorInfo) -> None:
+        self._on_ended(task, f"Failed: {info}")
+        self.error_occurred.emit("Denoising failed", info)
+
+    def _on_ended(self, task, message: str) -> None:
+        if task is not self._task:
+            return
+        self.progress_label.setText(message)
+        self.status_message.emit(message)
+        self._update_buttons()
+        self.busy_changed.emit(False)
+
+    # -- save ------------------------------------------------------------------------------------
+    def output_suffix(self) -> str:
+        key = self.format_combo.currentData() or "keep"
+        suffix = SAVE_FORMATS.get(key, SAVE_FORMATS["keep"])[1]
+        if suffix is None:
+            src = self.document.path.suffix.lower() if self.document.path else ""
+            suffix = src or ".png"
+        return suffix
+
+    def save_as(self) -> None:
+        if not self.document.has_result():
+            self.status_message.emit("Nothing to save yet: denoise the image first.")
+            return
+        start_dir = self.settings.last_save_dir or (str(self.document.path.parent) if self.document.path else "")
+        suggested = str(Path(start_dir) / self.document.suggested_output_name(self.output_suffix()))
+        path, _filter = QFileDialog.getSaveFileName(self, "Save denoised image", suggested, _FILTERS)
+        if path:
+            self.save_to(path)
+
+    def save_to(self, path: str | Path):
+        """Save the result to ``path`` in a worker; returns the task (or None when refused)."""
+        if not self.document.has_result():
+            self.status_message.emit("Nothing to save yet: denoise the image first.")
+            return None
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(self.output_suffix())
+        if self.document.path is not None and path.resolve() == self.document.path.resolve():
+            self.error_occurred.emit(
+                "Not saved", f"{path.name} is the input image; Denoise Desktop never overwrites it. Choose another name."
+            )
+            return None
+        self.settings.last_save_dir = str(path.parent)
+        task = self.runner.submit(
+            jobs.save_image,
+            self.document.result,
+            path,
+            fmt=None,  # the suffix decides, so "photo.png" is always a PNG
+            quality=self.quality_spin.value(),
+            keep_metadata=self.keep_metadata.isChecked(),
+            forbidden=(self.document.path,) if self.document.path else (),
+            lane="io",
+        )
+        self._save_task = task
+        task.signals.finished.connect(self._on_saved)
+        task.signals.failed.connect(lambda info: self.error_occurred.emit(f"Could not save {path.name}", info))
+        self.status_message.emit(f"Saving {path.name}…")
+        return task
+
+    def _on_saved(self, path: Path) -> None:
+        self.status_message.emit(f"Saved {path}")
+        self.saved.emit(Path(path))
+
+    # -- import ----------------------------------------------------------------------------------
+    def import_model_dialog(self) -> None:
+        from ..dialogs.import_model import ask_model_file
+
+        path = ask_model_file(self, self.settings.last_open_dir)
+        if path:
+            self.import_model_file(path)
+
+    def import_model_file(self, path: str | Path):
+        """Validate and copy a weights file into the user model folder (in a worker)."""
+        path = Path(path)
+        if path.suffix.lower() not in jobs.MODEL_SUFFIXES:
+            self.error_occurred.emit(
+                "Cannot import model",
+                f"{path.name} is not a model file. Denoise Desktop imports .safetensors, .pth, .pt "
+                "and .ckpt weights.",
+            )
+            return None
+        task = self.runner.submit(jobs.import_model, path, lane="io")
+        task.signals.finished.connect(self._on_imported)
+        task.signals.failed.connect(
+            lambda info: self.error_occurred.emit(f"Cannot use {path.name} as a model", _import_message(path, info))
+        )
+        self.status_message.emit(f"Importing {path.name}…")
+        return task
+
+    def _on_imported(self, imported: jobs.ImportedModel) -> None:
+        self.status_message.emit(f"Imported model {imported.path.name}")
+        self.model_imported.emit(imported.path)
+        self.refresh_models(select=imported.model_id)
+
+    def _update_buttons(self) -> None:
+        busy = self.is_busy()
+        self.denoise_button.setEnabled(self.document.has_image())
+        self.cancel_button.setEnabled(busy)
+        self.save_button.setEnabled(self.document.has_result())
+
+
+def _import_message(path: Path, info: ErrorInfo) -> ErrorInfo:
+    """Lead with what the user needs to know; keep the technical detail for 'Details'."""
+    return ErrorInfo(
+        info.type_name,
+        f"{path.name} could not be imported: {info.message}\n\n"
+        "Denoise Desktop can use weights saved by its own training (.safetensors), PyTorch state "
+        "dicts of its architectures (.pth), and — with the optional 'spandrel' package — many "
+        "published denoisers.",
+        info.traceback,
+    )

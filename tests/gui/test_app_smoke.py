@@ -1,0 +1,35 @@
+"""The real app starts in a fresh process, opens an image, and quits itself (single-shot timer)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from gui_helpers import clean_and_noisy, write_png
+
+
+def test_app_starts_opens_and_quits(tmp_path):
+    image = write_png(tmp_path / "noisy.png", clean_and_noisy()[1])
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        DENOISE_DESKTOP_HOME=str(tmp_path / "home"),
+        DENOISE_DESKTOP_SETTINGS_DIR=str(tmp_path / "settings"),
+        OMP_NUM_THREADS="1",
+    )
+    code = "import sys; from denoise_desktop.gui import main; sys.exit(main(sys.argv))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(image), "--quit-after", "2500"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    # quitting saved the window state and the opened image as a recent file
+    ini = list((tmp_path / "settings").rglob("*.ini"))
+    assert ini, "no settings written on quit"
+    text = ini[0].read_text()
+    assert "geometry" in text and "noisy.png" in text

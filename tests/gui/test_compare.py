@@ -1,0 +1,119 @@
+"""Compare tab: several classical models on the image, PSNR/SSIM with a reference, regions,
+export of PNG grid + CSV, and a reference of the wrong size refused with a message."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from denoise_desktop.gui.document import ImageDocument
+from denoise_desktop.gui.jobs import load_image
+from denoise_desktop.gui.panels.compare_panel import ComparePanel
+from denoise_desktop.settings import AppSettings
+
+from gui_helpers import classical_ids, clean_and_noisy, write_png
+
+
+@pytest.fixture
+def errors():
+    return []
+
+
+@pytest.fixture
+def setup(qtbot, runner, tmp_path, errors):
+    clean, noisy = clean_and_noisy(40, 56)
+    noisy_path = write_png(tmp_path / "noisy.png", noisy)
+    clean_path = write_png(tmp_path / "clean.png", clean)
+    doc = ImageDocument()
+    loaded = load_image(noisy_path)
+    doc.set_original(loaded.path, loaded.image, loaded.qimage)
+    region = {"value": None}
+    panel = ComparePanel(
+        runner, AppSettings(), doc, region_provider=lambda: region["value"], options_provider=lambda: {"sigma": 25.0}
+    )
+    panel.error_occurred.connect(lambda title, err: errors.append((title, err)))
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    from denoise_desktop import registry
+
+    panel.set_models(registry.list_models())
+    return panel, doc, clean, noisy, clean_path, region
+
+
+def run_and_wait(qtbot, panel):
+    with qtbot.waitSignal(panel.comparison_finished, timeout=60000) as blocker:
+        assert panel.run() is not None
+    return blocker.args[0]
+
+
+def test_compare_with_reference_shows_psnr(qtbot, setup, tmp_path, errors):
+    from denoise_desktop import metrics
+
+    panel, doc, clean, noisy, clean_path, _region = setup
+    with qtbot.waitSignal(doc.reference_changed, timeout=10000):
+        panel.load_reference(clean_path)
+    ids = classical_ids(2)
+    panel.set_checked(ids)
+    assert panel.checked_models() == ids
+    items = run_and_wait(qtbot, panel)
+    assert [i.model_id for i in items] == ["input", *ids]
+    assert all(not i.error for i in items), [i.error for i in items]
+    rows = panel.table_text()
+    assert len(rows) == 1 + len(ids)
+    expected_input = metrics.psnr(clean.astype(np.float32) / 255, noisy.astype(np.float32) / 255)
+    assert float(rows[0][2]) == pytest.approx(expected_input, abs=0.01)
+    for row, item in zip(rows[1:], items[1:]):
+        assert float(row[2]) == pytest.approx(item.metrics["psnr"], abs=0.01)
+        assert 0.0 < float(row[3]) <= 1.0
+        assert item.seconds > 0
+    assert len(panel.canvases()) == 1 + len(ids)
+    # synchronised result grid
+    a, b = panel.canvases()[:2]
+    a.set_zoom(3.0)
+    assert b.scale_factor() == pytest.approx(3.0)
+    # export: a PNG grid and a CSV with one row per model
+    with qtbot.waitSignal(panel.status_message, timeout=10000, check_params_cb=lambda m: m.startswith("Exported")):
+        panel.export_to(tmp_path / "cmp.png")
+    assert (tmp_path / "cmp.png").stat().st_size > 0
+    with (tmp_path / "cmp.csv").open() as fh:
+        table = list(csv.DictReader(fh))
+    assert [r["model_id"] for r in table] == ["input", *ids]
+    assert float(table[1]["psnr"]) == pytest.approx(items[1].metrics["psnr"], rel=1e-4)
+    from PIL import Image
+
+    grid = Image.open(tmp_path / "cmp.png")
+    assert grid.width > 56 * 2 and grid.height > 40
+    assert not errors
+
+
+def test_compare_visible_region_only(qtbot, setup):
+    panel, _doc, _clean, _noisy, _clean_path, region = setup
+    region["value"] = (8, 4, 20, 16)
+    panel.region_combo.setCurrentIndex(panel.region_combo.findData("visible"))
+    panel.set_checked(classical_ids(1))
+    items = run_and_wait(qtbot, panel)
+    assert all(i.pixels.shape == (16, 20, 3) for i in items)
+    assert not items[0].metrics  # no reference loaded: no PSNR
+    assert panel.table_text()[0][2] == ""
+
+
+def test_reference_of_wrong_size_is_refused(qtbot, setup, tmp_path, errors):
+    panel, doc, *_ = setup
+    other = write_png(tmp_path / "small.png", clean_and_noisy(10, 10)[0])
+    panel.load_reference(other)
+    qtbot.waitUntil(lambda: bool(errors), timeout=10000)
+    assert "small.png" in str(errors[-1][1])
+    assert doc.reference is None
+
+
+def test_cancel_comparison(qtbot, setup):
+    panel, *_ = setup
+    panel.set_checked(classical_ids(3))
+    with qtbot.waitSignal(panel.comparison_finished, timeout=60000):
+        task = panel.run()
+        task.cancel()
+    assert task.state in (task.CANCELLED, task.FINISHED)
+    assert not panel.is_busy() and panel.run_button.isEnabled()

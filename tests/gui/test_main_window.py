@@ -1,0 +1,278 @@
+"""The main window end to end (offscreen, tiny images, a classical model): open → denoise →
+slider → save; zoom actions; view modes; hold-to-flip; errors; settings; model import; drops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from denoise_desktop.gui import qsettings
+from denoise_desktop.gui.main_window import MainWindow
+from denoise_desktop.settings import AppSettings
+
+from gui_helpers import clean_and_noisy, fast_classical_id, sha, write_png
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """Error dialogs are recorded instead of shown (a modal box would block the test)."""
+    seen: list[tuple[str, object]] = []
+    monkeypatch.setattr("denoise_desktop.gui.dialogs.error.show_error", lambda parent, title, err: seen.append((title, err)))
+    return seen
+
+
+@pytest.fixture
+def window(qtbot, runner, errors):
+    w = MainWindow(runner, AppSettings())
+    qtbot.addWidget(w)
+    w.resize(1000, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.denoise_panel.model_combo.count() > 0, timeout=20000)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def noisy_png(tmp_path):
+    _clean, noisy = clean_and_noisy()
+    return write_png(tmp_path / "noisy.png", noisy)
+
+
+def open_and_wait(qtbot, window, path):
+    with qtbot.waitSignal(window.image_opened, timeout=10000):
+        window.open_image(path)
+
+
+def denoise_and_wait(qtbot, window, model_id=None):
+    panel = window.denoise_panel
+    assert panel.set_model(model_id or fast_classical_id())
+    panel.sigma_auto.setChecked(False)
+    panel.sigma_spin.setValue(25)
+    with qtbot.waitSignal(window.document.result_changed, timeout=30000):
+        window.act_denoise.trigger()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
+
+
+def test_open_denoise_slider_save(qtbot, window, noisy_png, tmp_path, errors):
+    before_hash = sha(noisy_png)
+    open_and_wait(qtbot, window, noisy_png)
+    doc = window.document
+    assert doc.original.pixels.shape == (48, 64, 3)
+    assert str(noisy_png) in window.settings.recent_files
+    denoise_and_wait(qtbot, window)
+    assert doc.has_result() and doc.result.pixels.shape == doc.original.pixels.shape
+    assert not np.array_equal(doc.result.pixels, doc.original.pixels)
+    assert window.act_save.isEnabled()
+    # the before/after divider shows the result right of it
+    view = window.viewer.before_after
+    assert view.has_after()
+    view.set_divider(0.25)
+    assert view.visible_side_at(10) == "before" and view.visible_side_at(40) == "after"
+    # save in a worker; the input stays untouched
+    out = tmp_path / "out" / "result.png"
+    out.parent.mkdir()
+    with qtbot.waitSignal(window.denoise_panel.saved, timeout=10000):
+        window.denoise_panel.save_to(out)
+    assert out.exists() and out.stat().st_size > 0
+    assert sha(noisy_png) == before_hash
+    from denoise_desktop import imageio
+
+    np.testing.assert_array_equal(imageio.read_image(out).pixels, doc.result.pixels)
+    # saving over the input is refused with a message, and nothing is written
+    assert window.denoise_panel.save_to(noisy_png) is None
+    assert errors and "input" in str(errors[-1][1]).lower()
+    assert sha(noisy_png) == before_hash
+    assert not errors[:-1]
+
+
+def test_zoom_actions_change_scale(qtbot, window, tmp_path):
+    big = write_png(tmp_path / "big.png", clean_and_noisy(500, 800)[1])
+    open_and_wait(qtbot, window, big)
+    view = window.viewer.before_after
+    window.act_fit.trigger()
+    fit = view.scale_factor()
+    assert fit < 1.0
+    window.act_actual.trigger()
+    assert view.scale_factor() == pytest.approx(1.0)
+    window.act_zoom_in.trigger()
+    assert view.scale_factor() > 1.0
+    window.act_zoom_out.trigger()
+    window.act_zoom_out.trigger()
+    assert view.scale_factor() < 1.0
+    window.act_fit.trigger()
+    assert view.scale_factor() == pytest.approx(fit)
+    assert window.zoom_label.text().endswith("%")
+
+
+def test_view_modes_and_hold_to_flip(qtbot, window, noisy_png):
+    open_and_wait(qtbot, window, noisy_png)
+    denoise_and_wait(qtbot, window)
+    view = window.viewer.before_after
+    view.setFocus()
+    qtbot.keyPress(view, Qt.Key.Key_Space)
+    assert view.is_showing_original() and view.visible_side_at(60) == "before"
+    qtbot.keyRelease(view, Qt.Key.Key_Space)
+    assert not view.is_showing_original() and view.visible_side_at(60) == "after"
+
+    window.act_side.trigger()
+    assert window.viewer.mode() == "side_by_side" and window.settings.compare_mode == "side_by_side"
+    titles = window.viewer.side_by_side.titles()
+    assert titles[:2] == ["Original", "Denoised"]
+    a, b = window.viewer.side_by_side.canvases()[:2]
+    a.set_zoom(4.0)
+    assert b.scale_factor() == pytest.approx(4.0)
+
+    window.act_diff.trigger()
+    qtbot.waitUntil(lambda: window.viewer.diff.canvas.image() is not None, timeout=5000)
+    diff = window.viewer.diff.canvas.image()
+    assert (diff.width(), diff.height()) == (64, 48)
+    window.act_split.trigger()
+    assert window.viewer.mode() == "split"
+
+
+def test_pixel_readout_in_status_bar(qtbot, window, noisy_png):
+    open_and_wait(qtbot, window, noisy_png)
+    view = window.viewer.before_after
+    view.set_zoom(4.0)
+    view.centerOn(20, 10)
+    pos = view.mapFromScene(QPointF(20, 10))
+    qtbot.mouseMove(view.viewport(), pos)
+    qtbot.waitUntil(lambda: "x 20" in window.pixel_label.text(), timeout=3000)
+    px = window.document.original.pixels[10, 20]
+    assert ",".join(str(int(v)) for v in px) in window.pixel_label.text()
+
+
+def test_worker_exception_shows_error_and_app_stays_usable(qtbot, window, noisy_png, errors, monkeypatch):
+    open_and_wait(qtbot, window, noisy_png)
+    from denoise_desktop.gui import jobs
+
+    real = jobs.denoise
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated model crash")
+
+    monkeypatch.setattr(jobs, "denoise", broken)
+    window.denoise_panel.set_model(fast_classical_id())
+    window.act_denoise.trigger()
+    qtbot.waitUntil(lambda: bool(errors), timeout=10000)
+    title, err = errors[-1]
+    assert "simulated model crash" in str(err)
+    assert not window.denoise_panel.is_busy()
+    assert window.denoise_panel.denoise_button.isEnabled()
+    monkeypatch.setattr(jobs, "denoise", real)
+    denoise_and_wait(qtbot, window)
+    assert window.document.has_result()
+
+
+def test_open_bad_file_reports_the_file(qtbot, window, tmp_path, errors):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not an image at all")
+    window.open_image(bad)
+    qtbot.waitUntil(lambda: bool(errors), timeout=10000)
+    assert "broken.png" in errors[-1][0] + str(errors[-1][1])
+    assert not window.document.has_image()
+
+
+def test_bad_model_file_gives_clear_message(qtbot, window, tmp_path, errors):
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"\x00garbage that is not a checkpoint" * 10)
+    window.handle_dropped([junk])  # a drop of a model file imports it
+    qtbot.waitUntil(lambda: bool(errors), timeout=10000)
+    title, err = errors[-1]
+    assert "junk.pth" in title + str(err)
+    assert "could not be imported" in str(err)
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    window.denoise_panel.import_model_file(text)
+    assert "not a model file" in str(errors[-1][1])
+
+
+def test_imported_network_appears_in_picker_and_denoises(qtbot, window, noisy_png, tmp_path):
+    import torch
+
+    from denoise_desktop import models, weights
+
+    torch.manual_seed(0)
+    net = models.build("dncnn", "color", depth=3, features=8)
+    src = tmp_path / "tiny_dncnn.safetensors"
+    weights.save_weights(net, src, {"name": "Tiny DnCNN", "description": "random weights for tests"})
+    n_before = window.denoise_panel.model_combo.count()
+    with qtbot.waitSignal(window.denoise_panel.models_changed, timeout=20000):
+        window.handle_dropped([src])
+    assert window.denoise_panel.model_combo.count() == n_before + 1
+    new_id = window.denoise_panel.current_model_id()
+    assert window.denoise_panel.current_entry().kind == "network"
+    open_and_wait(qtbot, window, noisy_png)
+    denoise_and_wait(qtbot, window, new_id)
+    assert window.document.result.pixels.shape == (48, 64, 3)
+
+
+def test_settings_round_trip(qtbot):
+    s = AppSettings()
+    s.sigma, s.sigma_mode, s.strength, s.device, s.tile = 37.0, "manual", 0.6, "cpu", 512
+    s.model_color, s.jpeg_quality, s.keep_metadata = "some-model", 80, False
+    s.add_recent("/tmp/a.png")
+    s.add_recent("/tmp/b.png")
+    qsettings.save_settings(s)
+    loaded = qsettings.load_settings()
+    assert loaded == s
+    one = AppSettings()
+    one.add_recent("/tmp/only.png")
+    qsettings.save_settings(one)
+    assert qsettings.load_settings().recent_files == ["/tmp/only.png"]
+    assert qsettings.settings_file().startswith(str(Path(qsettings.settings_file()).parent))
+
+
+def test_window_remembers_choices(qtbot, runner, errors):
+    w = MainWindow(runner, qsettings.load_settings())
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.denoise_panel.model_combo.count() > 0, timeout=20000)
+    model = fast_classical_id()
+    w.denoise_panel.set_model(model)
+    w.denoise_panel.sigma_auto.setChecked(False)
+    w.denoise_panel.sigma_spin.setValue(42)
+    w.denoise_panel.strength_spin.setValue(70)
+    w.denoise_panel.tile_combo.setCurrentIndex(w.denoise_panel.tile_combo.findData(256))
+    w.resize(1000, 700)
+    w.splitter.setSizes([700, 300])
+    sizes = w.splitter.sizes()
+    w.tabs.setCurrentIndex(1)
+    w.close()
+
+    w2 = MainWindow(runner, qsettings.load_settings())
+    qtbot.addWidget(w2)
+    w2.show()
+    qtbot.waitUntil(lambda: w2.denoise_panel.model_combo.count() > 0, timeout=20000)
+    p = w2.denoise_panel
+    assert p.current_model_id() == model
+    assert not p.sigma_auto.isChecked() and p.sigma_spin.value() == 42
+    assert p.strength_spin.value() == 70
+    assert p.tile_combo.currentData() == 256
+    assert w2.tabs.currentIndex() == 1
+    w2.tabs.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: w2.splitter.sizes() == sizes, timeout=3000)
+    w2.close()
+
+
+def test_batch_and_training_tabs_are_wired(qtbot, window):
+    from denoise_desktop.gui.panels.batch_panel import BatchPanel
+    from denoise_desktop.gui.panels.training_panel import TrainingPanel
+
+    assert isinstance(window.batch_panel, BatchPanel)
+    assert isinstance(window.training_panel, TrainingPanel)
+    with qtbot.waitSignal(window.denoise_panel.models_changed, timeout=20000):
+        window.training_panel.model_trained.emit("/nonexistent/model.safetensors")
+
+
+def test_drop_folder_goes_to_batch(qtbot, window, tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    write_png(folder / "a.png", clean_and_noisy()[1])
+    window.handle_dropped([folder])
+    assert window.tabs.currentIndex() == 2
+    assert any(Path(p) == folder for p in window.batch_panel.inputs())
