@@ -160,14 +160,13 @@ def _sniff(path: Path) -> str:
     """"safetensors", "zip" (torch.save), "pickle" (legacy torch.save) or "unknown"."""
     with open(path, "rb") as f:
         head = f.read(16)
+    # safetensors first: its little-endian header length may well start with byte 0x80
+    if len(head) >= 9 and head[8:9] == b"{" and 2 <= int.from_bytes(head[:8], "little") < 100_000_000:
+        return "safetensors"
     if head[:4] == b"PK\x03\x04":
         return "zip"
-    if head[:1] == b"\x80":
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         return "pickle"
-    if len(head) >= 9:
-        n = int.from_bytes(head[:8], "little")
-        if 2 <= n < 100_000_000 and head[8:9] == b"{":
-            return "safetensors"
     return "unknown"
 
 

@@ -10,10 +10,13 @@ from typing import Any
 
 from torch import nn
 
+from .conv_autoencoder import ConvAutoencoder
 from .dncnn import DnCNN
 from .ffdnet import FFDNet
+from .rednet import REDNet
 from .spec import ArchSpec, SizeRequirements, Tiling
 from .unet_res import UNetRes
+from .upsampling_autoencoder import UpsamplingAutoencoder
 
 __all__ = ["ARCHITECTURES", "build", "get_spec", "ArchSpec", "SizeRequirements", "Tiling"]
 
@@ -57,6 +60,45 @@ ARCHITECTURES: dict[str, ArchSpec] = {
             variants={"gray": {"in_channels": 1, "depth": 17}, "color": {"in_channels": 3, "depth": 20}},
             receptive_field=20,
             reference="Zhang et al., Beyond a Gaussian Denoiser, IEEE TIP 2017",
+        ),
+        ArchSpec(
+            id="rednet",
+            name="RED-Net",
+            cls=REDNet,
+            description="Symmetric conv/deconv network with mirrored skips and a residual output "
+            "(Mao et al. 2016); depth 10/20/30 via the 'depth' hyper-parameter.",
+            takes_sigma=False,
+            variants={"gray": {"in_channels": 1}, "color": {"in_channels": 3}},
+            size_req=SizeRequirements(minimum=32),  # unpadded convs: ≥ depth+1 px
+            receptive_field=30,  # one px per layer; depth ≤ 30
+            reference="Mao, Shen, Yang, Image Restoration Using Very Deep Convolutional Encoder-Decoder "
+            "Networks with Symmetric Skip Connections, NeurIPS 2016",
+        ),
+        ArchSpec(
+            id="conv_autoencoder",
+            name="Conv autoencoder (small)",
+            cls=ConvAutoencoder,
+            description="The ~28k-parameter Keras MNIST/Fashion-MNIST denoising autoencoder: two conv+pool, "
+            "two conv+upsample, sigmoid out. A teaching baseline.",
+            takes_sigma=False,
+            variants={"gray": {"in_channels": 1}, "color": {"in_channels": 3}},
+            size_req=SizeRequirements(multiple_of=4),
+            receptive_field=13,
+            reference="Keras example 'Convolutional autoencoder for image denoising' (Chollet / Santiago)",
+        ),
+        ArchSpec(
+            id="upsampling_autoencoder",
+            name="Upsampling autoencoder (deep)",
+            cls=UpsamplingAutoencoder,
+            description="Four stride-2 convs and a max-pool down to 1/32, transposed convs and upsampling "
+            "back, sigmoid out; for 128×128 photo crops. No skips: a bottleneck baseline.",
+            takes_sigma=False,
+            variants={"gray": {"in_channels": 1}, "color": {"in_channels": 3}},
+            size_req=SizeRequirements(multiple_of=32),
+            tiling=Tiling.DISCOURAGED,
+            receptive_field=64,  # measured wiring reach; tiles still lose global context
+            reference="Classic convolutional denoising autoencoder (Vincent et al. 2008 idea; "
+            "Keras/TensorFlow tutorial style encoder-decoder)",
         ),
     ]
 }

@@ -252,3 +252,17 @@ def test_save_refuses_unknown_model_class(tmp_path):
     with pytest.raises(WeightsError, match="not one of the listed architectures"):
         weights.save_weights(torch.nn.Conv2d(1, 1, 3), tmp_path / "c.safetensors", {})
     assert not os.listdir(tmp_path)
+
+
+def test_safetensors_whose_header_length_looks_like_a_pickle(tmp_path):
+    """Header length 0x..80 makes byte 0 equal pickle's PROTO opcode; sniffing must not be fooled."""
+    path = tmp_path / "m.safetensors"
+    meta = {"format": weights.FORMAT, "arch": "dncnn", "hparams": json.dumps(small().hparams)}
+    state = dict(small().state_dict())
+    for pad in range(400):
+        save_file(state, str(path), metadata={**meta, "pad": " " * pad})
+        if path.read_bytes()[0] == 0x80:
+            break
+    assert path.read_bytes()[0] == 0x80
+    model, card = weights.load_weights(path)
+    assert card["arch"] == "dncnn"
