@@ -15,8 +15,7 @@ import numpy as np
 __all__ = ["estimate_sigma"]
 
 _PATCH = 8
-_MAX_PATCHES = 60_000
-_LOW, _HIGH = 0.5 / 255, 254.5 / 255  # "clipped" for 8-bit data; conservative for 16-bit  # enough for a stable 64..192-dim covariance; keeps big photos fast
+_MAX_PATCHES = 60_000  # enough for a stable 64..192-dim covariance; keeps big photos fast
 
 
 def estimate_sigma(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float:
@@ -36,14 +35,23 @@ def estimate_sigma(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float
     win = np.lib.stride_tricks.sliding_window_view(x, (patch, patch), axis=(0, 1))  # ny×nx×C×p×p
     win = win[::stride, ::stride]  # still a view: only the reshape below copies
     patches = win.reshape(win.shape[0] * win.shape[1], -1).astype(np.float64)
-    # Patches touching the black or white limit have their noise clipped away and would bias
-    # the estimate low (badly so at high σ); drop them while enough others remain.
-    clipped = ((patches <= _LOW) | (patches >= _HIGH)).any(axis=1)
-    if np.count_nonzero(~clipped) >= max(4 * patches.shape[1], patches.shape[0] // 10):
-        patches = patches[~clipped]
     if patches.shape[0] > _MAX_PATCHES:
         keep = np.random.default_rng(seed).choice(patches.shape[0], _MAX_PATCHES, replace=False)
         patches = patches[keep]
+    sigma = _pca_sigma(patches)
+    # Near black or white, noise is clipped away and σ comes out low (badly so at high σ).
+    # Drop patches whose *mean* lies within 2σ of either limit and estimate again. Selecting on
+    # the mean, not on individual pixels, does not favour patches with small noise excursions.
+    means = patches.mean(axis=1)
+    margin = 2.0 * sigma
+    inside = (means > margin) & (means < 1.0 - margin)
+    if np.count_nonzero(~inside) and np.count_nonzero(inside) >= max(4 * patches.shape[1], patches.shape[0] // 10):
+        sigma = _pca_sigma(patches[inside])
+    return float(sigma * 255.0)
+
+
+def _pca_sigma(patches: np.ndarray) -> float:
+    """σ (0–1 scale) from the eigenvalues of the patch covariance (Chen et al.)."""
     patches = patches - patches.mean(axis=0, keepdims=True)
     cov = patches.T @ patches / patches.shape[0]
     eig = np.sort(np.clip(np.linalg.eigvalsh(cov), 0.0, None))  # ascending
@@ -54,4 +62,4 @@ def estimate_sigma(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float
         tau = tail.mean()
         if np.sum(tail > tau) == np.sum(tail < tau):
             break
-    return float(np.sqrt(max(tau, 0.0)) * 255.0)
+    return float(np.sqrt(max(tau, 0.0)))
