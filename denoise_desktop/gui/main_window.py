@@ -486,10 +486,6 @@ class MainWindow(QMainWindow):
         state = qsettings.load_bytes("state")
         if state is not None:
             self.restoreState(state)
-        for splitter in (self.splitter, self.compare_panel.splitter):
-            s = qsettings.load_bytes(splitter.objectName())
-            if s is not None:
-                splitter.restoreState(s)
         tab = qsettings.get_value("current_tab", 0, int)
         if 0 <= tab < self.tabs.count():
             self.tabs.setCurrentIndex(tab)
@@ -497,6 +493,17 @@ class MainWindow(QMainWindow):
         if checked:
             self._pending_compare_checks = checked
             self.denoise_panel.models_changed.connect(self._restore_compare_checks)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not getattr(self, "_splitters_restored", False):
+            # Only once the window has its real size: a splitter restored earlier is re-shared
+            # proportionally by the first resize and loses the saved positions.
+            self._splitters_restored = True
+            for splitter in (self.splitter, self.compare_panel.splitter):
+                s = qsettings.load_bytes(splitter.objectName())
+                if s is not None:
+                    splitter.restoreState(s)
 
     def _restore_compare_checks(self, _entries: list) -> None:
         checks = getattr(self, "_pending_compare_checks", None)

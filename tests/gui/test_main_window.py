@@ -238,8 +238,8 @@ def test_window_remembers_choices(qtbot, runner, errors):
     w.denoise_panel.sigma_spin.setValue(42)
     w.denoise_panel.strength_spin.setValue(70)
     w.denoise_panel.tile_combo.setCurrentIndex(w.denoise_panel.tile_combo.findData(256))
-    w.resize(1000, 700)
-    w.splitter.setSizes([700, 300])
+    w.resize(780, 560)  # inside the offscreen screen (800×600): restoreGeometry clamps to it
+    w.splitter.setSizes([440, 300])
     sizes = w.splitter.sizes()
     w.tabs.setCurrentIndex(1)
     w.close()
