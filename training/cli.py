@@ -70,6 +70,16 @@ def find_auto_resume(name: str, run_dir: str | None) -> Path | None:
     return max(candidates, key=lambda d: (d / "state" / STATE_FILE).stat().st_mtime, default=None)
 
 
+def _new_run_dir(root: Path, name: str) -> Path:
+    """``<name>-<date>-<time>``, with a counter when that folder already exists (same second)."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate, n = root / f"{name}-{stamp}", 1
+    while candidate.exists():
+        candidate, n = root / f"{name}-{stamp}-{n}", n + 1
+    candidate.mkdir(parents=True)
+    return candidate
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(argv) if argv is not None else None)
     recipe_path = args.recipe
@@ -78,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         resume_dir = Path(args.resume)
         if not resume_dir.is_dir():
             print(f"error: --resume {resume_dir}: no such run folder", file=sys.stderr)
+            return 2
+        if args.run_dir and Path(args.run_dir).resolve() != resume_dir.resolve():
+            print("error: --resume RUN_DIR continues in RUN_DIR; leave out --run-dir", file=sys.stderr)
             return 2
         if recipe_path is None:
             recipe_path = str(resume_dir / RECIPE_COPY)
@@ -119,8 +132,7 @@ def _train(recipe, args, resume_dir: Path | None) -> int:
         if run_dir is None:
             from denoise_desktop import paths
 
-            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-            run_dir = ddp.broadcast_object(paths.runs_dir() / f"{recipe.name}-{stamp}" if info.is_main else None, info)
+            run_dir = ddp.broadcast_object(_new_run_dir(paths.runs_dir(), recipe.name) if info.is_main else None, info)
         run_dir = Path(run_dir)
         if info.is_main:
             run_dir.mkdir(parents=True, exist_ok=True)
@@ -132,9 +144,8 @@ def _train(recipe, args, resume_dir: Path | None) -> int:
         events = EventWriter(args.events, enabled=info.is_main, mirror=str(run_dir / "events.jsonl"))
         watch_stdin = not args.no_stdin and sys.stdin is not None and not sys.stdin.closed
         trainer = Trainer(recipe, run_dir, events, info, watch_stdin=watch_stdin)
-        if resume_dir is not None or args.resume == "auto":
-            if not trainer.resume() and args.resume != "auto":
-                raise FileNotFoundError(f"--resume {resume_dir}: no checkpoint in {run_dir / 'state'}")
+        if resume_dir is not None and not trainer.resume():
+            raise FileNotFoundError(f"--resume {resume_dir}: no checkpoint in {run_dir / 'state'}")
         trainer.run()
         return 0
     except KeyboardInterrupt:

@@ -137,3 +137,20 @@ def test_early_stop_and_time_budget(tmp_path: Path, image_folder: Path, make_rec
     ev = events_of(tmp_path / "b.jsonl")
     assert ev[-1].reason == "time_budget" and ev[-1].step == 1
     assert torch.load(tmp_path / "b" / "state" / "last.pt", weights_only=True)["step"] == 1
+
+
+def test_resume_auto_finds_the_unfinished_run(tmp_path: Path, image_folder: Path, make_recipe, events_of,
+                                              _user_home: Path) -> None:
+    recipe = make_recipe(image_folder, train={"epochs": 1})
+    # a finished run is never picked up again; a run cut by its time budget is
+    assert _run([str(recipe), "--events", str(tmp_path / "a.jsonl")]) == 0
+    assert _run([str(recipe), "--set", "train.max_minutes=1e-9", "--events", str(tmp_path / "b.jsonl")]) == 0
+    cut = Path(events_of(tmp_path / "b.jsonl")[0].run_dir)
+    assert cut.parent == _user_home / "runs"
+    assert _run([str(recipe), "--resume", "auto", "--events", str(tmp_path / "c.jsonl")]) == 0
+    ev = events_of(tmp_path / "c.jsonl")
+    assert ev[0].run_dir == str(cut) and ev[0].step == 1
+    assert ev[-1].reason == "finished" and ev[-1].step == ev[0].total_steps
+    # nothing left to resume: auto starts a fresh run
+    assert _run([str(recipe), "--resume", "auto", "--events", str(tmp_path / "d.jsonl")]) == 0
+    assert events_of(tmp_path / "d.jsonl")[0].step == 0

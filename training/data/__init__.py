@@ -32,6 +32,27 @@ def _arrays(kind: str, source: str, channels: int, *, test: bool = False) -> lis
     return [to_channels(a, channels) for a in arr]
 
 
+def _recipe_relative(path: Path) -> Path:
+    """List files named relatively are looked up beside the bundled recipes (``splits/...``)."""
+    if path.is_absolute() or path.exists():
+        return path
+    return Path(__file__).resolve().parents[1] / "recipes" / path
+
+
+def split_by_list(files: list[Path], list_file: Path) -> tuple[list[Path], list[Path]]:
+    """Hold out the files named in ``list_file`` (one file name per line, ``#`` comments)."""
+    try:
+        names = {ln.split("#")[0].strip() for ln in list_file.read_text().splitlines()} - {""}
+    except OSError as e:
+        raise FileNotFoundError(f"validation list {list_file}: {e.strerror or e}") from None
+    val = [f for f in files if f.name in names]
+    missing = names - {f.name for f in val}
+    if missing:
+        raise FileNotFoundError(f"validation list {list_file} names {len(missing)} file(s) not in the "
+                                f"training folder, e.g. {sorted(missing)[0]}")
+    return [f for f in files if f.name not in names], val
+
+
 def load_data(cfg: Any, seed: int) -> DataBundle:
     """Train/validation images (integer H×W×C arrays) as the recipe's ``[data]`` describes."""
     if not cfg.train:
@@ -39,7 +60,9 @@ def load_data(cfg: Any, seed: int) -> DataBundle:
     info: dict[str, Any] = {"kind": cfg.kind, "train": str(cfg.train)}
     if cfg.kind == "folder":
         files = list_images(cfg.train)
-        if cfg.val:
+        if cfg.val and str(cfg.val).endswith(".txt"):
+            train_files, val_files = split_by_list(files, _recipe_relative(Path(cfg.val)))
+        elif cfg.val:
             train_files, val_files = files, list_images(cfg.val)
         else:
             train_files, val_files = split_items(files, cfg.val_fraction, seed)
