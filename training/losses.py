@@ -6,7 +6,7 @@ from typing import Callable
 
 __all__ = ["LOSS_NAMES", "LOSSES", "charbonnier"]
 
-LOSS_NAMES = ("mse", "l1", "charbonnier")  # importable without torch (config validation)
+LOSS_NAMES = ("mse", "l1", "charbonnier", "bce")  # importable without torch (config validation)
 
 
 def charbonnier(pred, target, eps: float = 1e-3):
@@ -28,4 +28,12 @@ def _l1(pred, target):
     return F.l1_loss(pred, target)
 
 
-LOSSES: dict[str, Callable] = {"mse": _mse, "l1": _l1, "charbonnier": charbonnier}
+def _bce(pred, target):
+    """Binary cross-entropy on [0, 1] intensities: the Keras MNIST autoencoder examples' loss.
+    Clamped so a saturated sigmoid output gives a finite loss."""
+    import torch.nn.functional as F
+
+    return F.binary_cross_entropy(pred.clamp(1e-6, 1 - 1e-6), target)
+
+
+LOSSES: dict[str, Callable] = {"mse": _mse, "l1": _l1, "charbonnier": charbonnier, "bce": _bce}
