@@ -1,0 +1,159 @@
+"""Which denoisers exist: bundled weights, the user's models, and the classical baselines.
+
+Ids are file stems (``resources/weights/unet_res_color.safetensors`` → ``unet_res_color``); a
+user model whose stem collides with a bundled or classical id is listed as ``user:<stem>``.
+Listing reads only cards and safetensors headers (cheap), so it rescans every call: a model the
+user just imported or trained shows up without any cache to refresh.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .models import ARCHITECTURES
+from .models.classical import CLASSICAL
+from .weights import FORMAT, SPANDREL_ARCH, read_card
+
+__all__ = ["ModelEntry", "list_models", "get", "load", "default_model_id", "refresh", "FALLBACK_ID"]
+
+FALLBACK_ID = "nlm"  # the default when no bundled network fits the image
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ModelEntry:
+    id: str
+    name: str
+    kind: str  # "network" | "classical"
+    takes_sigma: bool
+    channels: tuple[int, ...]
+    card: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    source: str = "classical"  # "bundled" | "user" | "classical"
+    arch: str | None = None
+    description: str = ""
+
+
+def refresh() -> None:
+    """Kept for callers that expect one; listing always rescans the folders."""
+
+
+def _header(path: Path) -> dict[str, str] | None:
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            meta = f.metadata() or {}
+    except Exception as e:  # noqa: BLE001 - any unreadable file is skipped, not fatal to the list
+        log.warning("skipping unreadable weights file %s: %s", path, e)
+        return None
+    if meta.get("format") != FORMAT:
+        log.warning("skipping %s: not a Denoise Desktop weights file", path)
+        return None
+    return meta
+
+
+def _entry(path: Path, entry_id: str, source: str) -> ModelEntry | None:
+    meta = _header(path)
+    if meta is None:
+        return None
+    arch = meta.get("arch", "")
+    card = read_card(path)
+    if arch == SPANDREL_ARCH:
+        takes_sigma, default_name, description = False, f"{path.stem} (third-party)", "Imported third-party model"
+    elif arch in ARCHITECTURES:
+        spec = ARCHITECTURES[arch]
+        takes_sigma, default_name, description = spec.takes_sigma, f"{spec.name} ({path.stem})", spec.description
+    else:
+        log.warning("skipping %s: unknown architecture %r", path, arch)
+        return None
+    ch = card.get("channels")
+    if not isinstance(ch, int) or ch not in (1, 3):
+        try:
+            ch = json.loads(meta.get("hparams") or "{}").get("in_channels", 3)
+        except (ValueError, AttributeError):
+            ch = 3
+    return ModelEntry(
+        id=entry_id,
+        name=str(card.get("name") or default_name),
+        kind="network",
+        takes_sigma=bool(card.get("takes_sigma", takes_sigma)),
+        channels=(int(ch),),
+        card=card,
+        path=path,
+        source=source,
+        arch=arch,
+        description=str(card.get("description") or description),
+    )
+
+
+def _scan(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.glob("*.safetensors") if p.is_file() and not p.name.startswith("."))
+    except OSError as e:
+        log.warning("cannot list %s: %s", folder, e)
+        return []
+
+
+def list_models() -> list[ModelEntry]:
+    """Bundled networks, then the user's, then the classical baselines available here."""
+    entries: list[ModelEntry] = []
+    taken = set(CLASSICAL)
+    for p in _scan(paths.weights_dir()):
+        e = _entry(p, p.stem, "bundled")
+        if e is not None and e.id not in taken:
+            entries.append(e)
+            taken.add(e.id)
+    for p in _scan(paths.user_models_dir()):
+        entry_id = p.stem if p.stem not in taken else f"user:{p.stem}"
+        e = _entry(p, entry_id, "user")
+        if e is not None and e.id not in taken:
+            entries.append(e)
+            taken.add(e.id)
+    for d in CLASSICAL.values():
+        if d.available():
+            entries.append(ModelEntry(id=d.id, name=d.name, kind="classical", takes_sigma=d.takes_sigma,
+                                      channels=d.channels, description=d.description))
+    return entries
+
+
+def get(model_id: str) -> ModelEntry:
+    entries = list_models()
+    for e in entries:
+        if e.id == model_id:
+            return e
+    raise KeyError(f"unknown model {model_id!r}; known: {', '.join(e.id for e in entries)}")
+
+
+def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | None = None):
+    """A ready ``Denoiser`` for ``model_id`` (networks wrapped in ``engine.NetworkDenoiser``).
+
+    ``channels`` is the image's channel count; any model can take either (the engine runs a gray
+    model per channel and feeds gray images to color models), so it only documents intent.
+    Raises ``KeyError`` for an unknown id and ``WeightsError`` for a broken file.
+    """
+    entry = get(model_id)
+    if entry.kind == "classical":
+        return CLASSICAL[entry.id]
+    from .engine import NetworkDenoiser  # noqa: PLC0415 - the engine imports torch; keep listing light
+    from .weights import load_weights, spec_of  # noqa: PLC0415
+
+    assert entry.path is not None
+    model, _card = load_weights(entry.path, device="cpu")  # the engine moves it to `device`
+    return NetworkDenoiser(model, spec_of(model), device=device, id=entry.id, name=entry.name)
+
+
+def default_model_id(channels: int | tuple[int, ...] | None = None) -> str:
+    """The bundled network marked ``"default": true`` in its card for this channel count
+    (``unet_res`` preferred), else the classical fallback (non-local means)."""
+    c = channels[0] if isinstance(channels, tuple) and channels else channels
+    c = 3 if c is None else int(c)
+    candidates = [e for e in list_models()
+                  if e.source == "bundled" and e.card.get("default") is True and c in e.channels]
+    candidates.sort(key=lambda e: (e.arch != "unet_res", e.id))
+    return candidates[0].id if candidates else FALLBACK_ID

@@ -1,0 +1,95 @@
+"""The registry: bundled + user + classical listing, ids, loading, and the default choice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from denoise_desktop import paths, registry, weights
+from denoise_desktop.models import build
+
+
+@pytest.fixture
+def dirs(tmp_path, monkeypatch):
+    bundled = tmp_path / "bundled"
+    bundled.mkdir()
+    monkeypatch.setenv("DENOISE_DESKTOP_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(paths, "weights_dir", lambda: bundled)
+    return bundled, paths.user_models_dir()
+
+
+def tiny_unet(channels: int):
+    return build("unet_res", in_channels=channels, features=4, max_features=8).eval()
+
+
+def test_lists_classical_bundled_and_user(dirs):
+    bundled, user = dirs
+    weights.save_weights(tiny_unet(3), bundled / "unet_res_color.safetensors", {"name": "UNet color", "default": True})
+    weights.save_weights(build("dncnn", "gray", depth=3, features=4), user / "my_dncnn.safetensors", {})
+    (user / "broken.safetensors").write_bytes(b"not a model")  # skipped, does not break the list
+    entries = {e.id: e for e in registry.list_models()}
+    assert {"nlm", "bilateral", "median", "gaussian"} <= entries.keys()
+    assert "broken" not in entries
+    b, u = entries["unet_res_color"], entries["my_dncnn"]
+    assert (b.kind, b.source, b.name, b.channels, b.takes_sigma, b.arch) == (
+        "network", "bundled", "UNet color", (3,), True, "unet_res")
+    assert (u.kind, u.source, u.channels, u.takes_sigma, u.arch) == ("network", "user", (1,), False, "dncnn")
+    assert u.path == user / "my_dncnn.safetensors" and b.card["default"] is True
+    assert all(e.kind == "classical" and e.channels == (1, 3) for e in entries.values() if e.path is None)
+
+
+def test_user_id_colliding_with_bundled_is_prefixed(dirs):
+    bundled, user = dirs
+    weights.save_weights(tiny_unet(1), bundled / "same.safetensors", {})
+    weights.save_weights(tiny_unet(1), user / "same.safetensors", {})
+    weights.save_weights(tiny_unet(1), user / "nlm.safetensors", {})
+    ids = [e.id for e in registry.list_models()]
+    assert ids.count("same") == 1 and "user:same" in ids and "user:nlm" in ids
+    assert registry.get("user:same").source == "user"
+
+
+def test_get_unknown_names_known_ids(dirs):
+    with pytest.raises(KeyError, match="unknown model 'nope'.*nlm"):
+        registry.get("nope")
+
+
+def test_default_prefers_bundled_unet_for_the_channel_count(dirs):
+    bundled, _ = dirs
+    assert registry.default_model_id((3,)) == registry.FALLBACK_ID == "nlm"
+    weights.save_weights(build("dncnn", "color", depth=3, features=4), bundled / "dn_color.safetensors", {"default": True})
+    weights.save_weights(tiny_unet(3), bundled / "unet_color.safetensors", {"default": True})
+    weights.save_weights(tiny_unet(1), bundled / "unet_gray_nodefault.safetensors", {})
+    assert registry.default_model_id((3,)) == "unet_color"
+    assert registry.default_model_id(3) == "unet_color"
+    assert registry.default_model_id((1,)) == "nlm"  # no gray model is marked default
+
+
+def test_load_classical_and_network(dirs):
+    bundled, _ = dirs
+    weights.save_weights(tiny_unet(1), bundled / "u.safetensors", {})
+    img = np.random.default_rng(0).random((37, 53, 1), dtype=np.float32)
+    nlm = registry.load("nlm")
+    assert nlm.id == "nlm" and nlm.takes_sigma and nlm.channels == (1, 3)
+    assert nlm.denoise(img, sigma=25).shape == img.shape
+    engine = pytest.importorskip("denoise_desktop.engine")
+    dn = registry.load("u", device="cpu", channels=1)
+    assert isinstance(dn, engine.NetworkDenoiser)
+    assert dn.id == "u" and dn.takes_sigma and dn.channels == (1,)
+    out = dn.denoise(img, sigma=25)
+    assert out.shape == img.shape and out.dtype == np.float32 and np.isfinite(out).all()
+
+
+def test_broken_files(dirs):
+    bundled, _ = dirs
+    path = weights.save_weights(tiny_unet(1), bundled / "cut.safetensors", {})
+    path.write_bytes(path.read_bytes()[:-64])  # truncated: not listed, so not loadable by id
+    assert "cut" not in [e.id for e in registry.list_models()]
+    # a valid header whose tensors do not fit the architecture: listed, loading says why
+    from safetensors.torch import save_file
+
+    save_file({"head.weight": torch.zeros(1)}, str(bundled / "bad.safetensors"),
+              metadata={"format": weights.FORMAT, "arch": "unet_res", "hparams": "{}"})
+    assert registry.get("bad").arch == "unet_res"
+    with pytest.raises(weights.WeightsError, match="bad.safetensors.*do not match"):
+        registry.load("bad", device="cpu")
