@@ -75,11 +75,9 @@ def network_denoisers(device: str):
 def classical_nlm():
     """The registry's NLM denoiser, or None if classical models are not available."""
     try:
-        from denoise_desktop import registry
+        from denoise_desktop.models.classical import get_classical
 
-        for e in registry.list_models():
-            if e.kind == "classical" and "nlm" in e.id.lower():
-                return e.id, registry.load(e.id, device="cpu")
+        return "nlm (classical)", get_classical("nlm")
     except Exception as exc:  # noqa: BLE001 - a benchmark reports what it could not measure
         print(f"NLM not measured: {exc}", file=sys.stderr)
     return None

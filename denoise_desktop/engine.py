@@ -115,7 +115,7 @@ class NetworkDenoiser:
             raise ValueError(f"tile {tile} px is too small for an overlap of {self.overlap} px; "
                              f"use at least {self.min_tile}")
         self.tile = tile
-        self._tile_now: int | None = tile  # shrinks after an out-of-memory back-off
+        self._tile_cap: int | None = None  # the largest tile that worked after an out-of-memory
         self.last_info: dict[str, Any] = {}
 
     def set_tile(self, tile: int | None) -> None:
@@ -124,16 +124,19 @@ class NetworkDenoiser:
             raise ValueError(f"tile {tile} px is too small for an overlap of {self.overlap} px; "
                              f"use at least {self.min_tile}")
         if not self._fixed:
-            self.tile = self._tile_now = tile
+            self.tile, self._tile_cap = tile, None
 
     # -- tile size -------------------------------------------------------------------------
-    def auto_tile(self) -> int:
+    def auto_tile(self, image_channels: int | None = None) -> int:
         """Tile size from the device's free memory (activation estimate × safety factor)."""
         if self._fixed:
             return self._fixed
+        from .models.spec import Tiling
+
         bytes_per_elem = 2 if self._dtype is not None else 4
-        # ~3 full-width activations alive at once, per image channel run as a batch.
-        per_px = 3 * _widest(self.model) * bytes_per_elem * max(1, 3 // self.model_channels)
+        # ~3 full-width activations alive at once; a gray model on RGB runs 3 tiles as a batch.
+        batch = image_channels if self.model_channels == 1 and image_channels else 1
+        per_px = 3 * _widest(self.model) * bytes_per_elem * batch
         free = devices.free_memory_bytes(self.device)
         if self.device.type == "cuda":
             lo, hi = _GPU_TILE
@@ -141,6 +144,8 @@ class NetworkDenoiser:
         else:
             lo, hi = _CPU_TILE
             budget = min(_CPU_BUDGET, 0.15 * free) if free else _CPU_BUDGET / 2
+        if self.spec.tiling is Tiling.DISCOURAGED:  # global context: fewer, bigger tiles
+            budget, hi = 2 * budget, 2 * hi
         side = int(math.sqrt(max(budget, 1) / per_px))
         align = max(self._multiple, 32)
         side = max(lo, min(hi, side)) // align * align
@@ -234,8 +239,10 @@ class NetworkDenoiser:
             out = _as_float(img, scale).copy()
         else:
             sigma01 = None if sigma is None else float(sigma) / 255.0
-            tile = self._tile_now or self.auto_tile()
-            done = 0.0
+            tile = self.tile or self.auto_tile(img.shape[2])
+            if self._tile_cap:
+                tile = min(tile, self._tile_cap)
+            first, done = tile, 0.0
             reported = [0.0]
 
             def track(f: float, msg: str) -> None:
@@ -260,7 +267,8 @@ class NetworkDenoiser:
                             "close other programs, pick the CPU, or a smaller model") from None
                     tile = smaller
                     done = reported[0]
-            self._tile_now = tile
+            if tile < first:
+                self._tile_cap = tile  # later images start at the size that fitted
             info["tile"] = tile
             if strength != 1.0:
                 band = 512  # blend in row bands: no full-size temporaries

@@ -176,3 +176,23 @@ def test_first_ctrl_c_cancels_second_interrupts():
             for _ in range(1000):
                 pass
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_progress_bar_redraws_on_a_terminal_only():
+    import io
+
+    from denoise_desktop.cli import ProgressBar
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, plain = Tty(), io.StringIO()
+    for stream in (tty, plain):
+        bar = ProgressBar(2, stream)
+        bar.start_item(1, "b.png")
+        bar.update(0.5)
+        bar.update(1.0)
+        bar.line("[2/2] done b.png")
+    assert "\r[" in tty.getvalue() and " 50.0%" in tty.getvalue() and "2/2 b.png" in tty.getvalue()
+    assert plain.getvalue() == "[2/2] done b.png\n"

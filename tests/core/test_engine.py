@@ -170,6 +170,9 @@ def test_oom_backs_off_then_gives_a_clear_error():
     out = dn.denoise(img)
     np.testing.assert_allclose(out, img, atol=1e-6)
     assert max(model.sizes) == 200 and dn.last_info["tile"] == 64
+    model.sizes.clear()
+    dn.denoise(img)  # the next image starts at the size that fitted: no failed attempts
+    assert max(model.sizes) <= 64
     dn2 = NetworkDenoiser(OOMOver(10), identity_spec(receptive_field=2), device="cpu", tile=256)
     with pytest.raises(OutOfMemory, match="not enough memory"):
         dn2.denoise(img)
