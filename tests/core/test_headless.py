@@ -8,8 +8,8 @@ import subprocess
 import sys
 import textwrap
 
-# Modules that exist and must keep existing. Keep in sync when modules land: registry, weights
-# and models.classical are still being written, so they are only checked once present (the
+# Modules that exist and must keep existing. Keep in sync when modules land: registry and
+# models.classical are still being written, so they are only checked once present (the
 # discovery below picks up every module of both packages anyway, except the GUI).
 REQUIRED = [
     "denoise_desktop.progress",
@@ -23,10 +23,12 @@ REQUIRED = [
     "denoise_desktop.cli",
     "denoise_desktop.tiling",
     "denoise_desktop.devices",
+    "denoise_desktop.settings",
+    "denoise_desktop.weights",
     "training",
     "training.events",
 ]
-PLANNED = ["denoise_desktop.registry", "denoise_desktop.weights", "denoise_desktop.models.classical"]
+PLANNED = ["denoise_desktop.registry", "denoise_desktop.models.classical"]
 
 _SCRIPT = textwrap.dedent(
     """
