@@ -317,6 +317,7 @@ class Trainer:
                     if self._after_validation(epoch if not end_of_epoch else epoch + 1,
                                               float(np.mean(losses)) if losses else None):
                         reason = "early_stop"
+                    rate_t, rate_step = time.monotonic(), self.step  # img/s counts training only
                 if (ckpt_every and self.step % ckpt_every == 0) or end_of_epoch:
                     self.save_checkpoint()
                 if reason == "finished":

@@ -46,3 +46,12 @@ def test_evaluate_bad_inputs_write_nothing(tmp_path: Path, image_folder: Path) -
                           "--out", str(out)]) == 2
     assert evaluate.main(["--models", "x", "--data", str(image_folder), "--sigma", "a,b", "--out", str(out)]) == 2
     assert not out.exists()
+
+
+def test_evaluate_classical_baseline_from_the_registry(tmp_path: Path, image_folder: Path) -> None:
+    weights = _identity_dncnn(tmp_path / "ident.safetensors")
+    out = tmp_path / "eval"
+    assert evaluate.main(["--models", f"{weights},gaussian", "--data", str(image_folder), "--sigma", "25",
+                          "--out", str(out), "--device", "cpu", "--max-images", "3"]) == 0
+    psnr = {r["model"]: float(r["psnr"]) for r in csv.DictReader(open(out / "results.csv"))}
+    assert psnr["gaussian"] > psnr["ident"] + 2  # smoothing beats doing nothing on smooth images
