@@ -285,8 +285,8 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
     tiff_page = _tiff_page_info(data) if fmt == "TIFF" else None
     im: Image.Image | None = None
     try:
-        # (catch_warnings is process-global before Python 3.14; the only effect of a race with
-        # another thread is that its own bomb warning becomes an error, which is what we want.)
+        # catch_warnings is process-global before Python 3.14: a concurrent thread may briefly
+        # see bomb warnings as errors too (harmless; nothing else here edits warning filters).
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(io.BytesIO(data), formats=[fmt])
