@@ -160,7 +160,8 @@ class NetworkDenoiser:
         import torch.nn.functional as F
 
         h, w, c = x.shape
-        x = x.astype(np.float32) * np.float32(scale) if scale is not None else np.ascontiguousarray(x)
+        # Always a fresh, writable, contiguous copy (torch warns on read-only arrays).
+        x = x.astype(np.float32) * np.float32(scale) if scale is not None else np.array(x, np.float32, order="C")
         t = torch.from_numpy(x).permute(2, 0, 1).unsqueeze(0)  # 1×C×h×w
         mc = self.model_channels
         if mc == c:

@@ -245,3 +245,11 @@ def test_tiled_equals_whole_for_downsampling_models(arch, hparams, shape, tile, 
     assert dn.last_info["tiles"] > 2
     assert np.abs(whole - img).max() > 0.01
     np.testing.assert_allclose(tiled, whole, atol=1e-4)
+
+
+def test_read_only_input_is_fine():
+    model, spec = small_dncnn(1)
+    img = np.random.default_rng(9).random((16, 16, 1), dtype=np.float32)
+    img.setflags(write=False)
+    out = NetworkDenoiser(model, spec, device="cpu").denoise(img)
+    assert out.shape == img.shape and out.flags.writeable
