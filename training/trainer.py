@@ -147,6 +147,10 @@ class Trainer:
         except TypeError as exc:
             raise ValueError(f"model {m.arch!r}: bad hparams {m.hparams}: {exc}") from None
         self.variant = variant
+        channels = getattr(model, "hparams", {}).get("in_channels")
+        if channels is not None and channels != self.r.data.channels:
+            raise ValueError(f"model {m.arch!r} (variant {variant!r}) takes {channels}-channel images but "
+                             f"data.channels = {self.r.data.channels}; set model.variant or data.channels")
         return model
 
     # -- checkpoint ------------------------------------------------------------------------------
@@ -291,7 +295,8 @@ class Trainer:
                 noisy = noisy.to(self.device, non_blocking=True)
                 sigma = level.to(self.device) if self.spec.takes_sigma else None
                 with torch.autocast(self.device.type, enabled=self.amp):
-                    loss = self.loss_fn(_pad_run(self.ddp_model, self.spec, noisy, sigma).float(), clean)
+                    out = _pad_run(self.ddp_model, self.spec, noisy, sigma)
+                loss = self.loss_fn(out.float(), clean)  # in fp32: BCE is not autocast-safe
                 if not torch.isfinite(loss):
                     raise FloatingPointError(f"loss is {loss.item()} at step {self.step}; lower optim.lr or set train.grad_clip")
                 self.optim.zero_grad(set_to_none=True)
