@@ -434,7 +434,7 @@ class MainWindow(QMainWindow):
         AboutDialog(self.devices, qsettings.settings_file(), self).exec()
 
     def _refresh_devices(self) -> None:
-        task = self.runner.submit(jobs.discover_devices, lane="io")
+        task = self.runner.submit(jobs.discover_devices, lane="catalog")
         task.signals.finished.connect(self._on_devices)
         task.signals.failed.connect(lambda info: self.show_message(f"Could not list the devices: {info}"))
 

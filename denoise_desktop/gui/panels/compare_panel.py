@@ -178,7 +178,10 @@ class ComparePanel(QWidget):
         self.export_button = QPushButton("Export PNG + CSV…", self)
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels(["Model", "Seconds", "PSNR (dB)", "SSIM"])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
 
@@ -215,6 +218,7 @@ class ComparePanel(QWidget):
         self.splitter.addWidget(controls)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([900, 420])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.splitter)

@@ -239,7 +239,7 @@ class DenoisePanel(QWidget):
     # -- models --------------------------------------------------------------------------------
     def refresh_models(self, select: str | None = None) -> None:
         """Re-read the registry in a worker; then select ``select`` (or the saved choice)."""
-        task = self.runner.submit(jobs.list_models, lane="io")
+        task = self.runner.submit(jobs.list_models, lane="catalog")
         task.signals.finished.connect(lambda entries: self.set_models(entries, select))
         task.signals.failed.connect(lambda info: self.error_occurred.emit("Could not list the models", info))
 
@@ -279,6 +279,11 @@ class DenoisePanel(QWidget):
 
     def _channels(self) -> int:
         return int(self.document.original.channels) if self.document.has_image() else 3
+
+    def model_ids(self) -> list[str]:
+        """Ids in the picker, in order (separators skipped)."""
+        ids = [self.model_combo.itemData(i) for i in range(self.model_combo.count())]
+        return [str(i) for i in ids if i]
 
     def current_model_id(self) -> str | None:
         data = self.model_combo.currentData()
@@ -352,7 +357,7 @@ class DenoisePanel(QWidget):
         self._on_device()
 
     def refresh_devices(self) -> None:
-        task = self.runner.submit(jobs.discover_devices, lane="io")
+        task = self.runner.submit(jobs.discover_devices, lane="catalog")
         task.signals.finished.connect(self.set_devices)
         task.signals.failed.connect(lambda info: self.error_occurred.emit("Could not list the devices", info))
 
@@ -399,12 +404,15 @@ class DenoisePanel(QWidget):
             self.status_message.emit("Choose a model first.")
             return
         image = self.document.original
+        sigma = self.sigma_value()
+        if sigma is None and self.document.estimated_sigma is not None:
+            sigma = self.document.estimated_sigma  # already estimated for this image: reuse it
         task = self.runner.submit(
             jobs.denoise,
             image,
             model_id,
             device=self.device(),
-            sigma=self.sigma_value(),
+            sigma=sigma,
             strength=self.strength_spin.value() / 100.0,
             tile=self.tile_combo.currentData(),
             lane="preview",
@@ -528,7 +536,7 @@ class DenoisePanel(QWidget):
                 "and .ckpt weights.",
             )
             return None
-        task = self.runner.submit(jobs.import_model, path, lane="io")
+        task = self.runner.submit(jobs.import_model, path, lane="catalog")
         task.signals.finished.connect(self._on_imported)
         task.signals.failed.connect(
             lambda info: self.error_occurred.emit(f"Cannot use {path.name} as a model", _import_message(path, info))

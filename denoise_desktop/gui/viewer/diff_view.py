@@ -37,7 +37,7 @@ class DiffView(QWidget):
         self.canvas = ImageCanvas(self)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(*AMPLIFICATION_RANGE)
-        self.slider.setValue(8)
+        self.slider.setValue(4)
         self.slider.setToolTip("Amplification of the difference (×)")
         self.value_label = QLabel(self)
         self.info = QLabel("Denoise an image to see what changed.", self)

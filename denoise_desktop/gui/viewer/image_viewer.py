@@ -43,11 +43,17 @@ class ImageViewer(QStackedWidget):
         document.original_changed.connect(self._on_original)
         document.result_changed.connect(self._on_result)
         document.reference_changed.connect(self._refresh_side_by_side)
-        self.diff.image_updated.connect(self._refresh_side_by_side)
+        self.diff.image_updated.connect(self._on_diff_image)
+        self._pending_state = None  # view to apply once the difference image arrives
 
-    def _watch(self, canvas) -> None:
-        canvas.pixel_hovered.connect(self._on_pixel)
-        canvas.zoom_changed.connect(self.zoom_changed)
+    def _watch(self, page) -> None:
+        page.pixel_hovered.connect(self._on_pixel)
+        # Only the view on screen reports its zoom (hidden ones fit/reset on their own).
+        page.zoom_changed.connect(lambda z, p=page: self.zoom_changed.emit(z) if self._page_is_current(p) else None)
+
+    def _page_is_current(self, page) -> bool:
+        current = self.currentWidget()
+        return page is current or (current is self.diff and page is self.diff.canvas)
 
     # -- modes ---------------------------------------------------------------------------------
     def mode(self) -> str:
@@ -65,9 +71,21 @@ class ImageViewer(QStackedWidget):
         if mode == "side_by_side":
             self._refresh_side_by_side()
         new = self.current_canvas()
-        if state is not None and new is not None and new.has_image():
-            new.set_view_state(state)  # switching views keeps the zoom and the place
+        self._pending_state = None
+        if state is not None and new is not None:
+            if new.has_image():
+                new.set_view_state(state)  # switching views keeps the zoom and the place
+            else:
+                self._pending_state = state
+        if new is not None:
+            self.zoom_changed.emit(new.scale_factor())
         self.mode_changed.emit(mode)
+
+    def _on_diff_image(self) -> None:
+        if self._pending_state is not None and self._mode == "diff":
+            self.diff.canvas.set_view_state(self._pending_state)
+            self._pending_state = None
+        self._refresh_side_by_side()
 
     def current_canvas(self) -> ImageCanvas | None:
         if self._mode == "split":
