@@ -83,42 +83,49 @@ def classical_nlm():
     return None
 
 
+def _timed(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process: all threads) of one call."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
 def bench_models(denoisers: dict, img: np.ndarray, reps: int) -> dict[str, dict]:
-    times: dict[str, list[float]] = {k: [] for k in denoisers}
+    wall: dict[str, list[float]] = {k: [] for k in denoisers}
+    cpu: dict[str, list[float]] = {k: [] for k in denoisers}
     warm = img[:64, :64]
     for dn in denoisers.values():
         dn.denoise(warm, sigma=SIGMA)
     for r in range(reps):
         order = list(denoisers) if r % 2 == 0 else list(reversed(denoisers))
         for key in order:
-            t0 = time.perf_counter()
-            denoisers[key].denoise(img, sigma=SIGMA)
-            times[key].append(time.perf_counter() - t0)
-            print(f"  {key}: {times[key][-1]:.2f} s", file=sys.stderr, flush=True)
+            w, c = _timed(lambda: denoisers[key].denoise(img, sigma=SIGMA))
+            wall[key].append(w)
+            cpu[key].append(c)
+            print(f"  {key}: {w:.2f} s wall, {c:.2f} s CPU", file=sys.stderr, flush=True)
     mp = img.shape[0] * img.shape[1] / 1e6
-    return {k: {"median_s": statistics.median(v), "mp_per_s": mp / statistics.median(v), "runs": len(v)}
-            for k, v in times.items()}
+    return {k: {"median_s": statistics.median(wall[k]), "mp_per_s": mp / statistics.median(wall[k]),
+                "cpu_s_per_mp": statistics.median(cpu[k]) / mp, "runs": len(wall[k])} for k in denoisers}
 
 
 def bench_tiling(dn, img: np.ndarray, reps: int, tile: int | None = None) -> dict:
     """Same image whole (one tile) vs tiled (automatic tile size unless given), interleaved."""
     auto = tile or dn.auto_tile()
     big = max(img.shape[:2]) + 64
-    times = {"whole": [], "tiled": []}
+    times: dict[str, list[tuple[float, float]]] = {"whole": [], "tiled": []}
     tiles = 0
     for _ in range(reps):
         for mode in ("tiled", "whole"):
             dn.set_tile(big if mode == "whole" else auto)
-            t0 = time.perf_counter()
-            dn.denoise(img, sigma=SIGMA)
-            times[mode].append(time.perf_counter() - t0)
+            times[mode].append(_timed(lambda: dn.denoise(img, sigma=SIGMA)))
             if mode == "tiled":
                 tiles = dn.last_info["tiles"]
-            print(f"  tiling {mode}: {times[mode][-1]:.2f} s", file=sys.stderr, flush=True)
+            print(f"  tiling {mode}: {times[mode][-1]}", file=sys.stderr, flush=True)
     dn.set_tile(None)
-    whole, tiled = statistics.median(times["whole"]), statistics.median(times["tiled"])
-    return {"tile": auto, "tiles": tiles, "overlap": dn.overlap, "whole_s": whole, "tiled_s": tiled,
-            "overhead": tiled / whole - 1.0, "runs": reps}
+    med = {m: (statistics.median(t[0] for t in v), statistics.median(t[1] for t in v)) for m, v in times.items()}
+    return {"tile": auto, "tiles": tiles, "overlap": dn.overlap, "whole_s": med["whole"][0],
+            "tiled_s": med["tiled"][0], "whole_cpu_s": med["whole"][1], "tiled_cpu_s": med["tiled"][1],
+            "overhead": med["tiled"][1] / med["whole"][1] - 1.0, "runs": reps}
 
 
 def rss_child(arch_id: str, megapixels: float, tiles_run: int, threads: int) -> None:
@@ -184,24 +191,29 @@ def measure_rss(arch_id: str, megapixels: float, tiles_run: int, threads: int) -
 
 def markdown(res: dict) -> str:
     lines = [f"Measured {res['date']} by `python benchmarks/speed.py{' --quick' if res['quick'] else ''}` "
-             f"on: {res['machine']}.", ""]
+             f"on: {res['machine']}. Load average when it started: {res['load']} (a shared machine: "
+             "wall-clock MP/s is depressed by other processes; CPU-seconds per MP, summed over this "
+             "process's threads, is the steadier figure and the DnCNN ratio uses it).", ""]
     lines.append(f"Models ({'×'.join(map(str, res['speed_shape']))} px color image, σ={SIGMA:g}, "
                  f"median of {res['reps']} interleaved runs through the engine, random weights, "
                  "default color variant):")
     lines.append("")
-    lines.append("| model | device | MP/s | s per MP | time vs DnCNN |")
+    lines.append("| model | device | MP/s (wall) | CPU-s per MP | cost vs DnCNN |")
     lines.append("| --- | --- | ---: | ---: | ---: |")
     for dev, rows in res["speed"].items():
-        ref = rows.get("dncnn", {}).get("median_s")
-        for key, r in sorted(rows.items(), key=lambda kv: -kv[1]["mp_per_s"]):
-            ratio = f"{r['median_s'] / ref:.2f}×" if ref else "–"
-            lines.append(f"| {key} | {dev} | {r['mp_per_s']:.3f} | {1 / r['mp_per_s']:.1f} | {ratio} |")
+        key_ = "cpu_s_per_mp" if dev == "cpu" else "median_s"
+        ref = rows.get("dncnn", {}).get(key_)
+        for key, r in sorted(rows.items(), key=lambda kv: kv[1][key_]):
+            ratio = f"{r[key_] / ref:.2f}×" if ref else "–"
+            lines.append(f"| {key} | {dev} | {r['mp_per_s']:.3f} | {r['cpu_s_per_mp']:.1f} | {ratio} |")
     t = res.get("tiling")
     if t:
         lines += ["", f"Tiling overhead ({t['arch']}, {t['shape'][0]}×{t['shape'][1]} px on {t['device']}): "
                   f"whole image {t['whole_s']:.1f} s vs {t['tiles']} tiles of {t['tile']} px "
-                  f"(overlap {t['overlap']} px) {t['tiled_s']:.1f} s → **{t['overhead'] * 100:+.0f}%** "
-                  f"(median of {t['runs']})."]
+                  f"(overlap {t['overlap']} px) {t['tiled_s']:.1f} s wall; CPU time {t['whole_cpu_s']:.0f} s vs "
+                  f"{t['tiled_cpu_s']:.0f} s → **{t['overhead'] * 100:+.0f}%** tiling overhead "
+                  f"(median of {t['runs']}). The overlap is twice the receptive field plus a blend band, "
+                  "so tiled output equals whole-image output."]
     m = res.get("rss")
     if m:
         lines += ["", f"Peak memory, {m['width'] * m['height'] / 1e6:.0f}-MP photo ({m['width']}×{m['height']} 8-bit RGB, {m['arch']}, CPU, "
@@ -249,11 +261,13 @@ def main(argv: list[str] | None = None) -> int:
     from denoise_desktop import models
 
     torch.set_num_threads(args.threads)
-    size = args.size or (128 if args.quick else 384)
+    size = args.size or (128 if args.quick else 320)
     reps = args.reps or (2 if args.quick else 3)
     arch = args.arch or ("unet_res" if "unet_res" in models.ARCHITECTURES else "dncnn")
     skip = set(filter(None, args.skip.split(",")))
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     res: dict = {"date": time.strftime("%Y-%m-%d"), "quick": args.quick, "machine": _machine(args.threads),
+                 "load": load,
                  "speed_shape": (size, size), "reps": reps, "speed": {}, "notes": []}
     devices_ = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     if "speed" not in skip:
