@@ -253,3 +253,13 @@ def test_read_only_input_is_fine():
     img.setflags(write=False)
     out = NetworkDenoiser(model, spec, device="cpu").denoise(img)
     assert out.shape == img.shape and out.flags.writeable
+
+
+def test_bf16_autocast_path_runs_close_to_fp32():
+    model, spec = small_dncnn(3)
+    img = np.random.default_rng(10).random((24, 24, 3), dtype=np.float32)
+    ref = NetworkDenoiser(model, spec, device="cpu", precision="fp32").denoise(img)
+    dn = NetworkDenoiser(model, spec, device="cpu", precision="bf16")
+    out = dn.denoise(img)
+    assert out.dtype == np.float32 and dn.last_info["precision"] == "bf16"
+    assert np.abs(out - ref).max() < 0.05
