@@ -58,7 +58,19 @@ def _random_dncnn_loader():
     return load
 
 
-def measure(n_images: int, size: int, model: str, idle_s: float = 3.0) -> dict:
+def _print_other_stacks(title: str) -> None:
+    """Where the other threads are right after a stall (what probably held the GIL)."""
+    import threading
+    import traceback
+
+    print(f"--- {title}", file=sys.stderr)
+    me = threading.get_ident()
+    for ident, frame in sys._current_frames().items():
+        if ident != me:
+            print("".join(traceback.format_stack(frame, limit=6)), file=sys.stderr)
+
+
+def measure(n_images: int, size: int, model: str, idle_s: float = 3.0, trace: bool = False) -> dict:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -95,7 +107,7 @@ def measure(n_images: int, size: int, model: str, idle_s: float = 3.0) -> dict:
         last = [0]
         summary: dict = {}
         doing = ["idle"]
-        panel.batch_started.connect(lambda n: doing.__setitem__(0, "started"))
+        panel.batch_started.connect(lambda n: doing.__setitem__(0, "planned"))
 
         def tick() -> None:
             now = clock.nsecsElapsed()
@@ -108,6 +120,8 @@ def measure(n_images: int, size: int, model: str, idle_s: float = 3.0) -> dict:
                 gaps.append(gap)
                 if gap > STALL_MS / 2:
                     stalls.append((round(now / 1e9, 2), round(gap, 1), doing[0]))
+                    if trace and gap > STALL_MS:
+                        _print_other_stacks(f"stall of {gap:.0f} ms at {now / 1e9:.2f} s")
             last[0] = now
             if panel.task is not None:
                 doing[0] = f"{panel.model.finished_count()} done"
@@ -124,7 +138,11 @@ def measure(n_images: int, size: int, model: str, idle_s: float = 3.0) -> dict:
         clock.start()
         timer.start()
         t0 = time.perf_counter()
-        QTimer.singleShot(int(idle_s * 1000), panel.start)
+        def start() -> None:
+            doing[0] = "starting"
+            panel.start()
+
+        QTimer.singleShot(int(idle_s * 1000), start)
         app.exec()
         wall = time.perf_counter() - t0
         timer.stop()
@@ -164,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=384)
     ap.add_argument("--model", default="auto", help="auto, random-dncnn, or a registry model id")
     ap.add_argument("--idle", type=float, default=3.0, help="seconds measured before the batch (baseline)")
+    ap.add_argument("--trace", action="store_true", help="print the other threads' stacks after each stall")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
     ap.add_argument("--json", type=Path, help="also write the result here")
     args = ap.parse_args(argv)
@@ -171,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    result = measure(args.images, args.size, args.model, args.idle)
+    result = measure(args.images, args.size, args.model, args.idle, args.trace)
     result["machine"] = f"{platform.system()} {platform.machine()}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
     print(json.dumps(result, indent=2))
     if args.json:

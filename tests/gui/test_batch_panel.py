@@ -144,7 +144,8 @@ def test_pause_holds_the_batch_while_other_lanes_keep_working(qtbot, runner, ima
     calls = fake.calls
     # the user keeps working: a preview task on another lane runs while the batch is paused
     other = runner.submit(lambda progress: 42, lane="preview")
-    assert other.wait(10) and other.result == 42
+    qtbot.waitUntil(lambda: other.done, timeout=10_000)  # the runner starts tasks from the event loop
+    assert other.result == 42
     qtbot.wait(400)
     assert panel.model.counts()["done"] == held and fake.calls == calls
     assert "paused" in panel.progress_label.text()
@@ -159,10 +160,17 @@ def test_plan_error_shows_a_message_and_queues_nothing(qtbot, runner, images, fa
     # Output into the input folder with the same names would overwrite the inputs.
     panel = _panel(qtbot, runner, [images], images)
     panel.naming_edit.setText("{stem}")
-    assert panel.start() is False
-    assert len(warnings) == 1 and "overwrite" in warnings[0]
-    assert panel.task is None and panel.model.rowCount() == 0
+    before = sorted(p.name for p in images.iterdir())
+    finished = []
+    panel.batch_finished.connect(finished.append)
+    with qtbot.waitSignal(panel.batch_refused, timeout=20_000) as blocker:
+        panel.start()  # plan() runs in the worker: the refusal arrives as a signal
+    assert "overwrite" in blocker.args[0]
+    assert len(warnings) == 1 and warnings[0] == blocker.args[0]
+    assert panel.task is None and panel.model.rowCount() == 0 and finished == []
     assert fake.calls == 0
+    assert sorted(p.name for p in images.iterdir()) == before
+    assert panel.start_button.isEnabled()
 
     panel.out_dir_edit.setText("")
     assert panel.start() is False

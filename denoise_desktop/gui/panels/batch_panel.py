@@ -10,8 +10,8 @@ not reached stay "queued", and Start with "skip existing" finishes them.
 
 from __future__ import annotations
 
-import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,29 @@ from PySide6.QtWidgets import (
 from denoise_desktop import batch
 from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
 
-__all__ = ["BatchPanel", "run_batch", "load_denoiser", "model_choices", "FORMATS", "AUTO_MODEL"]
+__all__ = ["BatchPanel", "run_batch", "load_denoiser", "model_choices", "preload_native_modules", "FORMATS",
+           "AUTO_MODEL"]
 
 FORMATS = ("keep", "png", "jpg", "tif")
 LANE = "batch"
 AUTO_MODEL = "auto"  # per image: the user's gray/color model, else the best bundled one
+
+
+def preload_native_modules() -> None:
+    """Import the image codecs the batch will use, here on the GUI thread, at startup.
+
+    Loading a native extension (OpenCV, tifffile's codecs, Pillow) holds the GIL for its whole
+    initialisation, ~0.3–1 s for OpenCV; done lazily by the first read in the worker it froze
+    the window for 240–730 ms (benchmarks/gui_latency.py). Importing a module twice is free.
+    """
+    import importlib
+
+    for name in ("denoise_desktop.imageio", "denoise_desktop.engine", "denoise_desktop.noise_estimate",
+                 "PIL.Image", "cv2", "tifffile"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # an optional codec: the read that needs it reports the error
 
 
 def model_choices() -> list[tuple[str, str, tuple[int, ...]]]:
@@ -78,20 +96,43 @@ def load_denoiser(model_id: str, device: str, preferred: dict[int, str | None] |
     return for_channels
 
 
-def run_batch(items: list, model_id: str, device: str, sigma: float | None, strength: float, *,
-              jpeg_quality: int = 95, keep_metadata: bool = True,
-              preferred: dict[int, str | None] | None = None,
-              connected: threading.Event | None = None, progress):
-    """The worker side: load the model, then yield one ``ItemResult`` per item.
+@dataclass(frozen=True)
+class Planned:
+    """First value the batch task yields: the validated items (the table is filled from it)."""
 
-    A plain generator of core calls (no Qt), so it can be tested and benchmarked without a GUI.
-    ``load_denoiser`` is looked up at call time so tests can inject a fake one. ``connected`` is
-    set by the panel once it has connected the task's signals: the pool may start the task
-    inside ``submit()``, and a queued signal emitted before its slot is connected is lost.
+    items: list
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What ``batch.plan()`` needs; resolved in the worker (thousands of files take seconds)."""
+
+    inputs: list
+    out_dir: Path
+    recursive: bool
+    fmt: str
+    skip_existing: bool
+    naming: str
+
+    def plan(self) -> list:
+        return batch.plan(self.inputs, self.out_dir, recursive=self.recursive, fmt=self.fmt,
+                          skip_existing=self.skip_existing, naming=self.naming)
+
+
+def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | None, strength: float, *,
+              jpeg_quality: int = 95, keep_metadata: bool = True,
+              preferred: dict[int, str | None] | None = None, progress):
+    """The worker side: plan, load the model, then yield one ``ItemResult`` per item.
+
+    Yields ``Planned(items)`` first; a ``batch.BatchError`` from planning ends the task before
+    anything is loaded or written. A plain generator of core calls (no Qt), so it can be tested
+    and benchmarked without a GUI. ``load_denoiser`` is looked up at call time so tests can
+    inject a fake one.
     """
-    if connected is not None:
-        connected.wait()
-    progress.set(0.0, "loading model")
+    progress.set(0.0, "checking the inputs")
+    items = request.plan()
+    yield Planned(items)
+    progress.set(0.0, "loading the model")
     denoiser = load_denoiser(model_id, device, preferred)
     progress.check_cancelled()
     yield from batch.run(items, denoiser, sigma=sigma, strength=strength, jpeg_quality=jpeg_quality,
@@ -111,6 +152,7 @@ class BatchPanel(QWidget):
     settings_changed = Signal(object)  # the AppSettings after a user change (main window persists it)
     batch_started = Signal(int)  # number of items
     batch_finished = Signal(dict)  # {"done", "failed", "skipped", "cancelled", "queued", "seconds", "state"}
+    batch_refused = Signal(str)  # why the batch could not start (also shown in a message box)
 
     def __init__(self, runner, settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,6 +164,7 @@ class BatchPanel(QWidget):
         self._active_s = 0.0  # time spent running, pauses excluded
         self._resumed_at: float | None = None
         self._loading = True
+        preload_native_modules()
         self.setAcceptDrops(True)
         self._build()
         self._load_settings()
@@ -377,7 +420,12 @@ class BatchPanel(QWidget):
         return self.task is not None
 
     def start(self) -> bool:
-        """Validate with ``batch.plan()`` and queue the batch; False (with a message) if invalid."""
+        """Queue the batch; False (with a message) when it obviously cannot run.
+
+        ``batch.plan()`` runs as the task's first step: listing and resolving thousands of files
+        (or a slow network share) must not freeze the window. A ``BatchError`` from it ends the
+        task before any model is loaded or file written, and is shown like the checks here.
+        """
         if self.task is not None:
             return False
         self._store_settings()
@@ -389,33 +437,20 @@ class BatchPanel(QWidget):
         model_id = self.model_combo.currentData()
         if model_id is None:
             return self._refuse("No model is available.")
-        try:
-            items = batch.plan(
-                self.inputs(),
-                Path(out_dir),
-                recursive=self.recursive_check.isChecked(),
-                fmt=self.format_combo.currentText(),
-                skip_existing=self.skip_existing_check.isChecked(),
-                naming=self.naming_edit.text().strip() or "{stem}",
-            )
-        except batch.BatchError as exc:
-            return self._refuse(str(exc))
-        if not items:
-            return self._refuse("No supported images were found in the queue.")
-        self.model.set_items(items)
+        request = PlanRequest(
+            inputs=self.inputs(),
+            out_dir=Path(out_dir),
+            recursive=self.recursive_check.isChecked(),
+            fmt=self.format_combo.currentText(),
+            skip_existing=self.skip_existing_check.isChecked(),
+            naming=self.naming_edit.text().strip() or "{stem}",
+        )
         sigma = None if self.sigma_auto_check.isChecked() else self.sigma_spin.value()
         preferred = {1: _get(self.settings, "model_gray", None), 3: _get(self.settings, "model_color", None)}
-        connected = threading.Event()
-        try:
-            task = self._submit(items, model_id, sigma, preferred, connected)
-        finally:
-            connected.set()
-        return task is not None
-
-    def _submit(self, items, model_id, sigma, preferred, connected):
+        # The runner starts tasks from the event loop, so connecting after submit() is safe.
         task = self.runner.submit(
             run_batch,
-            items,
+            request,
             model_id,
             self.device_combo.currentData() or "auto",
             sigma,
@@ -423,29 +458,28 @@ class BatchPanel(QWidget):
             jpeg_quality=self.quality_spin.value(),
             keep_metadata=bool(_get(self.settings, "keep_metadata", True)),
             preferred=preferred,
-            connected=connected,
             lane=LANE,
         )
         self.task = task
-        task.signals.yielded.connect(self._on_result)
+        task.signals.yielded.connect(self._on_yielded)
         task.signals.progress.connect(self._on_progress)
         task.signals.finished.connect(lambda _r: self._on_end("finished"))
         task.signals.cancelled.connect(lambda: self._on_end("cancelled"))
         task.signals.failed.connect(self._on_failed)
+        self.model.clear()
         self._fraction = 0.0
         self._active_s = 0.0
         self._resumed_at = time.monotonic()
         self.progress_bar.setValue(0)
         self.summary_label.setText("")
-        self.progress_label.setText(f"0 / {len(items)} — waiting for the worker")
+        self.progress_label.setText("Checking the inputs…")
         self._eta_timer.start()
-        self.model.mark_next_running()
         self._update_buttons()
-        self.batch_started.emit(len(items))
-        return task
+        return True
 
     def _refuse(self, message: str) -> bool:
         QMessageBox.warning(self, "Cannot start the batch", message)
+        self.batch_refused.emit(message)
         return False
 
     def pause(self) -> None:
@@ -478,10 +512,15 @@ class BatchPanel(QWidget):
             self.task.cancel()
 
     # -- worker signals (GUI thread) ------------------------------------------------------
-    def _on_result(self, result: Any) -> None:
-        self.model.apply_result(result)
-        if self.task is not None and not self.task.token.cancelled:
+    def _on_yielded(self, value: Any) -> None:
+        if isinstance(value, Planned):
+            self.model.set_items(value.items)
             self.model.mark_next_running()
+            self.batch_started.emit(len(value.items))
+        else:
+            i = self.model.apply_result(value)
+            if self.task is not None and not self.task.token.cancelled:
+                self.model.mark_next_running(i + 1)
         self._update_progress_label()
 
     def _on_progress(self, fraction: float, message: str) -> None:
@@ -489,6 +528,11 @@ class BatchPanel(QWidget):
         self.progress_bar.setValue(int(round(1000 * self._done_fraction())))
 
     def _on_failed(self, error: Any) -> None:
+        if getattr(error, "type_name", "") == batch.BatchError.__name__:
+            # plan() refused the job: nothing was loaded or written; say why, as for start().
+            self._on_end("invalid")
+            self._refuse(getattr(error, "message", str(error)))
+            return
         # Items are isolated by batch.run(); reaching here means the batch as a whole could not
         # run (the model did not load, the device vanished).
         self.model.fail_unfinished(str(error))
@@ -518,13 +562,18 @@ class BatchPanel(QWidget):
         left = counts["cancelled"] + counts["queued"]
         if left:
             parts.append(f"{left} not processed (Start again with “skip existing” to finish them)")
-        title = {"finished": "Batch finished", "cancelled": "Batch cancelled", "failed": "Batch failed"}[how]
-        self.summary_label.setText(f"{title}: {', '.join(parts)} in {_format_seconds(self._active_s)}.")
+        title = {"finished": "Batch finished", "cancelled": "Batch cancelled", "failed": "Batch failed",
+                 "invalid": "Batch not started"}[how]
+        if how == "invalid":
+            self.summary_label.setText(title + ".")
+        else:
+            self.summary_label.setText(f"{title}: {', '.join(parts)} in {_format_seconds(self._active_s)}.")
         if how == "finished":
             self.progress_bar.setValue(1000)
         self.progress_label.setText("")
         self._update_buttons()
-        self.batch_finished.emit(summary)
+        if how != "invalid":  # a refused plan never started: batch_refused said why
+            self.batch_finished.emit(summary)
 
     # -- display --------------------------------------------------------------------------
     def _done_fraction(self) -> float:

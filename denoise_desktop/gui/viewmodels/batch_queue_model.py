@@ -159,12 +159,14 @@ class BatchQueueModel(QAbstractTableModel):
                 return i
         return -1
 
-    def mark_next_running(self) -> int:
-        """Mark the first queued row as running (items run in plan order)."""
-        for i, row in enumerate(self._rows):
-            if row.state == "running":
+    def mark_next_running(self, start: int = 0) -> int:
+        """Mark the first queued row at or after ``start`` as running (items run in plan order);
+        ``start`` is the row after the last result, so a long queue is not rescanned each time."""
+        for i in range(max(0, start), len(self._rows)):
+            state = self._rows[i].state
+            if state == "running":
                 return i
-            if row.state == "queued":
+            if state == "queued":
                 self.set_state(i, "running")
                 return i
         return -1
