@@ -133,7 +133,7 @@ class MainWindow(QMainWindow):
             runner,
             self.settings,
             self.document,
-            region_provider=self.viewer.visible_region,
+            region_provider=self.viewer.region,
             options_provider=self._compute_options,
             parent=self,
         )

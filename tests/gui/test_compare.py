@@ -29,9 +29,9 @@ def setup(qtbot, runner, tmp_path, errors):
     doc = ImageDocument()
     loaded = load_image(noisy_path)
     doc.set_original(loaded.path, loaded.image, loaded.qimage)
-    region = {"value": None}
+    region: dict = {}
     panel = ComparePanel(
-        runner, AppSettings(), doc, region_provider=lambda: region["value"], options_provider=lambda: {"sigma": 25.0}
+        runner, AppSettings(), doc, region_provider=lambda kind: region.get(kind), options_provider=lambda: {"sigma": 25.0}
     )
     panel.error_occurred.connect(lambda title, err: errors.append((title, err)))
     qtbot.addWidget(panel)
@@ -91,7 +91,7 @@ def test_compare_with_reference_shows_psnr(qtbot, setup, tmp_path, errors):
 
 def test_compare_visible_region_only(qtbot, setup):
     panel, _doc, _clean, _noisy, _clean_path, region = setup
-    region["value"] = (8, 4, 20, 16)
+    region["visible"] = (8, 4, 20, 16)
     panel.region_combo.setCurrentIndex(panel.region_combo.findData("visible"))
     panel.set_checked(classical_ids(1))
     items = run_and_wait(qtbot, panel)
@@ -117,3 +117,15 @@ def test_cancel_comparison(qtbot, setup):
         task.cancel()
     assert task.state in (task.CANCELLED, task.FINISHED)
     assert not panel.is_busy() and panel.run_button.isEnabled()
+
+
+def test_compare_selection_needs_a_selection(qtbot, setup):
+    panel, *_rest, region = setup
+    panel.region_combo.setCurrentIndex(panel.region_combo.findData("selection"))
+    panel.set_checked(classical_ids(1))
+    messages = []
+    panel.status_message.connect(messages.append)
+    assert panel.run() is None and "Shift+drag" in messages[-1]
+    region["selection"] = (0, 0, 12, 10)
+    items = run_and_wait(qtbot, panel)
+    assert items[-1].pixels.shape == (10, 12, 3)

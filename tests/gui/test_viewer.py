@@ -190,3 +190,29 @@ def test_diff_view_in_worker(qtbot, runner):
 def test_difference_requires_same_shape():
     with pytest.raises(ValueError, match="shapes"):
         difference_qimage(np.zeros((2, 2, 3), np.uint8), np.zeros((2, 3, 3), np.uint8), 1)
+
+
+def test_shift_drag_selects_a_region(qtbot):
+    view = _show(qtbot, BeforeAfterView())
+    view.set_images(to_qimage(_rgb(100, 200, seed=1)), to_qimage(_rgb(100, 200, seed=2)))
+    view.set_zoom(2.0)
+    view.centerOn(50, 50)
+    got = []
+    view.selection_changed.connect(got.append)
+    start, end = view.mapFromScene(QPointF(10, 20)), view.mapFromScene(QPointF(40, 35))
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, start)
+    qtbot.mouseMove(view.viewport(), end)
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, end)
+    sel = view.selection()
+    assert (sel.x(), sel.y(), sel.width(), sel.height()) == (10, 20, 30, 15)
+    assert got and got[-1] == sel
+    # a plain click (pan gesture) leaves the selection alone
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=end)
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    assert view.selection() == sel
+    # a Shift+click without dragging clears it
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, start)
+    assert view.selection() is None
+    view.set_selection(sel)
+    view.set_images(to_qimage(_rgb(50, 60)), None)  # another image size: selection cleared
+    assert view.selection() is None

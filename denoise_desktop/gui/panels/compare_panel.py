@@ -138,7 +138,7 @@ class ComparePanel(QWidget):
         runner: TaskRunner,
         settings: AppSettings,
         document: ImageDocument,
-        region_provider: Callable[[], tuple[int, int, int, int] | None] | None = None,
+        region_provider: Callable[[str], tuple[int, int, int, int] | None] | None = None,
         options_provider: Callable[[], dict] | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -146,7 +146,8 @@ class ComparePanel(QWidget):
         self.runner = runner
         self.settings = settings
         self.document = document
-        self.region_provider = region_provider or (lambda: None)
+        # region_provider("visible" | "selection") -> (x, y, w, h) or None for the whole image
+        self.region_provider = region_provider or (lambda _kind: None)
         # device / σ / strength / tile chosen on the Denoise panel, so both tabs agree
         self.options_provider = options_provider or (lambda: {})
         self.items: list[jobs.CompareItem] = []
@@ -165,6 +166,7 @@ class ComparePanel(QWidget):
         self.region_combo = QComboBox(self)
         self.region_combo.addItem("Whole image", "whole")
         self.region_combo.addItem("Visible part of the viewer", "visible")
+        self.region_combo.addItem("Selection (Shift+drag in the viewer)", "selection")
         self.reference_button = QPushButton("Load reference…", self)
         self.reference_button.setToolTip("A clean version of this image: enables PSNR and SSIM")
         self.clear_reference_button = QPushButton("Clear", self)
@@ -314,7 +316,11 @@ class ComparePanel(QWidget):
         if not models:
             self.status_message.emit("Check at least one model to compare.")
             return None
-        region = self.region_provider() if self.region_combo.currentData() == "visible" else None
+        kind = self.region_combo.currentData()
+        region = self.region_provider(kind) if kind != "whole" else None
+        if kind == "selection" and region is None:
+            self.status_message.emit("No selection: Shift+drag over the image in the Denoise tab first.")
+            return None
         opts = dict(self.options_provider())
         self._clear_results()
         task = self.runner.submit(

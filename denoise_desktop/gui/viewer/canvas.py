@@ -1,6 +1,7 @@
 """A zoomable, pannable image view: the building block of every viewer mode.
 
-Zoom with the wheel toward the cursor, fit, 1:1, zoom in/out; pan by dragging or scrollbars.
+Zoom with the wheel toward the cursor, fit, 1:1, zoom in/out; pan by dragging or scrollbars;
+Shift+drag selects a rectangle of the image (e.g. the region a comparison runs on).
 Pixels are drawn smoothly when zoomed out and crisp (nearest neighbour) from ~300 % up, so
 noise can be judged pixel by pixel. ``CanvasGroup`` keeps several canvases at the same zoom and
 position (side-by-side and compare grids).
@@ -9,8 +10,15 @@ position (side-by-side and compare grids).
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QWheelEvent
-from PySide6.QtWidgets import QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap, QWheelEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QWidget,
+)
 
 __all__ = ["ImageCanvas", "CanvasGroup", "ZOOM_MIN", "ZOOM_MAX", "ZOOM_STEP", "CRISP_FROM"]
 
@@ -26,6 +34,7 @@ class ImageCanvas(QGraphicsView):
     zoom_changed = Signal(float)
     view_changed = Signal()  # zoom or scroll position changed (for synchronised views)
     pixel_hovered = Signal(int, int)  # image coordinates under the cursor; (-1, -1) when off it
+    selection_changed = Signal(object)  # QRect in image pixels, or None when cleared
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +52,15 @@ class ImageCanvas(QGraphicsView):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        pen = QPen(QColor(255, 210, 0), 0, Qt.PenStyle.DashLine)  # width 0: cosmetic, 1 screen px
+        self._sel_item = QGraphicsRectItem()
+        self._sel_item.setPen(pen)
+        self._sel_item.setBrush(QColor(255, 210, 0, 40))
+        self._sel_item.setZValue(10)
+        self._sel_item.setVisible(False)
+        self.scene().addItem(self._sel_item)
+        self._selection: QRect | None = None
+        self._sel_origin: QPointF | None = None
         self.horizontalScrollBar().valueChanged.connect(self._emit_view_changed)
         self.verticalScrollBar().valueChanged.connect(self._emit_view_changed)
         self._update_smoothing()
@@ -58,6 +76,8 @@ class ImageCanvas(QGraphicsView):
         same = new_size == self._image_size
         self._image_size = new_size
         self.scene().setSceneRect(QRectF(0, 0, *new_size) if new_size[0] else QRectF())
+        if not same:
+            self.clear_selection()
         if not (keep_view and same):
             self.fit()
         self.viewport().update()
@@ -162,6 +182,31 @@ class ImageCanvas(QGraphicsView):
         r = poly.boundingRect().toAlignedRect()
         return r.intersected(QRect(0, 0, *self._image_size))
 
+    # -- selection ---------------------------------------------------------------------------------
+    def selection(self) -> QRect | None:
+        """The Shift+dragged rectangle in image pixels, or None."""
+        return QRect(self._selection) if self._selection is not None else None
+
+    def set_selection(self, rect: QRect | None) -> None:
+        if rect is not None:
+            rect = QRect(rect).intersected(QRect(0, 0, *self._image_size))
+            if rect.width() < 2 or rect.height() < 2:
+                rect = None
+        self._selection = rect
+        self._sel_item.setVisible(rect is not None)
+        if rect is not None:
+            self._sel_item.setRect(QRectF(rect))
+        self.selection_changed.emit(self.selection())
+
+    def clear_selection(self) -> None:
+        if self._selection is not None or self._sel_item.isVisible():
+            self.set_selection(None)
+
+    def _clamped_scene_point(self, view_pos: QPointF) -> QPointF:
+        p = self.mapToScene(view_pos.toPoint())
+        w, h = self._image_size
+        return QPointF(min(max(p.x(), 0.0), w), min(max(p.y(), 0.0), h))
+
     def _emit_view_changed(self, *_: object) -> None:
         self.view_changed.emit()
 
@@ -180,9 +225,40 @@ class ImageCanvas(QGraphicsView):
         if self._fit_mode:
             self.fit()
 
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if event.button() == Qt.MouseButton.LeftButton and shift and self.has_image():
+            self._sel_origin = self._clamped_scene_point(event.position())
+            self.setDragMode(QGraphicsView.DragMode.NoDrag)
+            self._sel_item.setRect(QRectF(self._sel_origin, self._sel_origin))
+            self._sel_item.setVisible(True)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._sel_origin is not None:
+            p = self._clamped_scene_point(event.position())
+            self._sel_item.setRect(QRectF(self._sel_origin, p).normalized())
+            self._report_pixel(event.position().toPoint())
+            event.accept()
+            return
         super().mouseMoveEvent(event)
         self._report_pixel(event.position().toPoint())
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self._sel_origin is not None and event.button() == Qt.MouseButton.LeftButton:
+            p = self._clamped_scene_point(event.position())
+            r = QRectF(self._sel_origin, p).normalized()
+            self._sel_origin = None
+            self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+            # Whole pixels: from the pixel under the start to the one under the end.
+            x0, y0 = int(r.left()), int(r.top())
+            x1, y1 = int(-(-r.right() // 1)), int(-(-r.bottom() // 1))
+            self.set_selection(QRect(x0, y0, x1 - x0, y1 - y0))
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
 
     def leaveEvent(self, event) -> None:  # noqa: N802
         super().leaveEvent(event)

@@ -116,6 +116,13 @@ class ImageViewer(QStackedWidget):
         if c is not None:
             c.zoom_out()
 
+    def region(self, kind: str = "visible") -> tuple[int, int, int, int] | None:
+        """(x, y, w, h) of the ``"visible"`` part or the ``"selection"``; None = whole image."""
+        if kind == "selection":
+            r = self.before_after.selection()
+            return (r.x(), r.y(), r.width(), r.height()) if r is not None else None
+        return self.visible_region()
+
     def visible_region(self) -> tuple[int, int, int, int] | None:
         """(x, y, w, h) of the image part on screen, or None when the whole image shows."""
         c = self.current_canvas()
