@@ -253,3 +253,37 @@ def test_a_model_that_cannot_load_fails_the_batch_with_a_message(qtbot, runner, 
     assert warnings and "truncated" in warnings[-1]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     assert panel.start_button.isEnabled()
+
+
+def test_real_registry_models_classical_and_automatic(qtbot, runner, tmp_path):
+    """No fakes: the registry's classical Gaussian filter with a manual σ, then Automatic."""
+    images = tmp_path / "noisy"
+    images.mkdir()
+    rng = np.random.default_rng(1)
+    y, x = np.mgrid[0:48, 0:48] / 48.0
+    for i in range(2):
+        clean = np.stack([0.5 + 0.3 * np.sin(4 * x + i), 0.5 + 0.3 * np.cos(3 * y), 0.3 + 0.4 * x * y], -1)
+        noisy = np.clip(clean + rng.normal(0, 20 / 255, clean.shape), 0, 1)
+        Image.fromarray(np.rint(noisy * 255).astype(np.uint8)).save(images / f"img{i}.png")
+    out = tmp_path / "out"
+    panel = _panel(qtbot, runner, [images / "img0.png", images / "img1.png"], out)
+    i = panel.model_combo.findData("gaussian")
+    assert i > 0, "the registry lists the classical gaussian filter"
+    panel.model_combo.setCurrentIndex(i)
+    panel.sigma_auto_check.setChecked(False)
+    panel.sigma_spin.setValue(30.0)
+    summary = _start_and_wait(qtbot, panel)
+    assert summary["done"] == 2 and panel.model.states() == ["done", "done"]
+    assert panel.model.index(0, 3).data() == "30.0"
+    src = np.asarray(Image.open(images / "img0.png"), dtype=np.float32)
+    dst = np.asarray(Image.open(out / "img0_dn.png"), dtype=np.float32)
+    assert dst.shape == src.shape
+    assert np.abs(np.diff(dst, axis=1)).mean() < 0.8 * np.abs(np.diff(src, axis=1)).mean()  # smoothed
+
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData(bp.AUTO_MODEL))
+    panel.sigma_auto_check.setChecked(True)
+    panel.naming_edit.setText("{stem}_auto")
+    summary = _start_and_wait(qtbot, panel, timeout=60_000)
+    assert summary["done"] == 2, panel.model.row(0).message
+    assert (out / "img1_auto.png").is_file()
+    assert float(panel.model.index(0, 3).data()) > 0  # σ estimated per image
