@@ -10,7 +10,8 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Start the desktop app; returns the process exit code."""
+    """Start the desktop app; ``argv`` = arguments after the program name (default
+    ``sys.argv[1:]``): image paths to open. Returns the process exit code."""
     from denoise_desktop.gui.app import run_app  # first PySide6 import happens here
 
     return run_app(argv)

@@ -111,10 +111,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def run_app(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv if argv is None else argv)
-    args = _parse(argv[1:])
+    """Run the app; ``argv`` are the arguments *after* the program name (like ``cli.main``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = create_app(argv)
+    app = create_app([sys.argv[0] if sys.argv and sys.argv[0] else "denoise-desktop", *argv])
 
     from . import qsettings
     from .main_window import MainWindow

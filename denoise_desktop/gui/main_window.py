@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -36,7 +37,7 @@ from denoise_desktop.settings import AppSettings
 from . import jobs, qsettings
 from .dialogs import error as error_dialog
 from .document import ImageDocument
-from .panels.compare_panel import IMAGE_FILTER, ComparePanel
+from .panels.compare_panel import ComparePanel, image_filter
 from .panels.denoise_panel import DenoisePanel
 from .viewer.image_viewer import ImageViewer
 from .workers import ErrorInfo, TaskRunner
@@ -282,7 +283,8 @@ class MainWindow(QMainWindow):
         self.zoom_label = QLabel("", self)
         self.device_label = QLabel("Device: auto", self)
         self.memory_label = QLabel("", self)
-        sb.addWidget(self.pixel_label, 1)
+        # Permanent: temporary status messages would otherwise hide the readout.
+        sb.addPermanentWidget(self.pixel_label)
         sb.addPermanentWidget(self.zoom_label)
         sb.addPermanentWidget(self.device_label)
         sb.addPermanentWidget(self.memory_label)
@@ -317,7 +319,7 @@ class MainWindow(QMainWindow):
 
     # -- files -----------------------------------------------------------------------------------
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open image", self.settings.last_open_dir, IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", self.settings.last_open_dir, image_filter())
         if path:
             self.open_image(path)
 
@@ -523,7 +525,20 @@ class MainWindow(QMainWindow):
         qsettings.set_value("compare_models", self.compare_panel.checked_models())
         self.save_settings()
 
+    def confirm_quit_while_training(self) -> bool:
+        """Ask before quitting stops a training run (tests patch this)."""
+        answer = QMessageBox.question(
+            self,
+            "Training is running",
+            "Quitting stops the training run (a checkpoint is saved and it can be resumed). Quit anyway?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        running = getattr(self.training_panel, "is_running", None)
+        if callable(running) and running() and not self.confirm_quit_while_training():
+            event.ignore()
+            return
         self.save_state()
         for panel in (self.batch_panel, self.training_panel):
             shutdown = getattr(panel, "shutdown", None)

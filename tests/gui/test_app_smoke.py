@@ -18,7 +18,7 @@ def test_app_starts_opens_and_quits(tmp_path):
         DENOISE_DESKTOP_SETTINGS_DIR=str(tmp_path / "settings"),
         OMP_NUM_THREADS="1",
     )
-    code = "import sys; from denoise_desktop.gui import main; sys.exit(main(sys.argv))"
+    code = "import sys; from denoise_desktop.gui import main; sys.exit(main(sys.argv[1:]))"
     proc = subprocess.run(
         [sys.executable, "-c", code, str(image), "--quit-after", "2500"],
         env=env,

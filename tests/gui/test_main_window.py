@@ -278,3 +278,21 @@ def test_drop_folder_goes_to_batch(qtbot, window, tmp_path):
     window.handle_dropped([folder])
     assert window.tabs.currentIndex() == 2
     assert any(Path(p) == folder for p in window.batch_panel.inputs())
+
+
+def test_drop_image_opens_it(qtbot, window, noisy_png):
+    with qtbot.waitSignal(window.image_opened, timeout=10000):
+        window.handle_dropped([noisy_png])
+    assert window.document.path == noisy_png
+    assert window.windowTitle().startswith("noisy.png")
+
+
+def test_quit_while_training_asks_first(qtbot, window, monkeypatch):
+    monkeypatch.setattr(window.training_panel, "is_running", lambda: True)
+    monkeypatch.setattr(window.training_panel, "shutdown", lambda *a, **k: None)
+    answers = [False, True]
+    monkeypatch.setattr(window, "confirm_quit_while_training", lambda: answers.pop(0))
+    window.close()
+    assert window.isVisible() and answers == [True]
+    window.close()
+    assert not window.isVisible() and answers == []

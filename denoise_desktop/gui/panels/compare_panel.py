@@ -41,9 +41,19 @@ from ..viewer.canvas import CanvasGroup, ImageCanvas
 from ..workers import ErrorInfo, TaskRunner
 from .denoise_panel import model_card_text
 
-__all__ = ["ComparePanel", "compose_grid", "write_csv", "IMAGE_FILTER"]
+__all__ = ["ComparePanel", "compose_grid", "write_csv", "image_filter"]
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.webp);;All files (*)"
+
+def image_filter() -> str:
+    """File-dialog filter for every format the core reads."""
+    try:
+        from denoise_desktop.imageio import SUPPORTED_EXTENSIONS
+
+        exts = sorted(SUPPORTED_EXTENSIONS)
+    except ImportError:
+        exts = [".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"]
+    pattern = " ".join(f"*{e}" for e in exts)
+    return f"Images ({pattern});;All files (*)"
 _TILE_MAX = 1024  # longest side of one tile in the exported PNG grid
 _METRIC_KEYS = ("psnr", "ssim")
 
@@ -268,7 +278,7 @@ class ComparePanel(QWidget):
     # -- reference -------------------------------------------------------------------------------
     def load_reference_dialog(self) -> None:
         start = self.settings.last_open_dir
-        path, _ = QFileDialog.getOpenFileName(self, "Load clean reference image", start, IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Load clean reference image", start, image_filter())
         if path:
             self.load_reference(path)
 
