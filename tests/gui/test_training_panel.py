@@ -267,3 +267,19 @@ def test_stop_escalates_when_the_trainer_ignores_it_and_a_second_press_forces(qt
     assert blocker.args[1] == "killed"
     assert panel.status_label.text() == "Stopped by force (killed)"
     assert panel.stop_button.text() == "Stop" and not panel.stop_button.isEnabled()
+
+
+def test_resume_shows_the_runs_earlier_curve(qtbot, tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    lines = [f'{{"v": 1, "type": "step", "step": {s}, "loss": {1 / s}}}' for s in range(1, 6)]
+    lines.append('{"v": 1, "type": "epoch", "epoch": 1, "step": 5, "val_psnr": 21.0}')
+    (run_dir / "events.jsonl").write_text("garbage half line\n" + "\n".join(lines) + "\n")
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.process.finished, timeout=60_000) as blocker:
+        assert panel.resume(str(run_dir))
+    assert blocker.args[0] == 2  # no recipe.toml in this folder: the trainer refuses
+    assert "recipe" in panel.log_view.toPlainText()
+    assert _points(panel.loss_curve) == 5 and _points(panel.psnr_curve) == 1
+    np.testing.assert_allclose(panel.loss_curve.xData, [1, 2, 3, 4, 5])

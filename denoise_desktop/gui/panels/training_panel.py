@@ -40,11 +40,13 @@ from PySide6.QtWidgets import (
 from denoise_desktop import paths
 from denoise_desktop.gui.training_process import TrainingProcess, training_command
 from denoise_desktop.gui.viewmodels.training_run import TrainingRun
+from training.events import parse_line
 
 
 __all__ = ["TrainingPanel", "recipes_dir", "list_recipes", "OVERRIDE_KEYS"]
 
 REFRESH_MS = 200  # 5 Hz plot refresh
+HISTORY_MAX_BYTES = 32 << 20  # a resumed run's past events: read at most the last 32 MiB
 
 #: Recipe keys (``--set section.key=value``) behind each control; matches training/config.py.
 OVERRIDE_KEYS = {
@@ -122,7 +124,6 @@ class TrainingPanel(QWidget):
         self.settings = settings
         self.process = TrainingProcess(self)
         self.run = TrainingRun()
-        self._resumed_from: str | None = None
         self._build()
         self._create_curves()
         self.process.event_received.connect(self._on_event)
@@ -381,23 +382,43 @@ class TrainingPanel(QWidget):
         device, device_override = _device_args(self.device_combo.currentData())
         overrides = {"train.device": device_override} if device_override else {}
         command = training_command(None, overrides=overrides, resume=run_dir, device=device)
-        self._resumed_from = run_dir
-        self._launch(command, f"Resuming {Path(run_dir).name}")
+        self._launch(command, f"Resuming {Path(run_dir).name}", history=Path(run_dir) / "events.jsonl")
         return True
 
     def start_command(self, command: list[str], title: str = "Training") -> None:
         """Start an arbitrary event-printing command (tests, alternative launchers)."""
         self._launch(command, title)
 
-    def _launch(self, command: list[str], title: str) -> None:
+    def _launch(self, command: list[str], title: str, history: Path | None = None) -> None:
         self.run.reset()
         self.loss_curve.setData([], [])
         self.psnr_curve.setData([], [])
+        if history is not None:
+            self._load_history(history)
         self.log_view.appendPlainText("$ " + " ".join(command))
         self.status_label.setText(title + "…")
         self.process.start(command, cwd=str(paths.runs_dir()))
         self.refresh_timer.start()
         self._update_buttons()
+
+    def _load_history(self, events_file: Path) -> None:
+        """A resumed run's curves start with what it logged before (the run's events.jsonl)."""
+        try:
+            with open(events_file, "rb") as f:
+                f.seek(0, 2)
+                f.seek(max(0, f.tell() - HISTORY_MAX_BYTES))
+                lines = f.read().decode("utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        for line in lines:
+            try:
+                event = parse_line(line)
+            except ValueError:
+                continue
+            if event is not None and event.type in ("step", "epoch"):
+                self.run.apply(event)
+        self.run.state = "idle"
+        self.refresh()
 
     def stop(self) -> None:
         """First press: ask the trainer to save and exit. Second press: force it."""
