@@ -1,0 +1,165 @@
+"""Denoising quality of our bundled models against classical baselines, side by side in one run.
+
+Protocol (what users' files look like): Gaussian noise of σ (0–255 scale) is added to 8-bit
+clean images, then rounded and clipped back to 8 bits; seeded per image and σ so every method
+sees the same noisy input. Blind models run on the *estimated* σ; non-blind baselines (BM3D,
+FFDNet, NLM) get the true σ, as they are usually reported.
+
+    python benchmarks/quality.py                       # Set12 gray + BSDS held-out color
+    python benchmarks/quality.py --sigmas 25 --limit 4 # quick look
+    python benchmarks/quality.py --write-docs          # update the table in docs/benchmarks.md
+
+Gray: Set12 (`../shared/data/set12_gray`). Color: the 32 BSDS500 `val` images of
+`../shared/data/bsds500_color_train` (per its manifest.csv), which the color recipes hold out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT))
+
+from denoise_desktop import imageio, metrics, registry  # noqa: E402
+
+DOCS = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- quality:begin -->", "<!-- quality:end -->"
+
+
+def color_holdout(folder: Path) -> list[Path]:
+    with open(folder / "manifest.csv", newline="") as f:
+        ids = [row["bsds_id"] for row in csv.DictReader(f) if row["bsds500_split"] == "val"]
+    return [folder / f"{i}.jpg" for i in sorted(ids)]
+
+
+def add_noise_8bit(clean: np.ndarray, sigma: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    clean8 = np.round(clean * 255.0)
+    noisy8 = np.clip(np.round(clean8 + rng.normal(0.0, sigma, clean.shape)), 0, 255)
+    return (noisy8 / 255.0).astype(np.float32)
+
+
+def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, bool]]:
+    """(model id, blind) pairs: blind ones run on the estimated σ."""
+    entries = {e.id: e for e in registry.list_models()}
+    if wanted:
+        chosen = wanted
+    else:
+        chosen = [registry.default_model_id(channels)]
+        for e in entries.values():
+            if e.id in chosen or channels not in e.channels:
+                continue
+            if e.kind == "network" or e.id in ("bm3d", "nlm"):
+                chosen.append(e.id)
+    out = []
+    for mid in chosen:
+        e = entries.get(mid)
+        if e is None:
+            print(f"skipping unknown model {mid!r}", file=sys.stderr)
+            continue
+        blind = e.kind == "network" and bool(e.card.get("blind", not e.takes_sigma))
+        out.append((mid, blind))
+    return out
+
+
+def evaluate(files: list[Path], channels: int, sigmas: list[float], methods, seed: int) -> list[dict]:
+    cleans = []
+    for p in files:
+        img = imageio.read_image(p).to_float()
+        if channels == 1 and img.shape[2] == 3:
+            img = (img @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
+        cleans.append(img)
+    rows = []
+    denoisers = {mid: registry.load(mid, device="cpu", channels=channels) for mid, _ in methods}
+    for sigma in sigmas:
+        noisy = [add_noise_8bit(c, sigma, seed + 1000 * int(sigma) + i) for i, c in enumerate(cleans)]
+        base = [metrics.psnr(c, n) for c, n in zip(cleans, noisy)]
+        rows.append({"sigma": sigma, "method": "noisy input", "psnr": float(np.mean(base)), "ssim": float(
+            np.mean([metrics.ssim(c, n) for c, n in zip(cleans, noisy)])), "seconds": 0.0, "sigma_mode": "-"})
+        for mid, blind in methods:
+            d = denoisers[mid]
+            ps, ss, secs = [], [], 0.0
+            for c, n in zip(cleans, noisy):
+                t0 = time.perf_counter()
+                out = d.denoise(n, sigma=None if blind else sigma)
+                secs += time.perf_counter() - t0
+                out = np.round(np.clip(out, 0, 1) * 255) / 255  # compare what would be saved
+                ps.append(metrics.psnr(c, out))
+                ss.append(metrics.ssim(c, out))
+            rows.append({"sigma": sigma, "method": mid, "psnr": float(np.mean(ps)), "ssim": float(np.mean(ss)),
+                         "seconds": secs, "sigma_mode": "estimated" if blind else "true"})
+            print(f"σ={sigma:>4g} {mid:<24} PSNR {np.mean(ps):6.2f}  SSIM {np.mean(ss):.4f}  "
+                  f"({secs:.1f} s, σ {'estimated' if blind else 'true'})", flush=True)
+    return rows
+
+
+def markdown(results: dict, args) -> str:
+    lines = [BEGIN, "", f"Measured by `python benchmarks/quality.py {' '.join(args.argv)}` on "
+             f"{time.strftime('%Y-%m-%d')} (CPU). PSNR dB / SSIM; noise rounded and clipped to 8 bits.", ""]
+    for name, rows in results.items():
+        sig = sorted({r["sigma"] for r in rows})
+        methods = list(dict.fromkeys(r["method"] for r in rows))
+        lines += [f"**{name}**", "", "| method | σ used | " + " | ".join(f"σ={s:g}" for s in sig) + " |",
+                  "|---|---|" + "---|" * len(sig)]
+        for m in methods:
+            cells = []
+            mode = "-"
+            for s in sig:
+                r = next((r for r in rows if r["method"] == m and r["sigma"] == s), None)
+                cells.append(f"{r['psnr']:.2f} / {r['ssim']:.3f}" if r else "")
+                mode = r["sigma_mode"] if r else mode
+            lines.append(f"| {m} | {mode} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sigmas", default="15,25,50")
+    ap.add_argument("--gray-dir", type=Path, default=DATA / "set12_gray")
+    ap.add_argument("--color-dir", type=Path, default=DATA / "bsds500_color_train")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N images of each set")
+    ap.add_argument("--gray-models", default="", help="comma list of model ids (default: all suitable)")
+    ap.add_argument("--color-models", default="")
+    ap.add_argument("--skip-gray", action="store_true")
+    ap.add_argument("--skip-color", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", type=Path, help="also write raw rows here")
+    ap.add_argument("--write-docs", action="store_true", help="replace the quality table in docs/benchmarks.md")
+    args = ap.parse_args(argv)
+    args.argv = list(argv if argv is not None else sys.argv[1:])
+    sigmas = [float(s) for s in args.sigmas.split(",")]
+    results = {}
+    if not args.skip_gray:
+        files = sorted(args.gray_dir.glob("*.png"))[: args.limit or None]
+        methods = pick_methods(1, [m for m in args.gray_models.split(",") if m] or None)
+        results[f"Set12 gray ({len(files)} images)"] = evaluate(files, 1, sigmas, methods, args.seed)
+    if not args.skip_color:
+        files = color_holdout(args.color_dir)[: args.limit or None]
+        methods = pick_methods(3, [m for m in args.color_models.split(",") if m] or None)
+        results[f"BSDS500 val, color, held out ({len(files)} images)"] = evaluate(files, 3, sigmas, methods, args.seed)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    md = markdown(results, args)
+    print(md)
+    if args.write_docs:
+        text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+        if BEGIN in text and END in text:
+            text = text[: text.index(BEGIN)] + md + text[text.index(END) + len(END):]
+        else:
+            text += "\n## Quality\n\n" + md + "\n"
+        DOCS.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
