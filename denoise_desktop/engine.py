@@ -22,17 +22,20 @@ import numpy as np
 
 from . import devices
 from .progress import NOOP, Progress
-from .tiling import TileBlender, plan_tiles
+from .tiling import TileBlender, best_tile_shape, plan_tiles
 
 __all__ = ["NetworkDenoiser", "denoise_image", "OutOfMemory", "PRECISIONS"]
 
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 
-# Automatic tile sizes (px, square). CPU tiles stay small enough that a 50-MP photo runs well
-# under 3 GB of RAM; a GPU gets the biggest tile its free memory allows.
-_CPU_TILE = (256, 1024)
+# Automatic tiles: an area budget (as the side of a square, px) from free memory, then the tile
+# shape within it that recomputes the fewest overlap pixels (``tiling.best_tile_shape``). CPU
+# activations stay under ~1 GB so a 50-MP photo runs well under 3 GB of RAM in all; a GPU gets
+# the biggest tile its free memory allows.
+_CPU_TILE = (256, 2048)
 _GPU_TILE = (256, 4096)
-_CPU_BUDGET = 3 * 2**29  # bytes of activations per tile at most on CPU (the estimate is generous)
+_CPU_BUDGET = 2**30  # bytes of (estimated) activations per tile at most on CPU
+_PROBE = 64  # side of the input used to measure a model's activation sizes
 
 
 class OutOfMemory(RuntimeError):
@@ -53,11 +56,11 @@ def _model_channels(model) -> int:
 
 
 def _widest(model) -> int:
-    """Largest conv width: a rough bound on activation memory per pixel."""
+    """Largest conv width: a rough bound on activation values per pixel (fallback estimate)."""
     import torch
 
     widths = [m.out_channels for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
-    return max(widths, default=64)
+    return 3 * max(widths, default=64)
 
 
 def _align_up(v: int, m: int) -> int:
@@ -116,6 +119,7 @@ class NetworkDenoiser:
                              f"use at least {self.min_tile}")
         self.tile = tile
         self._tile_cap: int | None = None  # the largest tile that worked after an out-of-memory
+        self._values_per_px: float | None = None  # measured once by _probe()
         self.last_info: dict[str, Any] = {}
 
     def set_tile(self, tile: int | None) -> None:
@@ -134,9 +138,11 @@ class NetworkDenoiser:
         from .models.spec import Tiling
 
         bytes_per_elem = 2 if self._dtype is not None else 4
-        # ~3 full-width activations alive at once; a gray model on RGB runs 3 tiles as a batch.
+        # A layer's input and output, skip connections and conv workspace: measured peaks are
+        # 2× (DnCNN) to 8× (U-Net) the largest single activation; plan for 8×.
+        # A gray model on RGB runs 3 tiles as a batch.
         batch = image_channels if self.model_channels == 1 and image_channels else 1
-        per_px = 3 * _widest(self.model) * bytes_per_elem * batch
+        per_px = 8 * self._probe() * bytes_per_elem * batch
         free = devices.free_memory_bytes(self.device)
         if self.device.type == "cuda":
             lo, hi = _GPU_TILE
@@ -150,6 +156,33 @@ class NetworkDenoiser:
         align = max(self._multiple, 32)
         side = max(lo, min(hi, side)) // align * align
         return max(side, self.min_tile)
+
+    def _probe(self) -> float:
+        """Largest activation (values per input pixel), measured with hooks on a small input."""
+        if self._values_per_px is None:
+            import torch
+
+            n = self._pad_to(_PROBE)
+            peak = 0
+
+            def hook(_mod, _inp, out):
+                nonlocal peak
+                if torch.is_tensor(out):
+                    peak = max(peak, out.numel())
+
+            leaves = [m for m in self.model.modules() if not any(True for _ in m.children())]
+            handles = [m.register_forward_hook(hook) for m in leaves]
+            try:
+                x = torch.zeros(1, self.model_channels, n, n, device=self.device)
+                with torch.inference_mode():
+                    self.model(x, 0.1)
+            except Exception:  # noqa: BLE001 - an unusual model: fall back to its widest conv
+                peak = 0
+            finally:
+                for h in handles:
+                    h.remove()
+            self._values_per_px = peak / (n * n) if peak else float(_widest(self.model))
+        return self._values_per_px
 
     # -- one tile --------------------------------------------------------------------------
     def _pad_to(self, n: int) -> int:
@@ -195,7 +228,11 @@ class NetworkDenoiser:
     def _tiled(self, img: np.ndarray, tile: int, sigma01: float | None, progress: Progress,
                scale: float | None) -> tuple[np.ndarray, int]:
         h, w, c = img.shape
-        grid = plan_tiles(h, w, tile, self.overlap, self._multiple)
+        shape: int | tuple[int, int] = tile
+        if self.tile is None and not self._fixed:  # automatic: best shape within the area budget
+            shape = best_tile_shape(h, w, tile * tile, self.overlap, self._multiple)
+        grid = plan_tiles(h, w, shape, self.overlap, self._multiple)
+        self.last_info["tile_shape"] = (grid.rows[0][1] - grid.rows[0][0], grid.cols[0][1] - grid.cols[0][0])
         blender = TileBlender(grid, c, margin=self.margin)
         n = len(grid)
         progress.set(0.0, f"0/{n} tiles")

@@ -23,7 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
-__all__ = ["Tile", "TileGrid", "axis_spans", "plan_tiles", "TileBlender", "iter_tiles"]
+__all__ = ["Tile", "TileGrid", "axis_spans", "plan_tiles", "best_tile_shape", "TileBlender", "iter_tiles"]
 
 
 @dataclass(frozen=True)
@@ -98,14 +98,63 @@ class TileGrid:
         return len(self.rows) * len(self.cols)
 
 
-def plan_tiles(height: int, width: int, tile: int, overlap: int, multiple_of: int = 1) -> TileGrid:
-    """The grid of tiles for an image of ``height × width``; one tile if it fits."""
+def plan_tiles(height: int, width: int, tile: int | tuple[int, int], overlap: int,
+               multiple_of: int = 1) -> TileGrid:
+    """The grid of tiles for an image of ``height × width``; one tile if it fits.
+
+    ``tile`` is a side (square tiles) or ``(tile_height, tile_width)``.
+    """
+    th, tw = (tile, tile) if isinstance(tile, int) else tile
     return TileGrid(
         height,
         width,
-        tuple(axis_spans(height, tile, overlap, multiple_of)),
-        tuple(axis_spans(width, tile, overlap, multiple_of)),
+        tuple(axis_spans(height, th, overlap, multiple_of)),
+        tuple(axis_spans(width, tw, overlap, multiple_of)),
     )
+
+
+def _cover(length: int, n: int, overlap: int, m: int) -> int:
+    """Tile length so that ``n`` tiles overlapping by ``overlap`` cover ``length`` (aligned, with slack)."""
+    if n == 1:
+        return length
+    return -(-(length + (n - 1) * overlap) // n // m) * m + m
+
+
+def best_tile_shape(height: int, width: int, max_area: int, overlap: int, multiple_of: int = 1,
+                    max_count: int = 64) -> tuple[int, int]:
+    """The tile ``(h, w)`` within ``max_area`` px that processes the fewest pixels in total.
+
+    Overlap is recomputed work, so for a given memory budget few, large, possibly non-square
+    tiles win: a 2-MP photo that fits the budget is one tile, a wide panorama gets tall strips.
+    """
+    if height * width <= max_area:
+        return height, width
+    m = max(1, int(multiple_of))
+    best: tuple[int, int, int] | None = None
+    for nr in range(1, max_count + 1):
+        th = _cover(height, nr, overlap, m)
+        if nr > 1 and th - overlap < m:
+            break
+        tw_max = max_area // max(th, 1)
+        tw = None
+        for nc in range(1, max_count + 1):
+            cand = _cover(width, nc, overlap, m)
+            if nc > 1 and cand - overlap < m:
+                break
+            if cand <= tw_max:
+                tw = cand
+                break
+        if tw is None:
+            continue
+        rows = axis_spans(height, th, overlap, m)
+        cols = axis_spans(width, tw, overlap, m)
+        cost = sum(e - s for s, e in rows) * sum(e - s for s, e in cols)
+        if best is None or cost < best[0]:
+            best = (cost, th, tw)
+    if best is None:  # budget smaller than any valid tile: square tiles of the budget's side
+        side = max(int(max_area**0.5), overlap + m)
+        return side, side
+    return best[1], best[2]
 
 
 def _ramp(n: int, kind: str) -> np.ndarray:

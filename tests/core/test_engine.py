@@ -199,8 +199,13 @@ def test_bad_arguments():
 
 def test_auto_tile_is_reasonable_on_cpu():
     model, spec = small_dncnn(3)
-    t = NetworkDenoiser(model, spec, device="cpu").auto_tile()
-    assert 256 <= t <= 1024
+    dn = NetworkDenoiser(model, spec, device="cpu")
+    assert 256 <= dn.auto_tile(3) <= 2048
+    dn.denoise(np.zeros((300, 200, 3), np.float32))
+    assert dn.last_info["tiles"] == 1  # fits the memory budget: no overlap work at all
+    gray_model, gray_spec = small_dncnn(1)
+    gray = NetworkDenoiser(gray_model, gray_spec, device="cpu")
+    assert gray.auto_tile(3) < gray.auto_tile(1)  # RGB through a gray model runs 3 tiles at once
 
 
 def test_integer_input_and_denoise_image():

@@ -71,3 +71,19 @@ def test_wrong_tile_shape_is_rejected():
     blender = TileBlender(grid, 1)
     with pytest.raises(ValueError):
         blender.add(grid.tiles[0], np.zeros((5, 5, 1), np.float32))
+
+
+@pytest.mark.parametrize("h,w,area,ov,m", [(1224, 1632, 1024**2, 222, 8), (5774, 8660, 2048**2, 222, 8),
+                                           (1000, 20000, 1500**2, 48, 1), (300, 200, 10**6, 20, 1)])
+def test_best_tile_shape_fits_budget_and_beats_squares(h, w, area, ov, m):
+    from denoise_desktop.tiling import best_tile_shape
+
+    th, tw = best_tile_shape(h, w, area, ov, m)
+    grid = plan_tiles(h, w, (th, tw), ov, m)
+    assert all(t.height * t.width <= area + m * (th + tw + m) for t in grid.tiles)  # last tile stretch < m
+    work = sum(t.height * t.width for t in grid.tiles)
+    side = int(area**0.5) // m * m
+    square = sum(t.height * t.width for t in plan_tiles(h, w, side, ov, m).tiles)
+    assert work <= square
+    if h * w <= area:
+        assert len(grid) == 1
