@@ -270,3 +270,18 @@ def test_inno_setup_script_matches_the_bundle():
     assert re.search(r'^Source: "\.\.\\\.\.\\dist\\\{#AppFolder\}\\\*"', iss, re.MULTILINE)
     for section in ("[Setup]", "[Files]", "[Icons]"):
         assert section in iss
+
+
+@pytest.mark.parametrize("dest, kept", [
+    ("torch/bin/torch_shm_manager", True),  # `import torch` fails without it
+    ("torch/lib/libtorch_cpu.so", True),
+    ("torch/lib/libshm.so", True),
+    ("resources/weights/x.safetensors", True),
+    ("torch/test/Dict_test", False),
+    ("torch/bin/test_jit", False),
+    ("torch/bin/TCPStoreTest", False),
+    ("torch/include/ATen/ATen.h", False),
+])
+def test_size_trim_keeps_what_torch_loads(monkeypatch, dest, kept):
+    ns, _ = run_spec(monkeypatch)
+    assert ns["keep"]((dest, "/src/" + dest, "DATA")) is kept
