@@ -331,8 +331,10 @@ class Trainer:
                     break
         if self._saved_step != self.step:
             self.save_checkpoint()
-        if self.dist.is_main and self.export_path is None:
-            self.export(self.last_val or (self.validate() if len(self.val) else {}))
+        # Stopped before the first validation: validate (event) + export. Rank 0 decides (only it
+        # exports), every rank takes the same branch because _after_validation is collective.
+        if any_flag(self.dist.is_main and self.export_path is None, self.dist):
+            self._after_validation(self.step // self.steps_per_epoch, None)
         if self.dist.is_main and r.export.to_user_models and self.export_path is not None:
             self._copy_to_user_models()
         result = TrainResult(reason=reason, step=self.step, best_psnr=self.best_psnr,

@@ -92,6 +92,7 @@ def test_stop_file_stops_with_a_checkpoint(tmp_path: Path, image_folder: Path, m
     events = events_of(tmp_path / "ev.jsonl")
     assert [e.type for e in events][-1] == "done" and events[-1].stopped is True
     assert any(e.type == "checkpoint" for e in events)
+    assert [e.step for e in events if e.type == "epoch"] == [1]  # validated before exporting
     assert result["export_path"] and Path(result["export_path"]).exists()
 
 
