@@ -58,16 +58,32 @@ def _random_dncnn_loader():
     return load
 
 
-def _print_other_stacks(title: str) -> None:
-    """Where the other threads are right after a stall (what probably held the GIL)."""
+def _other_stacks(depth: int = 8) -> list[list[str]]:
+    """The innermost ``depth`` frames of every other thread, as "file:line function" strings."""
     import threading
-    import traceback
 
-    print(f"--- {title}", file=sys.stderr)
     me = threading.get_ident()
+    out = []
     for ident, frame in sys._current_frames().items():
-        if ident != me:
-            print("".join(traceback.format_stack(frame, limit=6)), file=sys.stderr)
+        if ident == me:
+            continue
+        stack = []
+        while frame is not None and len(stack) < depth:
+            code = frame.f_code
+            stack.append(f"{Path(code.co_filename).name}:{frame.f_lineno} {code.co_name}")
+            frame = frame.f_back
+        out.append(stack)
+    return out
+
+
+def _print_stall(title: str, before: list, after: list) -> None:
+    """Where the other threads were just before and just after a stall: the code between the
+    two (usually the same innermost call) is what kept the GUI thread from running."""
+    print(f"--- {title}", file=sys.stderr)
+    for label, stacks in (("before", before), ("after", after)):
+        for stack in stacks:
+            if any("run_batch" in f or "batch.py" in f for f in stack) or label == "after":
+                print(f"  {label}: " + " <- ".join(stack), file=sys.stderr)
 
 
 def measure(n_images: int, size: int, model: str, idle_s: float = 3.0, trace: bool = False) -> dict:
@@ -107,6 +123,7 @@ def measure(n_images: int, size: int, model: str, idle_s: float = 3.0, trace: bo
         last = [0]
         summary: dict = {}
         doing = ["idle"]
+        prev_stacks: list = [[]]
         panel.batch_started.connect(lambda n: doing.__setitem__(0, "planned"))
 
         def tick() -> None:
@@ -121,8 +138,10 @@ def measure(n_images: int, size: int, model: str, idle_s: float = 3.0, trace: bo
                 if gap > STALL_MS / 2:
                     stalls.append((round(now / 1e9, 2), round(gap, 1), doing[0]))
                     if trace and gap > STALL_MS:
-                        _print_other_stacks(f"stall of {gap:.0f} ms at {now / 1e9:.2f} s")
+                        _print_stall(f"stall of {gap:.0f} ms at {now / 1e9:.2f} s", prev_stacks[0], _other_stacks())
             last[0] = now
+            if trace:
+                prev_stacks[0] = _other_stacks()
             if panel.task is not None:
                 doing[0] = f"{panel.model.finished_count()} done"
 
@@ -183,15 +202,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="auto", help="auto, random-dncnn, or a registry model id")
     ap.add_argument("--idle", type=float, default=3.0, help="seconds measured before the batch (baseline)")
     ap.add_argument("--trace", action="store_true", help="print the other threads' stacks after each stall")
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch and OpenCV threads for the batch (0 = their defaults: all cores)")
     ap.add_argument("--json", type=Path, help="also write the result here")
     args = ap.parse_args(argv)
     if args.threads:
+        import cv2
         import torch
 
         torch.set_num_threads(args.threads)
+        cv2.setNumThreads(args.threads)
     result = measure(args.images, args.size, args.model, args.idle, args.trace)
+    result["threads"] = args.threads or "default"
+    result["OPENBLAS_NUM_THREADS"] = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
     result["machine"] = f"{platform.system()} {platform.machine()}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
+    result["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
