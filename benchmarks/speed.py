@@ -108,24 +108,28 @@ def bench_models(denoisers: dict, img: np.ndarray, reps: int) -> dict[str, dict]
                 "cpu_s_per_mp": statistics.median(cpu[k]) / mp, "runs": len(wall[k])} for k in denoisers}
 
 
-def bench_tiling(dn, img: np.ndarray, reps: int, tile: int | None = None) -> dict:
-    """Same image whole (one tile) vs tiled (automatic tile size unless given), interleaved."""
-    auto = tile or dn.auto_tile()
+def bench_tiling(dn, img: np.ndarray, reps: int, square: int) -> dict:
+    """The same image whole (one tile), with automatic tiles, and with square tiles, interleaved."""
     big = max(img.shape[:2]) + 64
-    times: dict[str, list[tuple[float, float]]] = {"whole": [], "tiled": []}
-    tiles = 0
+    modes = {"whole": big, "auto": None, "square": square}
+    times: dict[str, list[tuple[float, float]]] = {m: [] for m in modes}
+    info: dict[str, dict] = {}
     for _ in range(reps):
-        for mode in ("tiled", "whole"):
-            dn.set_tile(big if mode == "whole" else auto)
+        for mode, tile in modes.items():
+            dn.set_tile(tile)
             times[mode].append(_timed(lambda: dn.denoise(img, sigma=SIGMA)))
-            if mode == "tiled":
-                tiles = dn.last_info["tiles"]
+            info[mode] = dict(dn.last_info)
             print(f"  tiling {mode}: {times[mode][-1]}", file=sys.stderr, flush=True)
     dn.set_tile(None)
-    med = {m: (statistics.median(t[0] for t in v), statistics.median(t[1] for t in v)) for m, v in times.items()}
-    return {"tile": auto, "tiles": tiles, "overlap": dn.overlap, "whole_s": med["whole"][0],
-            "tiled_s": med["tiled"][0], "whole_cpu_s": med["whole"][1], "tiled_cpu_s": med["tiled"][1],
-            "overhead": med["tiled"][1] / med["whole"][1] - 1.0, "runs": reps}
+    out = {"overlap": dn.overlap, "runs": reps, "square_px": square}
+    for mode in modes:
+        wall = statistics.median(t[0] for t in times[mode])
+        cpu = statistics.median(t[1] for t in times[mode])
+        out[mode] = {"wall_s": wall, "cpu_s": cpu, "tiles": info[mode]["tiles"],
+                     "tile_shape": info[mode].get("tile_shape")}
+    for mode in ("auto", "square"):
+        out[mode]["overhead"] = out[mode]["cpu_s"] / out["whole"]["cpu_s"] - 1.0
+    return out
 
 
 def rss_child(arch_id: str, megapixels: float, tiles_run: int, threads: int) -> None:
@@ -173,6 +177,7 @@ def rss_child(arch_id: str, megapixels: float, tiles_run: int, threads: int) -> 
     assert out.pixels.shape == pixels.shape
     net_per_tile = model.seconds / max(1, min(tiles_run, model.calls))
     print(json.dumps({"arch": arch_id, "height": h, "width": w, "tile": info.get("tile"), "tiles": info["tiles"],
+                      "tile_shape": dn.last_info.get("tile_shape"),
                       "tiles_run": min(tiles_run, info["tiles"]), "seconds": total,
                       "projected_full_s": total - model.seconds + net_per_tile * info["tiles"],
                       "baseline_maxrss_kb": base, "vm_hwm_kb": hwm}))
@@ -222,16 +227,22 @@ def markdown(res: dict) -> str:
             lines.append(f"| {key} | {dev} | {r['mp_per_s']:.3f} | {r['cpu_s_per_mp']:.1f} | {ratio} |")
     t = res.get("tiling")
     if t:
-        lines += ["", f"Tiling overhead ({t['arch']}, {t['shape'][0]}×{t['shape'][1]} px on {t['device']}): "
-                  f"whole image {t['whole_s']:.1f} s vs {t['tiles']} tiles of {t['tile']} px "
-                  f"(overlap {t['overlap']} px) {t['tiled_s']:.1f} s wall; CPU time {t['whole_cpu_s']:.0f} s vs "
-                  f"{t['tiled_cpu_s']:.0f} s → **{t['overhead'] * 100:+.0f}%** tiling overhead "
-                  f"(median of {t['runs']}). The overlap is twice the receptive field plus a blend band, "
-                  "so tiled output equals whole-image output."]
+        def part(mode: str) -> str:
+            r = t[mode]
+            shape = "×".join(map(str, r["tile_shape"])) if r.get("tile_shape") else "?"
+            extra = f", **{r['overhead'] * 100:+.0f}%** CPU" if "overhead" in r else ""
+            return (f"{mode}: {r['tiles']} tile(s) of {shape} px, {r['wall_s']:.1f} s wall / "
+                    f"{r['cpu_s']:.1f} s CPU{extra}")
+
+        lines += ["", f"Tiling overhead ({t['arch']}, {t['shape'][0]}×{t['shape'][1]} px on {t['device']}, "
+                  f"overlap {t['overlap']} px = twice the receptive field + a blend band, so tiled output "
+                  f"equals whole-image output; median of {t['runs']}):", "",
+                  f"- {part('whole')}", f"- {part('auto')} (the default: tile shape chosen for the "
+                  "memory budget)", f"- {part('square')} (forced `--tile {t['square_px']}`)"]
     m = res.get("rss")
     if m:
         lines += ["", f"Peak memory, {m['width'] * m['height'] / 1e6:.0f}-MP photo ({m['width']}×{m['height']} 8-bit RGB, {m['arch']}, CPU, "
-                  f"automatic tile {m['tile']} px, {m['tiles']} tiles): peak RSS of the child process "
+                  f"automatic tiles of {'×'.join(map(str, m.get('tile_shape') or [m['tile']]))} px, {m['tiles']} tiles): peak RSS of the child process "
                   f"**{m['peak_rss_bytes'] / 2**30:.2f} GiB** (ru_maxrss; VmHWM "
                   f"{(m['vm_hwm_bytes'] or 0) / 2**30:.2f} GiB; of which {m['baseline_rss_bytes'] / 2**30:.2f} GiB "
                   f"is Python + torch + the model before the image exists). The network ran on "
@@ -309,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tiling overhead, {arch} {shape}", file=sys.stderr)
         dn = network_denoisers("cpu")[arch]
         res["tiling"] = {"arch": arch, "shape": shape, "device": "cpu",
-                         **bench_tiling(dn, test_image(*shape), 1, tile=320 if args.quick else None)}
+                         **bench_tiling(dn, test_image(*shape), 1, square=320 if args.quick else 1024)}
     if rss is not None:
         res["rss"] = rss
     md = markdown(res)
