@@ -38,7 +38,7 @@ class ModelConfig:
 class DataConfig:
     kind: str = "folder"  # "folder" | "idx" | "cifar"
     train: str = ""  # folder of images, IDX images file, or CIFAR batches folder
-    val: str = ""  # separate validation source (same kind); empty = split from train
+    val: str = ""  # validation folder/file, or a .txt list of train file names to hold out; "" = split
     val_fraction: float = 0.1  # by file (folder) or by index (idx/cifar), seeded
     max_images: int = 0  # 0 = all (after the split: caps the train set)
     max_val_images: int = 0
@@ -322,7 +322,18 @@ def load_recipe(path: str | Path | None, overrides: list[str] | None = None) -> 
     apply_overrides(doc, list(overrides or []))
     recipe = recipe_from_dict(doc, origin)
     recipe.source = origin
+    if path is not None:
+        _resolve_paths(recipe, Path(origin).resolve().parent)
     return recipe
+
+
+def _resolve_paths(recipe: Recipe, base: Path) -> None:
+    """Relative data paths that exist beside the recipe (e.g. ``splits/val.txt``) become
+    absolute, so the run folder's recipe copy still works from anywhere (resume)."""
+    for key in ("train", "val"):
+        value = getattr(recipe.data, key)
+        if value and not Path(value).is_absolute() and (base / value).exists():
+            setattr(recipe.data, key, str(base / value))
 
 
 # -- TOML writing (tomllib only reads); our values are simple: str/int/float/bool/list/table --

@@ -108,3 +108,20 @@ def test_batches_do_not_depend_on_worker_count() -> None:
     # the platform's default start method: spawn on Windows/macOS needs a picklable data set
     parallel = [b[1] for b in DataLoader(ds, batch_size=4, sampler=sampler, num_workers=2)]
     assert len(serial) == 2 and all(torch.equal(a, b) for a, b in zip(serial, parallel))
+
+
+def test_validation_by_name_list(tmp_path: Path, image_folder: Path) -> None:
+    from training.config import load_recipe
+
+    split = tmp_path / "splits" / "val.txt"
+    split.parent.mkdir()
+    split.write_text("# held out\nimg1.png\nimg7.png  # in a sub-folder\n")
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(f'[data]\ntrain = "{image_folder}"\nval = "splits/val.txt"\n')
+    r = load_recipe(recipe)
+    assert r.data.val == str(split)  # resolved beside the recipe: the run's copy works anywhere
+    bundle = load_data(r.data, seed=0)
+    assert len(bundle.val) == 2 and len(bundle.train) == 6
+    split.write_text("img1.png\nnot_there.png\n")
+    with pytest.raises(FileNotFoundError, match="not_there.png"):
+        load_data(r.data, seed=0)
