@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tiling overhead, {arch} {shape}", file=sys.stderr)
         dn = network_denoisers("cpu")[arch]
         res["tiling"] = {"arch": arch, "shape": shape, "device": "cpu",
-                         **bench_tiling(dn, test_image(*shape), 1, square=320 if args.quick else 1024)}
+                         **bench_tiling(dn, test_image(*shape), 1 if args.quick else reps, square=320 if args.quick else 1024)}
     if rss is not None:
         res["rss"] = rss
     md = markdown(res)
