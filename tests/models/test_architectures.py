@@ -191,3 +191,14 @@ def test_rednet_depths(depth):
 def test_rednet_rejects_odd_depth():
     with pytest.raises(ValueError, match="even"):
         build("rednet", depth=15)
+
+
+@pytest.mark.parametrize("arch", list(ARCHITECTURES))
+def test_unpadded_odd_and_tiny_inputs_keep_their_shape(arch):
+    """Networks pad internally when the caller did not (the engine pads for speed, not need)."""
+    model = tiny(arch, "gray")
+    for h, w in [(37, 53), (5, 7)]:
+        x = torch.rand(1, 1, h, w)
+        with torch.inference_mode():
+            y = model(x, 0.1)
+        assert y.shape == x.shape and torch.isfinite(y).all()
