@@ -17,7 +17,10 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
     QApplication,
+    QComboBox,
     QFileDialog,
     QLabel,
     QLineEdit,
@@ -111,8 +114,9 @@ class _SpaceFlip(QObject):
         if not w.isActiveWindow() or w.tabs.currentIndex() != TAB_DENOISE:
             return False
         focus = QApplication.focusWidget()
-        typing = isinstance(focus, (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit))
-        return not typing and w.viewer.mode() == "split"
+        # Space keeps its own meaning where it has one: typing, pressing a button, toggling a box.
+        own_use = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit, QAbstractButton, QComboBox, QAbstractItemView)
+        return not isinstance(focus, own_use) and w.viewer.mode() == "split"
 
 
 class MainWindow(QMainWindow):

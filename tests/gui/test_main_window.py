@@ -296,3 +296,24 @@ def test_quit_while_training_asks_first(qtbot, window, monkeypatch):
     assert window.isVisible() and answers == [True]
     window.close()
     assert not window.isVisible() and answers == []
+
+
+def test_space_anywhere_on_the_tab_flips_but_not_on_buttons(qtbot, window, noisy_png, monkeypatch):
+    asked = []
+    monkeypatch.setattr("denoise_desktop.gui.dialogs.import_model.ask_model_file", lambda *a: asked.append(a))
+    open_and_wait(qtbot, window, noisy_png)
+    denoise_and_wait(qtbot, window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    view = window.viewer.before_after
+    window.denoise_panel.progress.setFocus()  # a widget with no use for Space
+    qtbot.keyPress(window.denoise_panel.progress, Qt.Key.Key_Space)
+    assert view.is_showing_original()
+    qtbot.keyRelease(window.denoise_panel.progress, Qt.Key.Key_Space)
+    assert not view.is_showing_original()
+    button = window.denoise_panel.import_button
+    button.setFocus()
+    qtbot.keyPress(button, Qt.Key.Key_Space)
+    assert not view.is_showing_original()
+    qtbot.keyRelease(button, Qt.Key.Key_Space)
+    assert len(asked) == 1  # the button got its Space: it was pressed
