@@ -317,3 +317,51 @@ def test_space_anywhere_on_the_tab_flips_but_not_on_buttons(qtbot, window, noisy
     assert not view.is_showing_original()
     qtbot.keyRelease(button, Qt.Key.Key_Space)
     assert len(asked) == 1  # the button got its Space: it was pressed
+
+
+def test_16bit_image_display_readout_and_tiff_save(qtbot, window, tmp_path):
+    import tifffile
+
+    from denoise_desktop import imageio
+
+    clean, noisy = clean_and_noisy(32, 40)
+    px16 = noisy.astype(np.uint16) * 257 + 3  # full 16-bit range, not a plain 8-bit copy
+    src = tmp_path / "deep.tif"
+    tifffile.imwrite(src, px16)
+    open_and_wait(qtbot, window, src)
+    doc = window.document
+    assert doc.original.bit_depth == 16 and doc.original.pixels.dtype == np.uint16
+    shown = doc.original_qimage.pixelColor(5, 7)
+    assert (shown.red(), shown.green(), shown.blue()) == tuple(int(v) >> 8 for v in px16[7, 5])
+    window.viewer._on_pixel(5, 7)
+    assert f"16-bit {','.join(str(int(v)) for v in px16[7, 5])}" in window.pixel_label.text()
+    denoise_and_wait(qtbot, window)
+    out = tmp_path / "deep_denoised.tif"
+    with qtbot.waitSignal(window.denoise_panel.saved, timeout=10000):
+        window.denoise_panel.save_to(out)
+    back = imageio.read_image(out)
+    assert back.pixels.dtype == np.uint16
+    np.testing.assert_array_equal(back.pixels, doc.result.pixels)
+
+
+def test_cancel_running_denoise_with_escape_action(qtbot, window, noisy_png, monkeypatch):
+    import time
+
+    from denoise_desktop.gui import jobs
+
+    def slow(image, model_id, *, progress, **kwargs):
+        for i in range(1000):
+            progress.set(i / 1000, "working")
+            progress.check_cancelled()
+            time.sleep(0.005)
+        raise AssertionError("should have been cancelled")
+
+    monkeypatch.setattr(jobs, "denoise", slow)
+    open_and_wait(qtbot, window, noisy_png)
+    window.act_denoise.trigger()
+    qtbot.waitUntil(lambda: window.act_cancel.isEnabled() and window.denoise_panel.progress.value() > 0, timeout=5000)
+    window.act_cancel.trigger()
+    qtbot.waitUntil(lambda: not window.denoise_panel.is_busy(), timeout=5000)
+    assert window.denoise_panel.progress_label.text() == "Cancelled."
+    assert not window.document.has_result()
+    assert not window.act_cancel.isEnabled()
