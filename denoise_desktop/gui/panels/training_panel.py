@@ -46,6 +46,7 @@ from training.events import parse_line
 __all__ = ["TrainingPanel", "recipes_dir", "list_recipes", "OVERRIDE_KEYS"]
 
 REFRESH_MS = 200  # 5 Hz plot refresh
+DEFAULT_RECIPE = "default_color"  # what the bundled color model was trained with
 HISTORY_MAX_BYTES = 32 << 20  # a resumed run's past events: read at most the last 32 MiB
 
 #: Recipe keys (``--set section.key=value``) behind each control; matches training/config.py.
@@ -155,6 +156,9 @@ class TrainingPanel(QWidget):
         self.recipe_combo = QComboBox()
         for path in list_recipes():
             self.recipe_combo.addItem(path.stem, str(path))
+        default = self.recipe_combo.findText(DEFAULT_RECIPE)
+        if default >= 0:
+            self.recipe_combo.setCurrentIndex(default)
         self.recipe_combo.currentIndexChanged.connect(self._on_recipe_changed)
         recipe_row = QHBoxLayout()
         recipe_row.addWidget(self.recipe_combo, 1)
@@ -188,7 +192,7 @@ class TrainingPanel(QWidget):
         self.sigma_min_spin = QDoubleSpinBox()
         self.sigma_max_spin = QDoubleSpinBox()
         for spin in (self.sigma_min_spin, self.sigma_max_spin):
-            spin.setRange(0.0, 100.0)
+            spin.setRange(0.0, 255.0)
             spin.setDecimals(1)
         self.sigma_max_spin.setValue(50.0)
         sigma_row.addWidget(self.sigma_min_spin)
@@ -202,8 +206,9 @@ class TrainingPanel(QWidget):
         form.addRow("Steps per epoch", self.steps_spin)
         self.batch_spin = _spin(1, 4096, 16)
         form.addRow("Batch size", self.batch_spin)
-        self.patch_spin = _spin(8, 1024, 64)
+        self.patch_spin = _spin(0, 1024, 64)
         self.patch_spin.setSingleStep(8)
+        self.patch_spin.setSpecialValueText("whole images")
         form.addRow("Patch size", self.patch_spin)
         self.device_combo = QComboBox()
         self.device_combo.addItem("Automatic", "auto")
