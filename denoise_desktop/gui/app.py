@@ -74,12 +74,10 @@ def apply_color_scheme(app: QApplication) -> str:
     """
     scheme = app.styleHints().colorScheme()
     dark = scheme == Qt.ColorScheme.Dark
-    platform_palette = app.style().standardPalette()
-    platform_is_dark = platform_palette.color(QPalette.ColorRole.Window).lightness() < 128
+    app.setPalette(QPalette())  # an empty palette: back to the platform's own for this scheme
+    platform_is_dark = app.palette().color(QPalette.ColorRole.Window).lightness() < 128
     if dark and not platform_is_dark:
         app.setPalette(_dark_palette())
-    else:
-        app.setPalette(platform_palette)
     return "dark" if dark else "light"
 
 

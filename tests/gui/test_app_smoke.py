@@ -33,3 +33,31 @@ def test_app_starts_opens_and_quits(tmp_path):
     assert ini, "no settings written on quit"
     text = ini[0].read_text()
     assert "geometry" in text and "noisy.png" in text
+
+
+def test_dark_system_scheme_gets_a_dark_palette(qapp):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QPalette
+
+    from denoise_desktop.gui.app import apply_color_scheme
+
+    class FakeApp:  # a platform that says "dark" but hands out a light palette
+        def __init__(self, scheme):
+            self.scheme, self.pal = scheme, QPalette()
+
+        def styleHints(self):
+            return type("Hints", (), {"colorScheme": lambda _s: self.scheme})()
+
+        def setPalette(self, pal):
+            self.pal = QPalette(pal)
+
+        def palette(self):
+            return self.pal
+
+    window = QPalette.ColorRole.Window
+    dark = FakeApp(Qt.ColorScheme.Dark)
+    assert apply_color_scheme(dark) == "dark"
+    assert dark.pal.color(window).lightness() < 128
+    light = FakeApp(Qt.ColorScheme.Light)
+    assert apply_color_scheme(light) == "light"
+    assert light.pal.color(window).lightness() >= 128
