@@ -287,3 +287,15 @@ def test_real_registry_models_classical_and_automatic(qtbot, runner, tmp_path):
     assert summary["done"] == 2, panel.model.row(0).message
     assert (out / "img1_auto.png").is_file()
     assert float(panel.model.index(0, 3).data()) > 0  # σ estimated per image
+
+
+def test_model_list_refreshes_when_the_tab_is_shown(qtbot, runner, monkeypatch):
+    listed = [[("Slow fake", "slow", (1, 3))]]
+    monkeypatch.setattr(bp, "model_choices", lambda: listed[0])
+    panel = BatchPanel(runner, AppSettings())
+    qtbot.addWidget(panel)
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData("slow"))
+    listed[0] = [("New", "new", (3,)), ("Slow fake", "slow", (1, 3))]  # e.g. a model was trained
+    panel.show()
+    assert panel.model_combo.findData("new") > 0
+    assert panel.model_combo.currentData() == "slow"

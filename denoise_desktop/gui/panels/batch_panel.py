@@ -305,6 +305,22 @@ class BatchPanel(QWidget):
             lambda f: self.quality_spin.setEnabled(f in ("jpg", "keep"))
         )
 
+    def refresh_models(self) -> None:
+        """Re-list the models (a model was trained or imported), keeping the current choice."""
+        current = self.model_combo.currentData()
+        self.model_combo.blockSignals(True)
+        try:
+            self._fill_models()
+            _select_data(self.model_combo, current)
+        finally:
+            self.model_combo.blockSignals(False)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # The tab is shown after the user may have trained or imported a model elsewhere.
+        if self.task is None:
+            self.refresh_models()
+        super().showEvent(event)
+
     def _fill_models(self) -> None:
         self.model_combo.clear()
         self._model_channels: dict[str, tuple[int, ...]] = {}
