@@ -240,6 +240,8 @@ def test_window_remembers_choices(qtbot, runner, errors):
     w.denoise_panel.sigma_spin.setValue(42)
     w.denoise_panel.strength_spin.setValue(70)
     w.denoise_panel.tile_combo.setCurrentIndex(w.denoise_panel.tile_combo.findData(256))
+    qtbot.waitUntil(lambda: w.denoise_panel.device_combo.findData("cpu") >= 0, timeout=20000)
+    w.denoise_panel.device_combo.setCurrentIndex(w.denoise_panel.device_combo.findData("cpu"))
     w.resize(780, 560)  # inside the offscreen screen (800×600): restoreGeometry clamps to it
     w.splitter.setSizes([440, 300])
     sizes = w.splitter.sizes()
@@ -255,6 +257,9 @@ def test_window_remembers_choices(qtbot, runner, errors):
     assert not p.sigma_auto.isChecked() and p.sigma_spin.value() == 42
     assert p.strength_spin.value() == 70
     assert p.tile_combo.currentData() == 256
+    assert w2.settings.device == "cpu"
+    qtbot.waitUntil(lambda: p.device() == "cpu", timeout=20000)
+    assert w2.device_label.text().startswith("Device: CPU")
     assert w2.tabs.currentIndex() == 1
     w2.tabs.setCurrentIndex(0)
     qtbot.waitUntil(lambda: w2.splitter.sizes() == sizes, timeout=3000)

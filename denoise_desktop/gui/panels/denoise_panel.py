@@ -83,6 +83,7 @@ class DenoisePanel(QWidget):
         self.settings = settings
         self.document = document
         self._entries: dict[str, Any] = {}
+        self._devices_loaded = False
         self._task = None
         self._save_task = None
         self._build()
@@ -223,7 +224,7 @@ class DenoisePanel(QWidget):
         s.sigma = float(self.sigma_spin.value())
         s.strength = self.strength_spin.value() / 100.0
         dev = self.device_combo.currentData()
-        if dev is not None:
+        if dev is not None and self._devices_loaded:  # before the list arrives only "auto" exists
             s.device = str(dev)
         s.tile = self.tile_combo.currentData()
         s.output_format = str(self.format_combo.currentData() or "keep")
@@ -350,6 +351,7 @@ class DenoisePanel(QWidget):
         for d in devices:
             self.device_combo.addItem(d.label() if hasattr(d, "label") else str(d), d.id)
         self._loading = False
+        self._devices_loaded = True
         i = self.device_combo.findData(wanted)
         if i < 0 and wanted == "cuda":
             i = self.device_combo.findData("cuda:0")
