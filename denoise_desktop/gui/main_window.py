@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
         self.viewer.mode_changed.connect(self._on_view_mode)
         self.document.original_changed.connect(self._on_original)
         self.document.result_changed.connect(self._update_actions)
-        self.tabs.currentChanged.connect(lambda _i: self._update_actions())
+        self.tabs.currentChanged.connect(self._on_tab)
         trained = getattr(self.training_panel, "model_trained", None)
         if trained is not None:
             trained.connect(self._on_model_trained)
@@ -418,6 +418,12 @@ class MainWindow(QMainWindow):
 
     def _sync_view_actions(self, mode: str) -> None:
         {"split": self.act_split, "side_by_side": self.act_side, "diff": self.act_diff}[mode].setChecked(True)
+
+    def _on_tab(self, index: int) -> None:
+        on_viewer = index == TAB_DENOISE
+        self.zoom_label.setVisible(on_viewer)  # zoom and readout describe the Denoise viewer
+        self.pixel_label.setVisible(on_viewer)
+        self._update_actions()
 
     def show_compare(self) -> None:
         self.tabs.setCurrentIndex(TAB_COMPARE)
