@@ -90,6 +90,7 @@ def measure(n_images: int, size: int, model: str, idle_s: float = 3.0, trace: bo
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from denoise_desktop.gui import batch_job
     from denoise_desktop.gui.panels import batch_panel as bp
     from denoise_desktop.gui.workers import TaskRunner
     from denoise_desktop.settings import AppSettings
@@ -103,14 +104,14 @@ def measure(n_images: int, size: int, model: str, idle_s: float = 3.0, trace: bo
         _make_images(src, n_images, size)
 
         if model == "random-dncnn":
-            bp.load_denoiser = _random_dncnn_loader()
-            bp.model_choices = lambda: [("DnCNN (random weights)", "random-dncnn", (3,))]
+            batch_job.load_denoiser = _random_dncnn_loader()
+            batch_job.model_choices = lambda: [("DnCNN (random weights)", "random-dncnn", (3,))]
         runner = TaskRunner(max_threads=2)
         panel = bp.BatchPanel(runner, AppSettings(last_batch_out_dir=str(out), naming="{stem}_dn"))
         panel.resize(1000, 800)
         panel.show()
         panel.add_inputs([src])
-        i = panel.model_combo.findData(model if model != "auto" else bp.AUTO_MODEL)
+        i = panel.model_combo.findData(model if model != "auto" else batch_job.AUTO_MODEL)
         if i < 0:
             raise SystemExit(f"unknown model {model!r}; known: "
                              + ", ".join(str(panel.model_combo.itemData(k)) for k in range(panel.model_combo.count())))

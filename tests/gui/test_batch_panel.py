@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from denoise_desktop.gui import batch_job as bj
 from denoise_desktop.gui.panels import batch_panel as bp
 from denoise_desktop.gui.panels.batch_panel import BatchPanel
 from denoise_desktop.progress import NOOP
@@ -53,8 +54,8 @@ def images(tmp_path):
 @pytest.fixture
 def fake(monkeypatch):
     den = SlowDenoiser()
-    monkeypatch.setattr(bp, "model_choices", lambda: [("Slow fake", "slow", (1, 3))])
-    monkeypatch.setattr(bp, "load_denoiser", lambda model_id, device, preferred=None: den)
+    monkeypatch.setattr(bj, "model_choices", lambda: [("Slow fake", "slow", (1, 3))])
+    monkeypatch.setattr(bj, "load_denoiser", lambda model_id, device, preferred=None: den)
     return den
 
 
@@ -239,12 +240,12 @@ def test_dropping_files_and_folders_adds_them(qtbot, runner, images, fake):
 
 def test_a_model_that_cannot_load_fails_the_batch_with_a_message(qtbot, runner, images, tmp_path, monkeypatch,
                                                                  warnings):
-    monkeypatch.setattr(bp, "model_choices", lambda: [])
+    monkeypatch.setattr(bj, "model_choices", lambda: [])
 
     def broken(model_id, device, preferred=None):
         raise RuntimeError("weights file is truncated: model.safetensors")
 
-    monkeypatch.setattr(bp, "load_denoiser", broken)
+    monkeypatch.setattr(bj, "load_denoiser", broken)
     panel = _panel(qtbot, runner, [images], tmp_path / "out")
     summary = _start_and_wait(qtbot, panel)
     assert summary["state"] == "failed"
@@ -280,7 +281,7 @@ def test_real_registry_models_classical_and_automatic(qtbot, runner, tmp_path):
     assert dst.shape == src.shape
     assert np.abs(np.diff(dst, axis=1)).mean() < 0.8 * np.abs(np.diff(src, axis=1)).mean()  # smoothed
 
-    panel.model_combo.setCurrentIndex(panel.model_combo.findData(bp.AUTO_MODEL))
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData(bj.AUTO_MODEL))
     panel.sigma_auto_check.setChecked(True)
     panel.naming_edit.setText("{stem}_auto")
     summary = _start_and_wait(qtbot, panel, timeout=60_000)
@@ -291,7 +292,7 @@ def test_real_registry_models_classical_and_automatic(qtbot, runner, tmp_path):
 
 def test_model_list_refreshes_when_the_tab_is_shown(qtbot, runner, monkeypatch):
     listed = [[("Slow fake", "slow", (1, 3))]]
-    monkeypatch.setattr(bp, "model_choices", lambda: listed[0])
+    monkeypatch.setattr(bj, "model_choices", lambda: listed[0])
     panel = BatchPanel(runner, AppSettings())
     qtbot.addWidget(panel)
     panel.model_combo.setCurrentIndex(panel.model_combo.findData("slow"))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from denoise_desktop import paths
-from denoise_desktop.gui.panels.training_panel import TrainingPanel, list_recipes
+from denoise_desktop.gui.panels.training_panel import TrainingPanel
 from denoise_desktop.gui.viewmodels.training_run import CurveBuffer, TrainingRun
 from training.events import parse_line
 

@@ -1,21 +1,21 @@
 """Batch tab: a queue of files/folders denoised in the worker while the user keeps browsing.
 
-``batch.plan()`` validates on the GUI thread (cheap: paths only) before anything is queued, so
-a wrong output folder is a message box, not a half-run batch. The run itself is one generator
-task on the ``"batch"`` lane that loads the model and iterates ``batch.run()``; each yielded
-``ItemResult`` updates ``BatchQueueModel``. Cancelling stops inside the current image (the
-engine checks between tiles and ``imageio.atomic_write`` never leaves a partial file); the rows
-not reached stay "queued", and Start with "skip existing" finishes them.
+The whole job is one generator task on the ``"batch"`` lane (``gui/batch_job.py``): first
+``batch.plan()`` (paths only, but thousands of them can take seconds, so not on the GUI
+thread), then the model load, then ``batch.run()``. A ``BatchError`` from planning ends the task
+before anything is loaded or written and becomes a message box. Each yielded ``ItemResult``
+updates ``BatchQueueModel``. Cancelling stops inside the current image (the engine checks
+between tiles and ``imageio.atomic_write`` never leaves a partial file); the rows not reached
+stay "queued", and Start with "skip existing" finishes them.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,106 +39,14 @@ from PySide6.QtWidgets import (
 )
 
 from denoise_desktop import batch
+from denoise_desktop.gui import batch_job
+from denoise_desktop.gui.batch_job import AUTO_MODEL, PlanRequest, Planned
 from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
 
-__all__ = ["BatchPanel", "run_batch", "load_denoiser", "model_choices", "preload_native_modules", "FORMATS",
-           "AUTO_MODEL"]
+__all__ = ["BatchPanel", "FORMATS"]
 
 FORMATS = ("keep", "png", "jpg", "tif")
 LANE = "batch"
-AUTO_MODEL = "auto"  # per image: the user's gray/color model, else the best bundled one
-
-
-def preload_native_modules() -> None:
-    """Import the image codecs the batch will use, here on the GUI thread, at startup.
-
-    Loading a native extension (OpenCV, tifffile's codecs, Pillow) holds the GIL for its whole
-    initialisation, ~0.3–1 s for OpenCV; done lazily by the first read in the worker it froze
-    the window for 240–730 ms (benchmarks/gui_latency.py). Importing a module twice is free.
-    """
-    import importlib
-
-    for name in ("denoise_desktop.imageio", "denoise_desktop.engine", "denoise_desktop.noise_estimate",
-                 "PIL.Image", "cv2", "tifffile"):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass  # an optional codec: the read that needs it reports the error
-
-
-def model_choices() -> list[tuple[str, str, tuple[int, ...]]]:
-    """(label, model id, channels) for the model box; the registry is imported on first use."""
-    from denoise_desktop import registry
-
-    out = []
-    for entry in registry.list_models():
-        label = entry.name if entry.kind == "network" else f"{entry.name} (classical)"
-        out.append((label, entry.id, tuple(entry.channels)))
-    return out
-
-
-def load_denoiser(model_id: str, device: str, preferred: dict[int, str | None] | None = None):
-    """A ``Denoiser``, or for ``AUTO_MODEL`` a ``channels -> Denoiser`` factory (``batch.run``
-    accepts both) that loads each channel count's model once. Runs in the worker thread."""
-    from denoise_desktop import registry
-
-    if model_id != AUTO_MODEL:
-        return registry.load(model_id, device=device)
-    cache: dict[int, Any] = {}
-    preferred = dict(preferred or {})
-
-    def for_channels(channels: int):
-        if channels not in cache:
-            chosen = preferred.get(channels) or registry.default_model_id(channels)
-            cache[channels] = registry.load(chosen, device=device, channels=channels)
-        return cache[channels]
-
-    return for_channels
-
-
-@dataclass(frozen=True)
-class Planned:
-    """First value the batch task yields: the validated items (the table is filled from it)."""
-
-    items: list
-
-
-@dataclass(frozen=True)
-class PlanRequest:
-    """What ``batch.plan()`` needs; resolved in the worker (thousands of files take seconds)."""
-
-    inputs: list
-    out_dir: Path
-    recursive: bool
-    fmt: str
-    skip_existing: bool
-    naming: str
-
-    def plan(self) -> list:
-        return batch.plan(self.inputs, self.out_dir, recursive=self.recursive, fmt=self.fmt,
-                          skip_existing=self.skip_existing, naming=self.naming)
-
-
-def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | None, strength: float, *,
-              jpeg_quality: int = 95, keep_metadata: bool = True,
-              preferred: dict[int, str | None] | None = None, progress):
-    """The worker side: plan, load the model, then yield one ``ItemResult`` per item.
-
-    Yields ``Planned(items)`` first; a ``batch.BatchError`` from planning ends the task before
-    anything is loaded or written. A plain generator of core calls (no Qt), so it can be tested
-    and benchmarked without a GUI. ``load_denoiser`` is looked up at call time so tests can
-    inject a fake one.
-    """
-    progress.set(0.0, "checking the inputs")
-    items = request.plan()
-    yield Planned(items)
-    progress.set(0.0, "loading the model")
-    denoiser = load_denoiser(model_id, device, preferred)
-    progress.check_cancelled()
-    yield from batch.run(items, denoiser, sigma=sigma, strength=strength, jpeg_quality=jpeg_quality,
-                         keep_metadata=keep_metadata, progress=progress)
-
-
 def _format_seconds(s: float) -> str:
     s = max(0, int(round(s)))
     if s >= 3600:
@@ -164,7 +72,7 @@ class BatchPanel(QWidget):
         self._active_s = 0.0  # time spent running, pauses excluded
         self._resumed_at: float | None = None
         self._loading = True
-        preload_native_modules()
+        batch_job.preload_native_modules()
         self.setAcceptDrops(True)
         self._build()
         self._load_settings()
@@ -325,7 +233,7 @@ class BatchPanel(QWidget):
         self.model_combo.clear()
         self._model_channels: dict[str, tuple[int, ...]] = {}
         self.model_combo.addItem("Automatic (best for each image)", AUTO_MODEL)
-        for label, model_id, channels in model_choices():
+        for label, model_id, channels in batch_job.model_choices():
             self.model_combo.addItem(label, model_id)
             self._model_channels[model_id] = channels
 
@@ -465,7 +373,7 @@ class BatchPanel(QWidget):
         preferred = {1: _get(self.settings, "model_gray", None), 3: _get(self.settings, "model_color", None)}
         # The runner starts tasks from the event loop, so connecting after submit() is safe.
         task = self.runner.submit(
-            run_batch,
+            batch_job.run_batch,
             request,
             model_id,
             self.device_combo.currentData() or "auto",

@@ -1,0 +1,110 @@
+"""The worker side of the Batch tab: plain functions the ``TaskRunner`` calls (no Qt here).
+
+``run_batch`` is one generator task: plan (paths only), load the model, then ``batch.run()``,
+yielding ``Planned`` first and an ``ItemResult`` per item. Kept apart from the panel so it can
+be tested and benchmarked without widgets, and so tests can swap ``load_denoiser`` and
+``model_choices`` for fakes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from denoise_desktop import batch
+
+__all__ = ["AUTO_MODEL", "Planned", "PlanRequest", "run_batch", "load_denoiser", "model_choices",
+           "preload_native_modules"]
+
+AUTO_MODEL = "auto"  # per image: the user's gray/color model, else the best bundled one
+
+
+def preload_native_modules() -> None:
+    """Import the image codecs the batch will use, here on the GUI thread, at startup.
+
+    Loading a native extension (OpenCV, tifffile's codecs, Pillow) holds the GIL for its whole
+    initialisation, ~0.3–1 s for OpenCV; done lazily by the first read in the worker it froze
+    the window for 240–730 ms (benchmarks/gui_latency.py). Importing a module twice is free.
+    """
+    import importlib
+
+    for name in ("denoise_desktop.imageio", "denoise_desktop.engine", "denoise_desktop.noise_estimate",
+                 "PIL.Image", "cv2", "tifffile"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # an optional codec: the read that needs it reports the error
+
+
+def model_choices() -> list[tuple[str, str, tuple[int, ...]]]:
+    """(label, model id, channels) for the model box; the registry is imported on first use."""
+    from denoise_desktop import registry
+
+    out = []
+    for entry in registry.list_models():
+        label = entry.name if entry.kind == "network" else f"{entry.name} (classical)"
+        out.append((label, entry.id, tuple(entry.channels)))
+    return out
+
+
+def load_denoiser(model_id: str, device: str, preferred: dict[int, str | None] | None = None):
+    """A ``Denoiser``, or for ``AUTO_MODEL`` a ``channels -> Denoiser`` factory (``batch.run``
+    accepts both) that loads each channel count's model once. Runs in the worker thread."""
+    from denoise_desktop import registry
+
+    if model_id != AUTO_MODEL:
+        return registry.load(model_id, device=device)
+    cache: dict[int, Any] = {}
+    preferred = dict(preferred or {})
+
+    def for_channels(channels: int):
+        if channels not in cache:
+            chosen = preferred.get(channels) or registry.default_model_id(channels)
+            cache[channels] = registry.load(chosen, device=device, channels=channels)
+        return cache[channels]
+
+    return for_channels
+
+
+@dataclass(frozen=True)
+class Planned:
+    """First value the batch task yields: the validated items (the table is filled from it)."""
+
+    items: list
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What ``batch.plan()`` needs; resolved in the worker (thousands of files take seconds)."""
+
+    inputs: list
+    out_dir: Path
+    recursive: bool
+    fmt: str
+    skip_existing: bool
+    naming: str
+
+    def plan(self) -> list:
+        return batch.plan(self.inputs, self.out_dir, recursive=self.recursive, fmt=self.fmt,
+                          skip_existing=self.skip_existing, naming=self.naming)
+
+
+def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | None, strength: float, *,
+              jpeg_quality: int = 95, keep_metadata: bool = True,
+              preferred: dict[int, str | None] | None = None, progress):
+    """The worker side: plan, load the model, then yield one ``ItemResult`` per item.
+
+    Yields ``Planned(items)`` first; a ``batch.BatchError`` from planning ends the task before
+    anything is loaded or written. A plain generator of core calls (no Qt), so it can be tested
+    and benchmarked without a GUI. ``load_denoiser`` is looked up at call time so tests can
+    inject a fake one.
+    """
+    progress.set(0.0, "checking the inputs")
+    items = request.plan()
+    yield Planned(items)
+    progress.set(0.0, "loading the model")
+    denoiser = load_denoiser(model_id, device, preferred)
+    progress.check_cancelled()
+    yield from batch.run(items, denoiser, sigma=sigma, strength=strength, jpeg_quality=jpeg_quality,
+                         keep_metadata=keep_metadata, progress=progress)
