@@ -370,3 +370,16 @@ def test_cancel_running_denoise_with_escape_action(qtbot, window, noisy_png, mon
     assert window.denoise_panel.progress_label.text() == "Cancelled."
     assert not window.document.has_result()
     assert not window.act_cancel.isEnabled()
+
+
+def test_about_lists_versions_and_devices(qtbot, window):
+    from denoise_desktop import __version__
+    from denoise_desktop.gui.dialogs.about import AboutDialog
+
+    qtbot.waitUntil(lambda: bool(window.devices), timeout=20000)
+    dialog = AboutDialog(window.devices, "/somewhere/settings.ini", window)
+    qtbot.addWidget(dialog)
+    text = dialog.details.toPlainText()
+    assert f"Denoise Desktop {__version__}" in text
+    assert "PySide6" in text and "torch" in text
+    assert "cpu:" in text and "/somewhere/settings.ini" in text
