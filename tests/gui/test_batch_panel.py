@@ -96,8 +96,11 @@ def test_cancel_leaves_no_partial_file_and_skip_existing_resumes(qtbot, runner, 
     states = panel.model.states()
     n_done = states.count("done")
     assert summary["state"] == "cancelled" and summary["done"] == n_done
-    # Plan order: done rows first, then the one interrupted, then the untouched queue.
-    assert states == ["done"] * n_done + ["cancelled"] + ["queued"] * (6 - n_done - 1)
+    # Plan order: done rows first, then the one interrupted (none if the cancel fell between two
+    # items), then the untouched queue.
+    n_cancelled = states.count("cancelled")
+    assert n_cancelled <= 1 and n_done < 6
+    assert states == ["done"] * n_done + ["cancelled"] * n_cancelled + ["queued"] * (6 - n_done - n_cancelled)
     written = {r.dst.name for r in panel.model.rows if r.state == "done"}
     assert sorted(p.name for p in out.iterdir()) == sorted(written)  # no temp, no partial file
     assert "not processed" in panel.summary_label.text()
@@ -140,7 +143,7 @@ def test_pause_holds_the_batch_while_other_lanes_keep_working(qtbot, runner, ima
     qtbot.waitUntil(lambda: panel.model.counts()["done"] >= 1, timeout=20_000)
     panel.pause()
     assert panel.resume_button.isEnabled() and not panel.pause_button.isEnabled()
-    qtbot.wait(400)  # the item in flight stops at its next cancellation check
+    qtbot.wait(600)  # the item in flight stops at its next cancellation check
     held = panel.model.counts()["done"]
     calls = fake.calls
     # the user keeps working: a preview task on another lane runs while the batch is paused
