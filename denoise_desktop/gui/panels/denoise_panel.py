@@ -54,15 +54,26 @@ def model_card_text(entry: Any) -> str:
     kind = getattr(entry, "kind", "")
     chans = getattr(entry, "channels", ())
     kinds = {1: "gray", 3: "color"}
+    source = getattr(entry, "source", "")
     if kind:
-        lines.append(f"Kind: {kind}; channels: {'/'.join(kinds.get(c, str(c)) for c in chans)}")
+        where = f", {source}" if source and source != kind else ""
+        lines.append(f"{kind.capitalize()}{where}; channels: {'/'.join(kinds.get(c, str(c)) for c in chans)}")
     lines.append("Uses a noise level σ" if getattr(entry, "takes_sigma", False) else "Blind (estimates noise itself)")
-    for key in ("description", "arch", "trained_on", "noise", "sigma_range", "metrics", "license", "source", "created"):
-        if key in card and card[key] not in (None, "", {}, []):
-            value = card[key]
-            if isinstance(value, dict):
-                value = ", ".join(f"{k} {v}" for k, v in value.items())
-            lines.append(f"{key.replace('_', ' ').capitalize()}: {value}")
+    description = getattr(entry, "description", "") or card.get("description", "")
+    if description:
+        lines.append(str(description))
+    arch = getattr(entry, "arch", "") or card.get("arch", "")
+    if arch and kind != "classical":
+        lines.append(f"Architecture: {arch}")
+    for key in ("trained_on", "noise", "sigma_range", "scores", "metrics", "recipe", "license", "created"):
+        value = card.get(key)
+        if value in (None, "", {}, []):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            value = "–".join(str(v) for v in value)
+        lines.append(f"{key.replace('_', ' ').capitalize()}: {value}")
     return "\n".join(lines)
 
 
