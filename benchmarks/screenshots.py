@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     def shot(widget, name: str) -> Path:
         wait(lambda: True)
         path = args.out / f"{name}.png"
-        if not widget.grab().save(str(path)):
+        if not widget.grab().save(str(path), "PNG", 0):  # 0 = smallest file
             raise SystemExit(f"could not write {path}")
         print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
         return path
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     runner = TaskRunner(app)
     app.aboutToQuit.connect(lambda: runner.shutdown(10_000))
     window = MainWindow(runner, AppSettings())
-    window.resize(1440, 900)
+    window.resize(1280, 800)
     window.show()
     panel = window.denoise_panel
     wait(lambda: panel.model_combo.count() > 0, what="the model list")
@@ -141,13 +141,16 @@ def main(argv: list[str] | None = None) -> int:
           f"(engine {window.document.result_info.get('seconds', 0):.2f} s)")
 
     view = window.viewer.before_after
-    view.set_zoom(2.0)
-    view.centerOn(QPointF(225, 120))
+    view.set_zoom(1.75)
+    view.centerOn(QPointF(225, 130))
     view.set_divider(0.5)
     pos = view.mapFromScene(QPointF(240, 130))
     view._report_pixel(pos)  # fill the status-bar readout as if the mouse were there
     print("screenshots:")
     shot(window, "denoise_split")
+    compare = window.compare_panel
+    compare.load_reference(clean_path)  # a reference makes the side-by-side view 4-up
+    wait(lambda: window.document.reference is not None, what="the reference")
     window.act_side.trigger()
     shot(window, "side_by_side")
     window.act_diff.trigger()
@@ -155,15 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     shot(window, "difference")
     window.act_split.trigger()
 
-    compare = window.compare_panel
     window.tabs.setCurrentIndex(1)
-    compare.load_reference(clean_path)
-    wait(lambda: window.document.reference is not None, what="the reference")
     from denoise_desktop import registry
 
     entries = registry.list_models()
-    picks = [model] + [e.id for e in entries if e.kind == "classical" and "bm3d" not in e.id][:2]
-    picks += [e.id for e in entries if e.kind == "network" and e.id not in picks][:1]
+    picks = [model]
+    for e in [e for e in entries if e.kind == "network"] + [e for e in entries if e.kind == "classical"]:
+        if e.id not in picks and "bm3d" not in e.id and len(picks) < 3:
+            picks.append(e.id)  # three models + the input: a 2×2 grid
     compare.set_checked(picks)
     compare.run()
     wait(lambda: not compare.is_busy() and compare.items, timeout=600, what="the comparison")
