@@ -141,7 +141,9 @@ def save_weights(model: nn.Module, path: str | Path, card: Mapping[str, Any] | N
     except (TypeError, ValueError) as e:
         raise WeightsError(f"{path}: hyper-parameters or card are not JSON-serialisable: {e}") from e
     # safetensors refuses shared/strided storage; an own contiguous CPU copy of each tensor is safe
-    state = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
+    # spandrel re-detects its architecture from the wrapped model's own key names
+    source = model.net if isinstance(model, SpandrelNet) else model
+    state = {k: v.detach().to("cpu").contiguous().clone() for k, v in source.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with atomic_write(path) as tmp:

@@ -208,10 +208,18 @@ def _fake_spandrel(scale=1, channels=3):
         def __call__(self, x):
             return self.model(x)
 
+    class FakeNet(torch.nn.Module):  # real spandrel archs keep the file's key names too
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(channels, channels, 1, bias=False)
+
+        def forward(self, x):
+            return self.conv(x)
+
     class ModelLoader:
         def load_from_state_dict(self, state):
-            net = torch.nn.Conv2d(channels, channels, 1, bias=False)
-            net.load_state_dict({"weight": state["conv.weight"]})
+            net = FakeNet()
+            net.load_state_dict(state)
             return ImageModelDescriptor(net)
 
     mod.ImageModelDescriptor, mod.ModelLoader = ImageModelDescriptor, ModelLoader
@@ -230,6 +238,10 @@ def test_import_third_party_through_spandrel(tmp_path, monkeypatch):
     x = torch.rand(1, 3, 8, 8)
     with torch.inference_mode():
         torch.testing.assert_close(model(x, 0.3), x * 0.5)
+    # a loaded third-party model saves back in a form spandrel recognises again
+    again, _ = weights.load_weights(weights.save_weights(model, tmp_path / "resaved.safetensors", {}))
+    with torch.inference_mode():
+        torch.testing.assert_close(again(x), x * 0.5)
 
 
 def test_import_rejects_upscalers(tmp_path, monkeypatch):
