@@ -51,54 +51,58 @@ def _supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_EXTENSIONS
 
 
-def _key(path: Path) -> str:
-    """Comparable identity of a path that may not exist yet (case-folded where the OS folds)."""
-    return os.path.normcase(str(path.resolve()))
+def _norm(resolved: Path) -> str:
+    """Comparable identity of an already resolved path (case-folded where the OS folds)."""
+    return os.path.normcase(str(resolved))
 
 
-def _same(a: Path, b: Path) -> bool:
+def _same_file(a: Path, b: Path) -> bool:
     try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
+        return os.path.samefile(a, b)
     except OSError:
-        pass
-    return _key(a) == _key(b)
-
-
-def _is_within(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
         return False
 
 
 def collect_inputs(inputs: Iterable[str | os.PathLike], *, recursive: bool = False,
                    exclude: Path | None = None) -> list[tuple[Path, Path]]:
-    """``(file, relative output sub-folder)`` for every input; folders give their image files, sorted."""
-    found: list[tuple[Path, Path]] = []
+    """``(file, relative output sub-folder)`` for every input; folders give their image files, sorted.
+
+    Cheap on purpose (it runs before a batch is queued): each folder is resolved once and its
+    files keyed by path arithmetic, not one ``resolve()`` per file.
+    """
+    return [(f, rel) for f, rel, _key in _collect(inputs, recursive, exclude)]
+
+
+def _collect(inputs: Iterable[str | os.PathLike], recursive: bool,
+             exclude: Path | None) -> list[tuple[Path, Path, str]]:
+    found: list[tuple[Path, Path, str]] = []
     seen: set[str] = set()
+    ex = exclude.resolve() if exclude is not None else None
     for raw in inputs:
         p = Path(raw).expanduser()
         if not p.exists():
             raise BatchError(f"{p}: no such file or folder")
         if p.is_dir():
+            base = p.resolve()
             pattern = p.rglob("*") if recursive else p.iterdir()
-            files = sorted(f for f in pattern if f.is_file() and _supported(f))
+            files = sorted(f for f in pattern if _supported(f) and f.is_file())
             # out_dir strictly inside this folder: skip what is in it (outputs of an earlier run)
-            skip_out = exclude is not None and not _is_within(p, exclude)
+            skip_out = ex is not None and ex != base and ex.is_relative_to(base)
             for f in files:
-                if skip_out and _is_within(f, exclude):
-                    continue  # our own outputs from an earlier run inside the input folder
-                if _key(f) not in seen:
-                    seen.add(_key(f))
-                    found.append((f, f.parent.relative_to(p)))
+                rel = f.relative_to(p)
+                real = base / rel
+                if skip_out and real.is_relative_to(ex):
+                    continue
+                if _norm(real) not in seen:
+                    seen.add(_norm(real))
+                    found.append((f, rel.parent, _norm(real)))
         else:
             if not _supported(p):
                 raise BatchError(f"{p}: not a supported image type ({p.suffix or 'no suffix'})")
-            if _key(p) not in seen:
-                seen.add(_key(p))
-                found.append((p, Path()))
+            key = _norm(p.resolve())
+            if key not in seen:
+                seen.add(key)
+                found.append((p, Path(), key))
     return found
 
 
@@ -138,29 +142,35 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
         raise BatchError(f"naming pattern {naming!r} must contain {{stem}} (else every file gets one name)")
     out_dir = Path(out_dir).expanduser()
     _check_writable_dir(out_dir)
-    sources = collect_inputs(inputs, recursive=recursive, exclude=out_dir if out_dir.exists() else None)
+    out_exists = out_dir.exists()
+    sources = _collect(inputs, recursive, out_dir if out_exists else None)
     if not sources:
         raise BatchError("no supported image files found in " + ", ".join(str(i) for i in inputs))
-    input_keys = {_key(src): src for src, _ in sources}
+    out_real = out_dir.resolve()
+    input_keys = {key: src for src, _rel, key in sources}
     outputs: dict[str, Path] = {}
     items: list[BatchItem] = []
-    for src, rel in sources:
+    for src, rel, _src_key in sources:
         name = naming.format(stem=src.stem)
         if not name or "/" in name or "\\" in name or name in (".", ".."):
             raise BatchError(f"naming pattern {naming!r} gives an invalid file name {name!r} for {src}")
         suffix = FORMATS[fmt_key] or src.suffix
         out = out_dir / rel / (name + suffix)
-        clash = input_keys.get(_key(out))
-        if clash is not None or _same(out, src):
-            raise BatchError(f"output {out} would overwrite the input {clash or src}; "
+        key = _norm(out_real / rel / (name + suffix))
+        exists = out_exists and out.exists()
+        clash = input_keys.get(key)
+        if clash is None and exists and _same_file(out, src):  # e.g. a symlink onto the input
+            clash = src
+        if clash is not None:
+            raise BatchError(f"output {out} would overwrite the input {clash}; "
                              "choose another output folder or naming pattern")
-        if _key(out) in outputs:
-            raise BatchError(f"{outputs[_key(out)]} and {src} would both be written to {out}; "
+        if key in outputs:
+            raise BatchError(f"{outputs[key]} and {src} would both be written to {out}; "
                              "use --format keep or a naming pattern")
-        outputs[_key(out)] = src
-        if out.exists() and not out.is_file():
+        outputs[key] = src
+        if exists and not out.is_file():
             raise BatchError(f"output {out} exists and is not a file")
-        items.append(BatchItem(src, out, skip=skip_existing and out.exists()))
+        items.append(BatchItem(src, out, skip=skip_existing and exists))
     return items
 
 
