@@ -8,6 +8,7 @@ signals and are shown with ``dialogs.error.show_error`` while the app stays usab
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -182,7 +183,7 @@ class MainWindow(QMainWindow):
     def _make_panel(self, module: str, cls_name: str, *args: Any) -> QWidget:
         """GUI-B's panels, or a placeholder naming what is missing (the window still works)."""
         try:
-            mod = __import__(f"denoise_desktop.gui.panels.{module}", fromlist=[cls_name])
+            mod = importlib.import_module(f"denoise_desktop.gui.panels.{module}")
             cls = getattr(mod, cls_name)
             return cls(*args, parent=self)
         except Exception as exc:  # noqa: BLE001 - one broken tab must not take down the app
