@@ -383,3 +383,45 @@ def test_about_lists_versions_and_devices(qtbot, window):
     assert f"Denoise Desktop {__version__}" in text
     assert "PySide6" in text and "torch" in text
     assert "cpu:" in text and "/somewhere/settings.ini" in text
+
+
+def test_file_io_and_model_work_stay_off_the_gui_thread(qtbot, window, noisy_png, tmp_path, monkeypatch):
+    import threading
+
+    from denoise_desktop import engine, imageio
+
+    on_gui: list[str] = []
+    called: set[str] = set()
+
+    def watch(module, name):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            called.add(name)
+            if threading.current_thread() is threading.main_thread():
+                on_gui.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    watch(imageio, "read_image")
+    watch(imageio, "write_image")
+    watch(engine, "denoise_image")
+    open_and_wait(qtbot, window, noisy_png)
+    denoise_and_wait(qtbot, window)
+    with qtbot.waitSignal(window.denoise_panel.saved, timeout=10000):
+        window.denoise_panel.save_to(tmp_path / "x.png")
+    assert (tmp_path / "x.png").exists()
+    assert called == {"read_image", "write_image", "denoise_image"}
+    assert on_gui == []
+
+
+def test_open_recent_menu(qtbot, window, noisy_png):
+    open_and_wait(qtbot, window, noisy_png)
+    window._fill_recent_menu()
+    texts = [a.text() for a in window.recent_menu.actions()]
+    assert texts[0] == str(noisy_png)
+    window.document.set_original(None, None, None)
+    with qtbot.waitSignal(window.image_opened, timeout=10000):
+        window.recent_menu.actions()[0].trigger()
+    assert window.document.path == noisy_png
