@@ -425,3 +425,21 @@ def test_open_recent_menu(qtbot, window, noisy_png):
     with qtbot.waitSignal(window.image_opened, timeout=10000):
         window.recent_menu.actions()[0].trigger()
     assert window.document.path == noisy_png
+
+
+def test_save_as_dialog_suggests_a_name_beside_the_input(qtbot, window, noisy_png, monkeypatch):
+    open_and_wait(qtbot, window, noisy_png)
+    denoise_and_wait(qtbot, window)
+    panel = window.denoise_panel
+    panel.format_combo.setCurrentIndex(panel.format_combo.findData("jpg"))
+    asked = []
+
+    def fake_dialog(parent, caption, directory, filters, selected=""):
+        asked.append((directory, selected))
+        return "", ""  # the user cancels
+
+    monkeypatch.setattr("denoise_desktop.gui.panels.denoise_panel.QFileDialog.getSaveFileName", fake_dialog)
+    window.act_save.trigger()
+    directory, selected = asked[0]
+    assert Path(directory) == noisy_png.parent / "noisy_denoised.jpg"
+    assert "*.jpg" in selected

@@ -493,7 +493,9 @@ class DenoisePanel(QWidget):
             return
         start_dir = self.settings.last_save_dir or (str(self.document.path.parent) if self.document.path else "")
         suggested = str(Path(start_dir) / self.document.suggested_output_name(self.output_suffix()))
-        path, _filter = QFileDialog.getSaveFileName(self, "Save denoised image", suggested, _FILTERS)
+        suffix = self.output_suffix()
+        selected = next((f for f in _FILTERS.split(";;") if f"*{suffix}" in f), "")
+        path, _filter = QFileDialog.getSaveFileName(self, "Save denoised image", suggested, _FILTERS, selected)
         if path:
             self.save_to(path)
 
