@@ -216,3 +216,11 @@ def test_shift_drag_selects_a_region(qtbot):
     view.set_selection(sel)
     view.set_images(to_qimage(_rgb(50, 60)), None)  # another image size: selection cleared
     assert view.selection() is None
+
+
+def test_fit_enlarges_a_small_image(qtbot):
+    view = _show(qtbot, ImageCanvas())
+    view.set_image(to_qimage(_rgb(20, 30)))
+    assert view.scale_factor() > CRISP_FROM  # a tiny image fills the view, pixels crisp
+    r = view.visible_image_rect()
+    assert (r.width(), r.height()) == (30, 20)

@@ -130,7 +130,7 @@ class ImageCanvas(QGraphicsView):
         self.set_zoom(1.0)
 
     def fit(self) -> None:
-        """Whole image in view (never enlarged past 100 %), and keep fitting on resize."""
+        """Whole image in view (small images are enlarged too), and keep fitting on resize."""
         self._fit_mode = True
         if not self.has_image():
             self.resetTransform()
@@ -138,8 +138,8 @@ class ImageCanvas(QGraphicsView):
             return
         w, h = self._image_size
         vp = self.viewport().rect()
-        factor = min(vp.width() / w, vp.height() / h, 1.0) if vp.width() > 0 and vp.height() > 0 else 1.0
-        factor = max(ZOOM_MIN, factor)
+        factor = min(vp.width() / w, vp.height() / h) if vp.width() > 0 and vp.height() > 0 else 1.0
+        factor = min(ZOOM_MAX, max(ZOOM_MIN, factor))
         self.setTransform(self.transform().fromScale(factor, factor))
         self.centerOn(w / 2, h / 2)
         self._after_zoom()
