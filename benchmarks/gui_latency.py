@@ -1,7 +1,8 @@
 """GUI responsiveness while a batch runs: event-loop stalls measured by a 10 ms timer.
 
     python benchmarks/gui_latency.py [--images 24] [--size 384] [--model auto|random-dncnn|<id>]
-                                     [--threads N] [--json out.json]
+                                     [--threads N] [--trace] [--json out.json]
+    python benchmarks/gui_latency.py --training-flood 2000     # Training tab, 2000 events/s
 
 Builds the real Batch tab (offscreen Qt) with the real ``TaskRunner``, queues generated noisy
 photos and starts the batch exactly as a user would (``BatchPanel.start``). Meanwhile a
@@ -196,6 +197,71 @@ def measure(n_images: int, size: int, model: str, idle_s: float = 3.0, trace: bo
     }
 
 
+FLOOD = r"""
+import json, sys, time
+rate, seconds = float(sys.argv[1]), float(sys.argv[2])
+print(json.dumps({"v": 1, "type": "start", "total_steps": int(rate * seconds)}), flush=True)
+t0, step = time.monotonic(), 0
+while time.monotonic() - t0 < seconds:
+    step += 1
+    print(json.dumps({"v": 1, "type": "step", "step": step, "loss": 1.0 / step, "images_per_s": 999.0,
+                      "eta_s": 1.0}), flush=True)
+    if step % 500 == 0:
+        print(json.dumps({"v": 1, "type": "epoch", "epoch": step // 500, "step": step, "val_psnr": 30.0}), flush=True)
+    time.sleep(max(0.0, t0 + step / rate - time.monotonic()))
+print(json.dumps({"v": 1, "type": "done", "step": step}), flush=True)
+"""
+
+
+def measure_training(rate: float, seconds: float) -> dict:
+    """The Training tab fed ``rate`` events/s by a child process (a fast GPU trainer's worst case)."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from denoise_desktop.gui.panels.training_panel import TrainingPanel
+
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("DENOISE_DESKTOP_HOME", str(Path(tmp) / "home"))
+        script = Path(tmp) / "flood.py"
+        script.write_text(FLOOD)
+        panel = TrainingPanel(None)
+        panel.resize(1200, 800)
+        panel.show()
+        gaps: list[float] = []
+        clock = QElapsedTimer()
+        last = [0]
+
+        def tick() -> None:
+            now = clock.nsecsElapsed()
+            if last[0]:
+                gaps.append((now - last[0]) / 1e6)
+            last[0] = now
+
+        timer = QTimer()
+        timer.setInterval(TICK_MS)
+        timer.timeout.connect(tick)
+        panel.process.finished.connect(lambda *_: QTimer.singleShot(100, app.quit))
+        clock.start()
+        timer.start()
+        panel.start_command([sys.executable, str(script), str(rate), str(seconds)])
+        app.exec()
+        timer.stop()
+        events = panel.run.events_seen
+        points = 0 if panel.loss_curve.xData is None else len(panel.loss_curve.xData)
+        panel.close()
+        panel.deleteLater()
+        timer.deleteLater()
+        app.processEvents()
+    arr = np.asarray(gaps)
+    return {
+        "scenario": "training", "events_per_s": rate, "seconds": seconds, "events_seen": events,
+        "curve_points": points, "ticks": int(arr.size),
+        "gap_max_ms": round(float(arr.max()), 1), "gap_p99_ms": round(float(np.percentile(arr, 99)), 1),
+        "gap_median_ms": round(float(np.median(arr)), 1), "stalls_over_100ms": int((arr > STALL_MS).sum()),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--images", type=int, default=24)
@@ -206,7 +272,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=0,
                     help="torch and OpenCV threads for the batch (0 = their defaults: all cores)")
     ap.add_argument("--json", type=Path, help="also write the result here")
+    ap.add_argument("--training-flood", type=float, metavar="EVENTS_PER_S",
+                    help="instead of a batch: the Training tab fed this many events/s for 10 s")
     args = ap.parse_args(argv)
+    if args.training_flood:
+        result = measure_training(args.training_flood, 10.0)
+        result["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
+        print(json.dumps(result, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2) + "\n")
+        return 0 if result["stalls_over_100ms"] == 0 else 1
     if args.threads:
         import cv2
         import torch

@@ -79,8 +79,10 @@ class TrainingProcess(QObject):
     """
 
     started = Signal()
-    event_received = Signal(object)
-    stdout_text = Signal(str)  # stdout lines that are not events (prints from libraries)
+    # All events of one stdout read, in order: one emit per chunk, not per line, so a trainer
+    # printing thousands of events a second costs the event loop a few calls per second.
+    events_received = Signal(list)
+    stdout_text = Signal(str)  # stdout lines that are not events (prints from libraries), joined
     stderr_text = Signal(str)
     finished = Signal(int, str)
     error_occurred = Signal(str)
@@ -195,33 +197,40 @@ class TrainingProcess(QObject):
         self._drain(final=False)
 
     def _drain(self, *, final: bool) -> None:
+        events: list = []
+        other: list[str] = []
         while True:
             nl = self._buffer.find(b"\n")
             if nl < 0:
                 break
             line = self._buffer[:nl].decode("utf-8", errors="replace").rstrip("\r")
             del self._buffer[: nl + 1]
-            self._handle_line(line)
+            self._handle_line(line, events, other)
         if final and self._buffer:
             line = self._buffer.decode("utf-8", errors="replace")
             self._buffer.clear()
-            self._handle_line(line)
+            self._handle_line(line, events, other)
         elif len(self._buffer) > _MAX_PARTIAL_LINE:
-            self.stdout_text.emit(self._buffer[:200].decode("utf-8", errors="replace") + "… (over-long line dropped)")
+            other.append(self._buffer[:200].decode("utf-8", errors="replace") + "… (over-long line dropped)")
             self._buffer.clear()
+        if other:
+            self.stdout_text.emit("\n".join(other))
+        if events:
+            self.events_received.emit(events)
 
-    def _handle_line(self, line: str) -> None:
+    @staticmethod
+    def _handle_line(line: str, events: list, other: list[str]) -> None:
         if not line.strip():
             return
         try:
             event = parse_line(line)
         except Exception as exc:  # a malformed event must not kill the reader
-            self.stdout_text.emit(f"{line}  [unreadable event: {exc}]")
+            other.append(f"{line}  [unreadable event: {exc}]")
             return
         if event is None:
-            self.stdout_text.emit(line)
+            other.append(line)
         else:
-            self.event_received.emit(event)
+            events.append(event)
 
     def _read_stderr(self) -> None:
         if self._proc is None:

@@ -84,6 +84,7 @@ def test_training_run_folds_events():
 def test_fake_event_stream_reaches_the_plot_and_stop_emits_model_trained(qtbot, tmp_path):
     panel = TrainingPanel(None)
     qtbot.addWidget(panel)
+    panel.show()  # hidden, the tab does not repaint its plots
     script = tmp_path / "fake_trainer.py"
     script.write_text(textwrap.dedent(FAKE_TRAINER))
     out = paths.user_models_dir() / "fake.safetensors"
@@ -116,6 +117,7 @@ def test_no_model_trained_when_the_trainer_fails(qtbot, tmp_path):
     )
     panel = TrainingPanel(None)
     qtbot.addWidget(panel)
+    panel.show()  # hidden, the tab does not repaint its plots
     trained = []
     panel.model_trained.connect(trained.append)
     with qtbot.waitSignal(panel.process.finished, timeout=10_000):
@@ -157,6 +159,7 @@ def test_form_changes_become_set_overrides(qtbot, tmp_path):
     recipe.write_text('name = "r"\n[noise]\nsigma = [5, 30]\n[train]\nepochs = 3\n[data]\nbatch_size = 8\n')
     panel = TrainingPanel(None)
     qtbot.addWidget(panel)
+    panel.show()  # hidden, the tab does not repaint its plots
     panel.add_recipe(recipe)
     assert (panel.epochs_spin.value(), panel.batch_spin.value(), panel.patch_spin.value()) == (3, 8, 64)
     assert (panel.sigma_min_spin.value(), panel.sigma_max_spin.value()) == (5.0, 30.0)
@@ -176,6 +179,7 @@ def test_form_changes_become_set_overrides(qtbot, tmp_path):
 def test_resume_of_a_missing_run_reports_the_trainer_error(qtbot, tmp_path):
     panel = TrainingPanel(None)
     qtbot.addWidget(panel)
+    panel.show()  # hidden, the tab does not repaint its plots
     with qtbot.waitSignal(panel.process.finished, timeout=60_000) as blocker:
         assert panel.resume(str(tmp_path / "no-such-run"))
     assert blocker.args == [2, "exited"]
@@ -225,6 +229,7 @@ def test_tiny_real_training_run_plots_and_emits_model_trained(qtbot, tmp_path):
 
     panel = TrainingPanel(None)
     qtbot.addWidget(panel)
+    panel.show()  # hidden, the tab does not repaint its plots
     panel.add_recipe(recipe)
     panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))
     with qtbot.waitSignal(panel.model_trained, timeout=120_000) as blocker:
@@ -255,6 +260,7 @@ def test_stop_escalates_when_the_trainer_ignores_it_and_a_second_press_forces(qt
     )
     panel = TrainingPanel(None)
     qtbot.addWidget(panel)
+    panel.show()  # hidden, the tab does not repaint its plots
     panel.process.stop_timeout_ms = 300
     panel.process.terminate_timeout_ms = 60_000  # only the second press can get past this
     panel.start_command([sys.executable, str(script)])
@@ -277,9 +283,21 @@ def test_resume_shows_the_runs_earlier_curve(qtbot, tmp_path):
     (run_dir / "events.jsonl").write_text("garbage half line\n" + "\n".join(lines) + "\n")
     panel = TrainingPanel(None)
     qtbot.addWidget(panel)
+    panel.show()  # hidden, the tab does not repaint its plots
     with qtbot.waitSignal(panel.process.finished, timeout=60_000) as blocker:
         assert panel.resume(str(run_dir))
     assert blocker.args[0] == 2  # no recipe.toml in this folder: the trainer refuses
     assert "recipe" in panel.log_view.toPlainText()
     assert _points(panel.loss_curve) == 5 and _points(panel.psnr_curve) == 1
     np.testing.assert_allclose(panel.loss_curve.xData, [1, 2, 3, 4, 5])
+
+
+def test_hidden_tab_defers_plot_updates_until_shown(qtbot):
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    for s in range(1, 4):
+        panel.run.apply(parse_line(f'{{"v": 1, "type": "step", "step": {s}, "loss": 0.5}}'))
+    panel.refresh()
+    assert _points(panel.loss_curve) == 0  # not visible: no repaint work
+    panel.show()
+    assert _points(panel.loss_curve) == 3

@@ -64,7 +64,7 @@ def _script(tmp_path, name, body):
 
 def _run_to_end(qtbot, proc, command, *, action=None, timeout=15000):
     events, out, err, ends = [], [], [], []
-    proc.event_received.connect(events.append)
+    proc.events_received.connect(events.extend)
     proc.stdout_text.connect(out.append)
     proc.stderr_text.connect(err.append)
     proc.finished.connect(lambda code, how: ends.append((code, how)))

@@ -58,16 +58,12 @@ class CurveBuffer:
         return float(self._data[0, self._n - 1]), float(self._data[1, self._n - 1])
 
 
-def _field(event: Any, name: str, default: Any = None) -> Any:
-    """Read a field from a typed event (attribute) or a plain mapping."""
+def _payload(event: Any) -> Mapping[str, Any]:
+    """The fields of a ``training.events.Event`` (its ``data`` dict) or of a plain mapping."""
     if isinstance(event, Mapping):
-        return event.get(name, default)
-    value = getattr(event, name, default)
-    if value is default:
-        data = getattr(event, "data", None)
-        if isinstance(data, Mapping):
-            return data.get(name, default)
-    return value
+        return event
+    data = getattr(event, "data", None)
+    return data if isinstance(data, Mapping) else {}
 
 
 def _number(value: Any) -> float | None:
@@ -112,73 +108,79 @@ class TrainingRun:
     # -- events ---------------------------------------------------------------------------
     def apply(self, event: Any) -> None:
         """Fold one parsed event into the run (unknown types are counted and ignored)."""
-        kind = _field(event, "type")
+        d = _payload(event)
+        kind = d.get("type") if isinstance(event, Mapping) else getattr(event, "type", None)
         self.events_seen += 1
-        handler = getattr(self, f"_on_{kind}", None)
+        handler = self._handlers.get(kind)
         if handler is not None:
-            handler(event)
+            handler(self, d)
             self.dirty = True
 
-    def _on_start(self, e: Any) -> None:
+    def _on_start(self, e: Mapping[str, Any]) -> None:
         self.state = "running"
         self._started_at = time.monotonic()
-        self.run_dir = _field(e, "run_dir") or self.run_dir
-        self.total_steps = _int(_field(e, "total_steps")) or self.total_steps
-        self.total_epochs = _int(_field(e, "epochs")) or _int(_field(e, "total_epochs")) or self.total_epochs
-        start_step = _int(_field(e, "step"))
+        self.run_dir = e.get("run_dir") or self.run_dir
+        self.total_steps = _int(e.get("total_steps")) or self.total_steps
+        self.total_epochs = _int(e.get("epochs")) or _int(e.get("total_epochs")) or self.total_epochs
+        start_step = _int(e.get("step"))
         if start_step:
             self.step = start_step
         self._start_step = self.step
 
-    def _on_step(self, e: Any) -> None:
+    def _on_step(self, e: Mapping[str, Any]) -> None:
         if self.state == "idle":
             self.state = "running"
-        step = _int(_field(e, "step"))
+        step = _int(e.get("step"))
         if step is not None:
             self.step = step
-        self.total_steps = _int(_field(e, "total_steps")) or self.total_steps
-        epoch = _int(_field(e, "epoch"))
+        self.total_steps = _int(e.get("total_steps")) or self.total_steps
+        epoch = _int(e.get("epoch"))
         if epoch is not None:
             self.epoch = epoch
-        loss = _number(_field(e, "loss"))
+        loss = _number(e.get("loss"))
         if loss is not None:
             self.train_loss.append(self.step, loss)
-        ips = _number(_field(e, "images_per_s"))
+        ips = _number(e.get("images_per_s"))
         if ips is not None:
             self.images_per_s = ips
-        eta = _number(_field(e, "eta_s"))
+        eta = _number(e.get("eta_s"))
         self.eta_s = eta if eta is not None else self._estimate_eta()
 
-    def _on_epoch(self, e: Any) -> None:
-        epoch = _int(_field(e, "epoch"))
+    def _on_epoch(self, e: Mapping[str, Any]) -> None:
+        epoch = _int(e.get("epoch"))
         if epoch is not None:
             self.epoch = epoch
-        step = _int(_field(e, "step"))
+        step = _int(e.get("step"))
         if step is not None:
             self.step = max(self.step, step)
-        psnr = _number(_field(e, "val_psnr"))
+        psnr = _number(e.get("val_psnr"))
         if psnr is not None:
             self.val_psnr.append(self.step, psnr)
             self.best_psnr = psnr if self.best_psnr is None else max(self.best_psnr, psnr)
-        best = _number(_field(e, "best_psnr"))
+        best = _number(e.get("best_psnr"))
         if best is not None:
             self.best_psnr = best if self.best_psnr is None else max(self.best_psnr, best)
 
-    def _on_checkpoint(self, e: Any) -> None:
+    def _on_checkpoint(self, e: Mapping[str, Any]) -> None:
         pass  # nothing to plot; the panel logs it
 
-    def _on_export(self, e: Any) -> None:
-        path = _field(e, "path")
+    def _on_export(self, e: Mapping[str, Any]) -> None:
+        path = e.get("path")
         if path:
             self.export_path = str(path)
 
-    def _on_done(self, e: Any) -> None:
-        self.state = "stopped" if _field(e, "stopped") or _field(e, "reason") == "stopped" else "done"
+    def _on_done(self, e: Mapping[str, Any]) -> None:
+        self.state = "stopped" if e.get("stopped") or e.get("reason") == "stopped" else "done"
         self.eta_s = 0.0
 
-    def _on_error(self, e: Any) -> None:
+    def _on_error(self, e: Mapping[str, Any]) -> None:
         self.state = "failed"
-        self.error = str(_field(e, "message") or _field(e, "error") or "training failed")
+        self.error = str(e.get("message") or e.get("error") or "training failed")
+
+    _handlers = {
+        "start": _on_start, "step": _on_step, "epoch": _on_epoch, "checkpoint": _on_checkpoint,
+        "export": _on_export, "done": _on_done, "error": _on_error,
+    }
 
     # -- derived --------------------------------------------------------------------------
     def _estimate_eta(self) -> float | None:
