@@ -166,3 +166,18 @@ def test_overrides_round_trip_through_the_trainer_parser(tmp_path):
     sets = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--set"]
     parsed = {".".join(k): v for k, v in (config.parse_override(s) for s in sets)}
     assert parsed == values
+
+
+_BAD_PYSIDE = __import__("PySide6").__version__ == "6.12.0" and sys.version_info < (3, 12)
+
+
+@pytest.mark.xfail(_BAD_PYSIDE, strict=True,
+                   reason="PySide6 6.12.0 drops a reference to True on every Python emit(); on Python < 3.12 "
+                          "the process aborts after ~10k emits (bool_dealloc). Pin PySide6-Essentials != 6.12.0.")
+def test_emitting_signals_keeps_reference_counts():
+    """Long trainings and batches emit tens of thousands of signals; none may leak or drop refs."""
+    proc = TrainingProcess()
+    before = sys.getrefcount(True)
+    for _ in range(200):
+        proc.stdout_text.emit("x")
+    assert sys.getrefcount(True) >= before - 5
