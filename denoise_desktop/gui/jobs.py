@@ -30,6 +30,7 @@ __all__ = [
     "load_image",
     "estimate_noise",
     "denoise",
+    "blend",
     "save_image",
     "import_model",
     "list_models",
@@ -173,6 +174,16 @@ def denoise(
 class ImportedModel:
     path: Path
     model_id: str | None  # the registry id of the copy, when the registry lists it
+
+
+def blend(original, full, strength: float, info: dict | None = None, *, progress: Progress = NOOP) -> DenoiseOutput:
+    """The full-strength result mixed with the original: strength changes need no model run."""
+    s = min(1.0, max(0.0, float(strength)))
+    x = original.to_float()
+    x *= 1.0 - s
+    x += s * full.to_float()
+    result = original.with_pixels(x)
+    return DenoiseOutput(result, to_qimage(result.pixels, result.alpha), dict(info or {}, strength=s), "")
 
 
 def import_model(path: str | Path, *, progress: Progress = NOOP) -> ImportedModel:

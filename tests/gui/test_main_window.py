@@ -443,3 +443,24 @@ def test_save_as_dialog_suggests_a_name_beside_the_input(qtbot, window, noisy_pn
     directory, selected = asked[0]
     assert Path(directory) == noisy_png.parent / "noisy_denoised.jpg"
     assert "*.jpg" in selected
+
+
+def test_strength_slider_reblends_without_running_the_model(qtbot, window, noisy_png, monkeypatch):
+    from denoise_desktop.gui import jobs
+
+    open_and_wait(qtbot, window, noisy_png)
+    denoise_and_wait(qtbot, window)
+    doc = window.document
+    full = doc.result.pixels.astype(np.int32)
+    orig = doc.original.pixels.astype(np.int32)
+    runs = []
+    monkeypatch.setattr(jobs, "denoise", lambda *a, **k: runs.append(a))
+    with qtbot.waitSignal(doc.result_changed, timeout=10000):
+        window.denoise_panel.strength_spin.setValue(0)
+    assert np.abs(doc.result.pixels.astype(np.int32) - orig).max() <= 1
+    with qtbot.waitSignal(doc.result_changed, timeout=10000):
+        window.denoise_panel.strength_spin.setValue(50)
+    half = doc.result.pixels.astype(np.int32)
+    assert np.abs(half - (orig + full) / 2).max() <= 1
+    assert doc.result_info["strength"] == pytest.approx(0.5)
+    assert runs == []  # no model run for a strength change

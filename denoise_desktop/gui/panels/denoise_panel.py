@@ -95,6 +95,9 @@ class DenoisePanel(QWidget):
         self.document = document
         self._entries: dict[str, Any] = {}
         self._devices_loaded = False
+        self._full: jobs.DenoiseOutput | None = None  # last result at 100 % strength (for re-blending)
+        self._full_source: Any = None  # the original it belongs to
+        self._blend_task = None
         self._task = None
         self._save_task = None
         self._build()
@@ -200,6 +203,7 @@ class DenoisePanel(QWidget):
         self.strength_slider.valueChanged.connect(self.strength_spin.setValue)
         self.strength_spin.valueChanged.connect(self.strength_slider.setValue)
         self.strength_spin.valueChanged.connect(self._store)
+        self.strength_spin.valueChanged.connect(self._reblend)
         self.device_combo.currentIndexChanged.connect(self._on_device)
         self.tile_combo.currentIndexChanged.connect(self._store)
         self.format_combo.currentIndexChanged.connect(self._on_format)
@@ -389,6 +393,7 @@ class DenoisePanel(QWidget):
 
     # -- document --------------------------------------------------------------------------------
     def _on_original(self) -> None:
+        self._full = self._full_source = None
         self.progress.setValue(0)
         self.progress_label.setText("")
         self._show_estimate(None)
@@ -426,7 +431,7 @@ class DenoisePanel(QWidget):
             model_id,
             device=self.device(),
             sigma=sigma,
-            strength=self.strength_spin.value() / 100.0,
+            strength=1.0,  # blended here afterwards, so the strength slider is live
             tile=self.tile_combo.currentData(),
             lane="preview",
         )
@@ -452,7 +457,12 @@ class DenoisePanel(QWidget):
     def _on_denoised(self, out: jobs.DenoiseOutput, image: Any) -> None:
         if self.document.original is not image:
             return  # another image was opened meanwhile
-        self.document.set_result(out.image, out.qimage, out.info)
+        self._full, self._full_source = out, image
+        strength = self.strength_spin.value() / 100.0
+        if strength >= 1.0:
+            self.document.set_result(out.image, out.qimage, dict(out.info, strength=1.0))
+        else:
+            self._reblend()
         info = out.info
         parts = [f"Done in {info.get('seconds', 0):.2f} s"]
         if info.get("sigma_used") is not None:
@@ -465,6 +475,24 @@ class DenoisePanel(QWidget):
             parts.append(str(info["device"]))
         self.progress.setValue(1000)
         self._on_ended(self._task, ", ".join(parts))
+
+    def _reblend(self, *_: object) -> None:
+        """Strength changed after denoising: mix again in a worker (no model run)."""
+        if self._full is None or self._full_source is not self.document.original:
+            return
+        if self._blend_task is not None and not self._blend_task.done:
+            self._blend_task.cancel()
+        original, full = self._full_source, self._full
+        task = self.runner.submit(
+            jobs.blend, original, full.image, self.strength_spin.value() / 100.0, full.info, lane="blend"
+        )
+        self._blend_task = task
+        task.signals.finished.connect(
+            lambda out, img=original: self.document.set_result(out.image, out.qimage, out.info)
+            if self.document.original is img
+            else None
+        )
+        task.signals.failed.connect(lambda info: self.error_occurred.emit("Could not apply the strength", info))
 
     def _on_failed(self, task, info: ErrorInfo) -> None:
         self._on_ended(task, f"Failed: {info}")
