@@ -18,6 +18,8 @@
 #   TORCH_VERSION torch to bundle (default: 2.13.0); always the CPU build, see below
 #   TORCH_INDEX   where CPU wheels come from (default: https://download.pytorch.org/whl/cpu;
 #                 not used when a local wheel for it is in $PIP_FIND_LINKS)
+#   SMOKE_ARGS    extra smoke_test.py options, e.g. "--x11 --screenshot build/gui.png" to run
+#                 the GUI on $DISPLAY (Xvfb) instead of offscreen
 #
 # Output: dist/DenoiseDesktop/ (the bundle), dist/DenoiseDesktop-<version>-linux-x86_64.tar.gz
 # (bundle + .desktop file + icon + install-desktop-entry.sh), build/smoke.json (smoke report).
@@ -37,7 +39,7 @@ for arg in "$@"; do
         --no-smoke) SMOKE=0 ;;
         --no-tar) TAR=0 ;;
         --clean) CLEAN=1 ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0"; exit 0 ;;
         *) echo "build_linux.sh: unknown option: $arg (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -125,7 +127,8 @@ fi
 # --- 3. smoke test: the frozen app must start, denoise, show its window, run `train` -----
 if [[ $SMOKE == 1 ]]; then
     log "smoke test $TARGET"
-    "$VPY" packaging/smoke_test.py "$TARGET" --json build/smoke.json
+    # shellcheck disable=SC2086  # SMOKE_ARGS is a list of options
+    "$VPY" packaging/smoke_test.py "$TARGET" --json build/smoke.json ${SMOKE_ARGS:-}
 fi
 
 # --- 4. tarball ---------------------------------------------------------------------------

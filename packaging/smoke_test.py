@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -171,6 +172,70 @@ def run_gui(name: str, exe: Path, args: list[str], quit_after_ms: int, timeout: 
     return Check(name, True, seconds, detail, extra)
 
 
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far, Linux only: on a busy machine it
+    is a fairer start-up figure than wall time, which then mostly measures waiting."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_gui_x11(name: str, exe: Path, args: list[str], title: str, quit_after_ms: int,
+                timeout: float, screenshot: Path | None) -> Check:
+    """The GUI on a real X server (``DISPLAY``, e.g. Xvfb), for apps without the env hooks.
+
+    The window counts as shown when xdotool finds a visible window whose title contains
+    ``title``: the real xcb platform plugin, mapped and named. After ``quit_after_ms`` the
+    app gets SIGTERM unless it quit by itself.
+    """
+    if not (os.environ.get("DISPLAY") and shutil.which("xdotool")):
+        return Check(name, False, 0.0, "--x11 needs DISPLAY and xdotool")
+    with tempfile.TemporaryDirectory(prefix="dd-smoke-") as home:
+        env = _env(Path(home), QT_QPA_PLATFORM="xcb", DENOISE_DESKTOP_QUIT_AFTER_MS=str(quit_after_ms))
+        start = time.perf_counter()
+        with tempfile.TemporaryFile("w+") as log:
+            proc = subprocess.Popen([str(exe), *args], env=env, stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            window, shown, cpu = "", None, None
+            while proc.poll() is None and time.perf_counter() - start < timeout:
+                found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title],
+                                       capture_output=True, text=True).stdout.split()
+                if found:
+                    shown, window = time.perf_counter() - start, found[0]
+                    cpu = _cpu_seconds(proc.pid)
+                    break
+                time.sleep(0.05)
+            if shown is not None and screenshot is not None and shutil.which("import"):
+                time.sleep(min(2.0, quit_after_ms / 1000))  # let it paint
+                subprocess.run(["import", "-window", window, str(screenshot)], capture_output=True)
+            terminated = False
+            try:
+                proc.wait(timeout=quit_after_ms / 1000 + 10 if shown is not None else 0.1)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGTERM)
+                terminated = True
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+            seconds = time.perf_counter() - start
+            log.seek(0)
+            output = log.read()
+    if shown is None:
+        return Check(name, False, seconds, f"no visible window titled {title!r} within {timeout:.0f} s "
+                     f"(exit code {proc.returncode})\n{_tail(output)}")
+    if not terminated and proc.returncode != 0:
+        return Check(name, False, seconds, f"exit code {proc.returncode}\n{_tail(output)}")
+    how = "closed by SIGTERM (no quit hook)" if terminated else "quit by itself"
+    cpu_text = f" ({cpu:.2f} s CPU)" if cpu is not None else ""
+    return Check(name, True, seconds, f"window mapped after {shown:.2f} s{cpu_text}; {how}",
+                 {"window_shown_s": shown, "window_shown_reported_s": None, "window_shown_cpu_s": cpu})
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("target", type=Path, help="dist/DenoiseDesktop, a .app, or a one-file binary")
@@ -184,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds a GUI run may take beyond --quit-after-ms before it fails")
     p.add_argument("--no-startup-report", action="store_true",
                    help="do not require the 'window-shown' line")
+    p.add_argument("--x11", action="store_true",
+                   help="run the GUI on $DISPLAY (e.g. Xvfb) and detect its window with xdotool")
+    p.add_argument("--screenshot", type=Path, help="with --x11: save the window here (ImageMagick)")
     args = p.parse_args(argv)
 
     meta = read_meta()
@@ -209,9 +277,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_gui:
         for i in range(args.gui_runs):
             label = "gui (cold)" if i == 0 else f"gui (warm {i})"
-            record(run_gui(label, exe, args.gui_args.split(), args.quit_after_ms,
-                           args.quit_after_ms / 1000 + args.gui_timeout,
-                           not args.no_startup_report))
+            if args.x11:
+                record(run_gui_x11(label, exe, args.gui_args.split(), meta.display_name,
+                                   args.quit_after_ms, args.gui_timeout,
+                                   args.screenshot if i == 0 else None))
+            else:
+                record(run_gui(label, exe, args.gui_args.split(), args.quit_after_ms,
+                               args.quit_after_ms / 1000 + args.gui_timeout,
+                               not args.no_startup_report))
     after = snapshot(root)
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     record(Check("bundle unchanged", not changed, 0.0,
