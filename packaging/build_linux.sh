@@ -10,6 +10,7 @@
 #   --no-smoke   skip packaging/smoke_test.py (not recommended).
 #   --no-tar     skip the .tar.gz.
 #   --clean      delete the build venv and PyInstaller's work folder first.
+#   --pack-only  only pack the existing dist/DenoiseDesktop into the tarball.
 #
 # Environment:
 #   PYTHON        interpreter for the build venv (default: python3; 3.10+; the bundle gets the
@@ -31,7 +32,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PORTABLE=0 VENV_ONLY=0 SMOKE=1 TAR=1 CLEAN=0
+PORTABLE=0 VENV_ONLY=0 SMOKE=1 TAR=1 CLEAN=0 PACK_ONLY=0
 for arg in "$@"; do
     case "$arg" in
         --portable) PORTABLE=1 ;;
@@ -39,6 +40,7 @@ for arg in "$@"; do
         --no-smoke) SMOKE=0 ;;
         --no-tar) TAR=0 ;;
         --clean) CLEAN=1 ;;
+        --pack-only) PACK_ONLY=1 ;;
         -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0"; exit 0 ;;
         *) echo "build_linux.sh: unknown option: $arg (see --help)" >&2; exit 2 ;;
     esac
@@ -57,6 +59,7 @@ DIST_NAME="$("$PYTHON" packaging/project_meta.py dist_name)"
 ARCH="$(uname -m)"
 log "building $APP $VERSION for linux-$ARCH"
 
+if [[ $PACK_ONLY == 0 ]]; then  # steps 1-3; --pack-only skips to the tarball
 if [[ $CLEAN == 1 ]]; then
     log "clean: $VENV $WORK"
     rm -rf "$VENV" "$WORK"
@@ -131,7 +134,13 @@ if [[ $SMOKE == 1 ]]; then
     "$VPY" packaging/smoke_test.py "$TARGET" --json build/smoke.json ${SMOKE_ARGS:-}
 fi
 
+fi  # PACK_ONLY
+
 # --- 4. tarball ---------------------------------------------------------------------------
+if [[ $PACK_ONLY == 1 ]]; then
+    TARGET="dist/$APP"
+    [[ -x "$TARGET/$APP" ]] || { echo "build_linux.sh: no $TARGET/$APP to pack" >&2; exit 1; }
+fi
 if [[ $TAR == 1 && $PORTABLE == 0 ]]; then
     TARBALL="dist/$APP-$VERSION-linux-$ARCH.tar.gz"
     STAGE="build/stage"
@@ -140,10 +149,14 @@ if [[ $TAR == 1 && $PORTABLE == 0 ]]; then
     cp -al "dist/$APP" "$STAGE/$APP"           # hard links: no second copy on disk
     cp packaging/linux/denoise-desktop.desktop "$STAGE/$APP/"
     cp packaging/linux/install-desktop-entry.sh "$STAGE/$APP/"
-    if [[ -f resources/icons/app.png ]]; then
-        cp resources/icons/app.png "$STAGE/$APP/denoise-desktop.png"
+    icon=""
+    for candidate in resources/icons/app.png resources/icons/app_256.png; do
+        [[ -f $candidate ]] && { icon="$candidate"; break; }
+    done
+    if [[ -n $icon ]]; then
+        cp "$icon" "$STAGE/$APP/denoise-desktop.png"
     else
-        echo "warning: resources/icons/app.png missing; the menu entry will have no icon" >&2
+        echo "warning: no resources/icons/app.png or app_256.png; the menu entry has no icon" >&2
     fi
     tar -C "$STAGE" -czf "$TARBALL" "$APP"
     rm -rf "$STAGE"

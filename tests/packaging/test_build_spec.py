@@ -208,11 +208,13 @@ def test_datas_exist_and_land_where_paths_py_looks(monkeypatch):
         assert (str(ROOT / "resources"), "resources") in datas
 
 
-def test_icon_is_used_when_present(monkeypatch):
+def test_icon_is_the_first_existing_candidate(monkeypatch):
     ns, calls = run_spec(monkeypatch)
-    suffix = {"win32": "ico", "darwin": "icns"}.get(sys.platform, "png")
-    icon = ROOT / "resources" / "icons" / f"app.{suffix}"
-    expected = [str(icon)] if icon.is_file() else None
+    names = {"win32": ("app.ico", "app_256.png"), "darwin": ("app.icns", "app_512.png")}.get(
+        sys.platform, ("app.png", "app_256.png"))
+    existing = [ROOT / "resources" / "icons" / n for n in names
+                if (ROOT / "resources" / "icons" / n).is_file()]
+    expected = [str(existing[0])] if existing else None
     assert _one(calls, "EXE").kwargs["icon"] == expected
 
 
