@@ -200,9 +200,12 @@ def test_datas_exist_and_land_where_paths_py_looks(monkeypatch):
     for source, dest in datas:
         assert Path(source).exists(), source
         assert not Path(dest).is_absolute()
-    recipes = sorted((ROOT / "training" / "recipes").glob("*.toml"))
-    for recipe in recipes:
-        assert (str(recipe), "training/recipes") in datas
+    recipe_files = [p for p in (ROOT / "training" / "recipes").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".toml" for p in recipe_files)
+    for path in recipe_files:  # recipes and splits/*.txt, same layout as the source tree
+        if "__pycache__" not in path.parts:
+            dest = Path(path.parent.relative_to(ROOT)).as_posix()
+            assert (str(path), dest) in [(s, Path(d).as_posix()) for s, d in datas], path
     resource_files = [p for p in (ROOT / "resources").rglob("*") if p.is_file()]
     if resource_files:  # paths.resources_dir() == sys._MEIPASS / "resources" when frozen
         assert (str(ROOT / "resources"), "resources") in datas
