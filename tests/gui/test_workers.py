@@ -128,9 +128,8 @@ def test_same_lane_is_serial_and_preview_replaces(qtbot, runner):
     qtbot.waitUntil(lambda: p1.state == Task.RUNNING, timeout=5000)
     with qtbot.waitSignal(p1.signals.cancelled, timeout=5000):
         p2 = runner.submit(job, "p2", lane="preview")
-    release.set()
     with qtbot.waitSignal(p2.signals.finished, timeout=5000):
-        pass
+        release.set()
 
 
 def test_cancel_queued_reports_at_once(qtbot, runner):
@@ -143,9 +142,8 @@ def test_cancel_queued_reports_at_once(qtbot, runner):
     queued = runner.submit(_add, 1, 2, lane="x")
     with qtbot.waitSignal(queued.signals.cancelled, timeout=2000):
         queued.cancel()
-    release.set()
     with qtbot.waitSignal(first.signals.finished, timeout=5000):
-        pass
+        release.set()  # inside the block: the outcome must not arrive before we listen
 
 
 def test_pause_blocks_until_resume(qtbot, runner):
@@ -164,9 +162,8 @@ def test_pause_blocks_until_resume(qtbot, runner):
     frozen = len(steps)
     qtbot.wait(100)
     assert len(steps) <= frozen + 1
-    task.resume()
     with qtbot.waitSignal(task.signals.finished, timeout=5000):
-        pass
+        task.resume()
     assert len(steps) == 200
 
 
