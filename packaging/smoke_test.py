@@ -7,7 +7,9 @@ per-user folder (``DENOISE_DESKTOP_HOME``) so nothing on this machine leaks in o
 
 0. ``--version`` names this tree's version (no stale build);
 1. ``--smoke-test``: loads the default model, denoises a generated image, exits 0;
-2. ``train --help``: the frozen trainer entry (the GUI starts ``<exe> train ...`` as a child);
+2. ``train --help`` and two training steps of the bundled ``default_gray`` recipe on generated
+   images (DataLoader workers on): the frozen trainer, which the GUI starts as
+   ``<exe> train ...``, must train, checkpoint and export;
 3. the GUI, offscreen, twice: it must show its window and quit by itself.  The app honours
    ``DENOISE_DESKTOP_QUIT_AFTER_MS`` (single-shot timer after the window is shown) and, with
    ``DENOISE_DESKTOP_REPORT_STARTUP=1``, prints ``window-shown <seconds>`` to stderr.  We time
@@ -27,11 +29,13 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -118,6 +122,54 @@ def run_cli(name: str, exe: Path, args: list[str], timeout: float, must_contain:
     if must_contain and must_contain not in out:
         return Check(name, False, seconds, f"output lacks {must_contain!r}\n{_tail(out)}")
     return Check(name, True, seconds, _tail(proc.stdout, 3))
+
+
+def write_gray_png(path: Path, size: int, seed: int) -> None:
+    """A small 8-bit gray PNG (gradient + stripes) with the standard library only."""
+    rows = []
+    for y in range(size):
+        row = bytes((x * 3 + y * 2 + seed * 40 + (16 if (x // 4 + seed) % 2 else 0)) % 256
+                    for x in range(size))
+        rows.append(b"\x00" + row)  # filter type 0 per scanline
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                     + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+
+
+def run_train(name: str, exe: Path, timeout: float) -> Check:
+    """Two steps of the bundled gray recipe on generated images, DataLoader workers on: the
+    frozen trainer must start (multiprocessing freeze_support), train, checkpoint and export."""
+    with tempfile.TemporaryDirectory(prefix="dd-smoke-") as home:
+        base = Path(home)
+        for split, count in (("train", 4), ("val", 1)):
+            (base / split).mkdir()
+            for i in range(count):
+                write_gray_png(base / split / f"{i}.png", 48, i)
+        run_dir = base / "run"
+        args = ["train", "default_gray", "--set", f"data.train={json.dumps(str(base / 'train'))}",
+                "--set", f"data.val={json.dumps(str(base / 'val'))}", "--set", "data.patch_size=32",
+                "--set", "data.val_crop=0", "--set", "data.batch_size=2", "--set", "data.workers=2",
+                "--set", "train.epochs=1", "--set", "train.steps_per_epoch=2", "--threads", "1",
+                "--no-stdin", "--events", "-", "--run-dir", str(run_dir)]
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run([str(exe), *args], env=_env(base), capture_output=True, text=True,
+                                  timeout=timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return Check(name, False, timeout, f"no exit within {timeout:.0f} s")
+        seconds = time.perf_counter() - start
+        exported = sorted(p.name for p in (run_dir / "export").glob("*.safetensors"))
+    events = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    done = [json.loads(e) for e in events if '"type": "done"' in e]
+    if proc.returncode != 0 or not done or not exported:
+        return Check(name, False, seconds, f"exit code {proc.returncode}, done event: {bool(done)}, "
+                     f"exported: {exported}\n{_tail(proc.stdout + proc.stderr)}")
+    return Check(name, True, seconds, f"{done[0].get('step')} steps, exported {', '.join(exported)}")
 
 
 def run_gui(name: str, exe: Path, args: list[str], quit_after_ms: int, timeout: float,
@@ -241,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("target", type=Path, help="dist/DenoiseDesktop, a .app, or a one-file binary")
     p.add_argument("--json", type=Path, help="also write the report here")
     p.add_argument("--skip-gui", action="store_true", help="CLI checks only (no Qt platform)")
+    p.add_argument("--skip-train", action="store_true", help="no 2-step training run")
     p.add_argument("--gui-args", default="", help="arguments that open the window (default: none)")
     p.add_argument("--quit-after-ms", type=int, default=3000)
     p.add_argument("--gui-runs", type=int, default=2, help="first is cold, the rest warm")
@@ -274,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     record(run_cli("version", exe, ["--version"], args.timeout, meta.version))
     record(run_cli("smoke-test", exe, ["--smoke-test"], args.timeout, "smoke test ok"))
     record(run_cli("train --help", exe, ["train", "--help"], args.timeout, "usage"))
+    if not args.skip_train:
+        record(run_train("train (2 steps)", exe, args.timeout))
     if not args.skip_gui:
         for i in range(args.gui_runs):
             label = "gui (cold)" if i == 0 else f"gui (warm {i})"

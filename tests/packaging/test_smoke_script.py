@@ -41,7 +41,12 @@ case "$1" in
   --version) echo "denoise-desktop @VERSION@"; exit 0 ;;
   --smoke-test) [ "$FAULT" = smoke ] && { echo "smoke test FAILED: boom" >&2; exit 1; }
                 echo "smoke test ok: fake, 0.01 s"; exit 0 ;;
-  train) [ "$FAULT" = train ] && exit 3; echo "usage: denoise-desktop train [-h] recipe"; exit 0 ;;
+  train) [ "$FAULT" = train ] && exit 3
+         [ "$2" = --help ] && { echo "usage: denoise-desktop train [-h] recipe"; exit 0; }
+         while [ $# -gt 0 ]; do [ "$1" = --run-dir ] && run="$2"; shift; done
+         mkdir -p "$run/export"
+         [ "$FAULT" = export ] || : > "$run/export/m.safetensors"
+         echo '{"v": 1, "type": "done", "step": 2}'; exit 0 ;;
 esac
 [ "$FAULT" = write ] && echo x > "$(dirname "$0")/settings.ini"
 [ "$FAULT" = report ] || echo "window-shown 0.25" >&2
@@ -67,6 +72,17 @@ def test_bundle_size_counts_every_file(tmp_path):
     assert smoke.bundle_size(tmp_path) == (1024, 2)
 
 
+def test_generated_png_is_a_valid_gray_image(tmp_path):
+    from PIL import Image
+
+    smoke.write_gray_png(tmp_path / "a.png", 48, 1)
+    with Image.open(tmp_path / "a.png") as img:
+        img.load()
+        assert img.mode == "L" and img.size == (48, 48)
+        lo, hi = img.getextrema()
+        assert hi - lo > 10  # not flat: the trainer needs texture
+
+
 def test_snapshot_sees_new_and_changed_files(tmp_path):
     (tmp_path / "f").write_text("a")
     before = smoke.snapshot(tmp_path)
@@ -90,8 +106,9 @@ def test_passes_a_good_bundle_and_reports_startup(tmp_path, monkeypatch):
     report = json.loads(report_path.read_text())
     assert rc == 0 and report["ok"], report
     names = [c["name"] for c in report["checks"]]
-    assert names == ["version", "smoke-test", "train --help", "gui (cold)", "bundle unchanged"]
-    gui = report["checks"][3]
+    assert names == ["version", "smoke-test", "train --help", "train (2 steps)", "gui (cold)",
+                     "bundle unchanged"]
+    gui = report["checks"][4]
     assert gui["extra"]["window_shown_reported_s"] == 0.25
     assert gui["extra"]["window_shown_s"] > 0
     assert report["bundle_files"] == 2 and report["bundle_bytes"] > 0
@@ -99,10 +116,11 @@ def test_passes_a_good_bundle_and_reports_startup(tmp_path, monkeypatch):
 
 @posix_only
 @pytest.mark.parametrize("fault, failing", [
-    ("smoke", "smoke-test"),
-    ("train", "train --help"),
-    ("write", "bundle unchanged"),
-    ("report", "gui (cold)"),
+    ("smoke", ["smoke-test"]),
+    ("train", ["train --help", "train (2 steps)"]),
+    ("export", ["train (2 steps)"]),
+    ("write", ["bundle unchanged"]),
+    ("report", ["gui (cold)"]),
 ])
 def test_fails_a_broken_bundle_naming_the_check(tmp_path, monkeypatch, fault, failing):
     monkeypatch.setenv("FAULT", fault)
@@ -111,7 +129,7 @@ def test_fails_a_broken_bundle_naming_the_check(tmp_path, monkeypatch, fault, fa
                      "--gui-runs", "1", "--timeout", "20", "--gui-timeout", "20"])
     report = json.loads(report_path.read_text())
     assert rc == 1 and not report["ok"]
-    assert [c["name"] for c in report["checks"] if not c["ok"]] == [failing]
+    assert [c["name"] for c in report["checks"] if not c["ok"]] == failing
 
 
 @posix_only
