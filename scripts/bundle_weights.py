@@ -1,0 +1,46 @@
+"""Copy a trained export into resources/weights/ as a bundled model, with its card completed.
+
+    python scripts/bundle_weights.py RUN_DIR/export/unet_res_gray.safetensors --default --blind
+
+The weights are re-saved through ``weights.save_weights`` (same format the app loads); the card
+keeps everything the trainer wrote and gains the flags the registry and benchmarks read:
+``default`` (the app's pick for that channel count), ``blind`` (runs on the estimated σ),
+``sigma_range`` and ``bundled_from`` (the run folder, for the record).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from denoise_desktop import paths, weights  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("source", type=Path)
+    ap.add_argument("--id", help="file stem in resources/weights (default: the source stem)")
+    ap.add_argument("--default", action="store_true", help="the app's default for this channel count")
+    ap.add_argument("--blind", action="store_true", help="run on the estimated σ unless the user sets one")
+    ap.add_argument("--sigma-range", default="", help="e.g. 0,55")
+    args = ap.parse_args(argv)
+    model, card = weights.load_weights(args.source)
+    card = dict(card)
+    card["default"] = bool(args.default)
+    card["blind"] = bool(args.blind)
+    if args.sigma_range:
+        card["sigma_range"] = [float(s) for s in args.sigma_range.split(",")]
+    card["bundled_from"] = str(args.source.resolve().parents[1].name)
+    dest = paths.weights_dir() / f"{args.id or args.source.stem}.safetensors"
+    card["id"] = card["name"] = dest.stem
+    weights.save_weights(model, dest, card)
+    print(f"bundled {dest.relative_to(ROOT)} ({dest.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
