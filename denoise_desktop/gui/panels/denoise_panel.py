@@ -65,14 +65,18 @@ def model_card_text(entry: Any) -> str:
     arch = getattr(entry, "arch", "") or card.get("arch", "")
     if arch and kind != "classical":
         lines.append(f"Architecture: {arch}")
-    for key in ("trained_on", "noise", "sigma_range", "scores", "metrics", "recipe", "license", "created"):
+    # Short facts only; the full recipe stays in the card file (shown nowhere in the panel).
+    for key in ("trained_on", "sigma_range", "scores", "metrics", "license", "created"):
         value = card.get(key)
         if value in (None, "", {}, []):
             continue
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
         elif isinstance(value, (list, tuple)):
-            value = "–".join(str(v) for v in value)
+            value = "–".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+        value = str(value)
+        if len(value) > 120:
+            value = value[:117] + "…"
         lines.append(f"{key.replace('_', ' ').capitalize()}: {value}")
     return "\n".join(lines)
 
