@@ -14,7 +14,9 @@ per-user folder (``DENOISE_DESKTOP_HOME``) so nothing on this machine leaks in o
    ``DENOISE_DESKTOP_QUIT_AFTER_MS`` (single-shot timer after the window is shown) and, with
    ``DENOISE_DESKTOP_REPORT_STARTUP=1``, prints ``window-shown <seconds>`` to stderr.  We time
    from process start to that line (what a user waits: bootloader, imports, first paint); the
-   first run after a build is as cold as this machine gets without dropping the page cache;
+   first run after a build is as cold as this machine gets without dropping the page cache.
+   With ``--x11`` the GUI runs on ``$DISPLAY`` (e.g. Xvfb) instead, with the real xcb plugin,
+   and counts as shown when xdotool sees its window (no hooks needed; CPU time recorded too);
 4. the bundle is unchanged afterwards: user data must go to per-user folders, never into it;
 5. the bundle's size on disk.
 
