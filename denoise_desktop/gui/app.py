@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import time
 from pathlib import Path
+
+_STARTED = time.perf_counter()  # before Qt loads: start-up time as the user feels it
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
@@ -125,7 +129,15 @@ def run_app(argv: list[str] | None = None) -> int:
     window.show()
     if args.images:
         window.open_image(Path(args.images[0]))
-    if args.quit_after is not None:
-        QTimer.singleShot(max(0, args.quit_after), window.close)
-        QTimer.singleShot(max(0, args.quit_after) + 50, app.quit)
+    # The frozen bundle starts the GUI through cli.main() without arguments, so its smoke test
+    # (packaging/smoke_test.py) steers it through the environment instead.
+    quit_after = args.quit_after
+    if quit_after is None and os.environ.get("DENOISE_DESKTOP_QUIT_AFTER_MS"):
+        quit_after = int(os.environ["DENOISE_DESKTOP_QUIT_AFTER_MS"])
+    if os.environ.get("DENOISE_DESKTOP_REPORT_STARTUP") == "1":
+        QTimer.singleShot(0, lambda: print(f"window-shown {time.perf_counter() - _STARTED:.3f}",
+                                           file=sys.stderr, flush=True))
+    if quit_after is not None:
+        QTimer.singleShot(max(0, quit_after), window.close)
+        QTimer.singleShot(max(0, quit_after) + 50, app.quit)
     return int(app.exec())
