@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 from denoise_desktop import imageio, metrics, registry  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- quality:begin -->", "<!-- quality:end -->"
+def markers(key: str) -> tuple[str, str]:
+    return f"<!-- quality:{key}:begin -->", f"<!-- quality:{key}:end -->"
 
 
 def color_holdout(folder: Path) -> list[Path]:
@@ -101,8 +102,9 @@ def evaluate(files: list[Path], channels: int, sigmas: list[float], methods, see
     return rows
 
 
-def markdown(results: dict, args) -> str:
-    lines = [BEGIN, "", f"Measured by `python benchmarks/quality.py {' '.join(args.argv)}` on "
+def markdown(key: str, results: dict, args) -> str:
+    begin, end = markers(key)
+    lines = [begin, "", f"Measured by `python benchmarks/quality.py {' '.join(args.argv)}` on "
              f"{time.strftime('%Y-%m-%d')} (CPU). PSNR dB / SSIM; noise rounded and clipped to 8 bits.", ""]
     for name, rows in results.items():
         sig = sorted({r["sigma"] for r in rows})
@@ -118,7 +120,7 @@ def markdown(results: dict, args) -> str:
                 mode = r["sigma_mode"] if r else mode
             lines.append(f"| {m} | {mode} | " + " | ".join(cells) + " |")
         lines.append("")
-    lines.append(END)
+    lines.append(end)
     return "\n".join(lines)
 
 
@@ -142,22 +144,24 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_gray:
         files = sorted(args.gray_dir.glob("*.png"))[: args.limit or None]
         methods = pick_methods(1, [m for m in args.gray_models.split(",") if m] or None)
-        results[f"Set12 gray ({len(files)} images)"] = evaluate(files, 1, sigmas, methods, args.seed)
+        results["gray"] = {f"Set12 gray ({len(files)} images)": evaluate(files, 1, sigmas, methods, args.seed)}
     if not args.skip_color:
         files = color_holdout(args.color_dir)[: args.limit or None]
         methods = pick_methods(3, [m for m in args.color_models.split(",") if m] or None)
-        results[f"BSDS500 val, color, held out ({len(files)} images)"] = evaluate(files, 3, sigmas, methods, args.seed)
+        results["color"] = {f"BSDS500 val, color, held out ({len(files)} images)": evaluate(files, 3, sigmas, methods, args.seed)}
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
-    md = markdown(results, args)
-    print(md)
-    if args.write_docs:
-        text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-        if BEGIN in text and END in text:
-            text = text[: text.index(BEGIN)] + md + text[text.index(END) + len(END):]
-        else:
-            text += "\n## Quality\n\n" + md + "\n"
-        DOCS.write_text(text)
+    for key, tables in results.items():
+        md = markdown(key, tables, args)
+        print(md)
+        if args.write_docs:  # each set has its own block, so gray and color can be rerun apart
+            begin, end = markers(key)
+            text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+            if begin in text and end in text:
+                text = text[: text.index(begin)] + md + text[text.index(end) + len(end):]
+            else:
+                text += f"\n### Quality, {key}\n\n" + md + "\n"
+            DOCS.write_text(text)
     return 0
 
 
