@@ -91,14 +91,14 @@ def test_fake_event_stream_reaches_the_plot_and_stop_emits_model_trained(qtbot, 
     panel.start_command([sys.executable, str(script), str(out)])
     assert panel.is_running() and not panel.start_button.isEnabled()
     # Only the 5 Hz timer moves buffered points into the curve.
-    qtbot.waitUntil(lambda: _points(panel.loss_curve) == 40, timeout=10_000)
+    qtbot.waitUntil(lambda: _points(panel.loss_curve) == 40, timeout=30_000)
     x, y = panel.loss_curve.xData, panel.loss_curve.yData
     np.testing.assert_allclose(x, np.arange(1, 41))
     np.testing.assert_allclose(y, 1.0 / np.arange(1, 41))
-    qtbot.waitUntil(lambda: _points(panel.psnr_curve) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: _points(panel.psnr_curve) == 1, timeout=30_000)
     assert "123.0 images/s" in panel.speed_label.text()
     assert panel.eta_label.text().startswith("ETA 0:30")
-    with qtbot.waitSignal(panel.model_trained, timeout=10_000) as blocker:
+    with qtbot.waitSignal(panel.model_trained, timeout=30_000) as blocker:
         panel.stop()
     assert blocker.args == [str(out)]
     assert not panel.is_running() and panel.start_button.isEnabled() == (panel.recipe_combo.count() > 0)
@@ -120,7 +120,7 @@ def test_no_model_trained_when_the_trainer_fails(qtbot, tmp_path):
     panel.show()  # hidden, the tab does not repaint its plots
     trained = []
     panel.model_trained.connect(trained.append)
-    with qtbot.waitSignal(panel.process.finished, timeout=10_000):
+    with qtbot.waitSignal(panel.process.finished, timeout=30_000):
         panel.start_command([sys.executable, str(script)])
     assert trained == []
     assert "exit code 3" in panel.status_label.text() and "boom" in panel.status_label.text()
@@ -232,7 +232,7 @@ def test_tiny_real_training_run_plots_and_emits_model_trained(qtbot, tmp_path):
     panel.show()  # hidden, the tab does not repaint its plots
     panel.add_recipe(recipe)
     panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))
-    with qtbot.waitSignal(panel.model_trained, timeout=120_000) as blocker:
+    with qtbot.waitSignal(panel.model_trained, timeout=300_000) as blocker:
         assert panel.start()
     path = Path(blocker.args[0])
     assert path.parent == paths.user_models_dir() and path.suffix == ".safetensors" and path.is_file()

@@ -42,6 +42,7 @@ from denoise_desktop import batch
 from denoise_desktop.gui import batch_job
 from denoise_desktop.gui.batch_job import AUTO_MODEL, PlanRequest, Planned
 from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
+from denoise_desktop.gui.widgets import path_row
 
 __all__ = ["BatchPanel", "FORMATS"]
 
@@ -108,13 +109,7 @@ class BatchPanel(QWidget):
 
         options = QGroupBox("Output and model")
         form = QFormLayout(options)
-        out_row = QHBoxLayout()
-        self.out_dir_edit = QLineEdit()
-        self.out_dir_edit.setPlaceholderText("output folder")
-        self.out_dir_button = QPushButton("Choose…")
-        self.out_dir_button.clicked.connect(self._choose_out_dir)
-        out_row.addWidget(self.out_dir_edit, 1)
-        out_row.addWidget(self.out_dir_button)
+        out_row, self.out_dir_edit, self.out_dir_button = path_row("output folder", self._choose_out_dir)
         form.addRow("Output folder", out_row)
         self.naming_edit = QLineEdit("{stem}")
         self.naming_edit.setPlaceholderText("{stem}_denoised")

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -40,6 +39,7 @@ from PySide6.QtWidgets import (
 from denoise_desktop import paths
 from denoise_desktop.gui.training_process import TrainingProcess, training_command
 from denoise_desktop.gui.viewmodels.training_run import TrainingRun
+from denoise_desktop.gui.widgets import path_row
 from training.events import parse_line
 
 
@@ -168,13 +168,7 @@ class TrainingPanel(QWidget):
         self.open_recipe_button.clicked.connect(self._choose_recipe)
         recipe_row.addWidget(self.open_recipe_button)
         src_form.addRow(self.recipe_radio, recipe_row)
-        folder_row = QHBoxLayout()
-        self.data_dir_edit = QLineEdit()
-        self.data_dir_edit.setPlaceholderText("folder of clean images")
-        self.data_dir_button = QPushButton("Choose…")
-        self.data_dir_button.clicked.connect(self._choose_data_dir)
-        folder_row.addWidget(self.data_dir_edit, 1)
-        folder_row.addWidget(self.data_dir_button)
+        folder_row, self.data_dir_edit, self.data_dir_button = path_row("folder of clean images", self._choose_data_dir)
         src_form.addRow(self.folder_radio, folder_row)
         left_layout.addWidget(source)
 
