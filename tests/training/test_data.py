@@ -40,6 +40,18 @@ def test_folder_listing_is_recursive_and_loads_gray_or_color(image_folder: Path)
         list_images(image_folder / "nope")
 
 
+def test_validation_list_holds_out_named_files(image_folder: Path, tmp_path: Path) -> None:
+    listing = tmp_path / "val.txt"
+    listing.write_text("# held out\nimg2.png\nimg7.png  # in sub/\n")
+    cfg = DataConfig(train=str(image_folder), val=str(listing), channels=1, patch_size=8)
+    bundle = load_data(cfg, seed=0)
+    assert (bundle.info["n_train"], bundle.info["n_val"]) == (6, 2)
+    assert sorted(bundle.info["val_files"]) == ["img2.png", "img7.png"]
+    listing.write_text("img2.png\nmissing.png\n")
+    with pytest.raises(FileNotFoundError, match="missing.png"):
+        load_data(cfg, seed=0)
+
+
 def test_npy_cache_is_written_and_reused(image_folder: Path, _user_home: Path) -> None:
     f = list_images(image_folder)[0]
     a = load_image(f, channels=1, npy_cache=True)

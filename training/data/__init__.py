@@ -32,11 +32,9 @@ def _arrays(kind: str, source: str, channels: int, *, test: bool = False) -> lis
     return [to_channels(a, channels) for a in arr]
 
 
-def _recipe_relative(path: Path) -> Path:
-    """List files named relatively are looked up beside the bundled recipes (``splits/...``)."""
-    if path.is_absolute() or path.exists():
-        return path
-    return Path(__file__).resolve().parents[1] / "recipes" / path
+def _capped(train: list, val: list, cfg: Any) -> tuple[list, list]:
+    """``max_images`` / ``max_val_images`` (0 = all) applied after the split."""
+    return train[: cfg.max_images or None], val[: cfg.max_val_images or None]
 
 
 def split_by_list(files: list[Path], list_file: Path) -> tuple[list[Path], list[Path]]:
@@ -61,15 +59,12 @@ def load_data(cfg: Any, seed: int) -> DataBundle:
     if cfg.kind == "folder":
         files = list_images(cfg.train)
         if cfg.val and str(cfg.val).endswith(".txt"):
-            train_files, val_files = split_by_list(files, _recipe_relative(Path(cfg.val)))
+            train_files, val_files = split_by_list(files, Path(cfg.val))
         elif cfg.val:
             train_files, val_files = files, list_images(cfg.val)
         else:
             train_files, val_files = split_items(files, cfg.val_fraction, seed)
-        if cfg.max_images:
-            train_files = train_files[: cfg.max_images]
-        if cfg.max_val_images:
-            val_files = val_files[: cfg.max_val_images]
+        train_files, val_files = _capped(train_files, val_files, cfg)
         kw = dict(channels=cfg.channels, resize=cfg.resize, npy_cache=cfg.cache_npy)
         train, val = load_folder(train_files, **kw), load_folder(val_files, **kw)
         info["val_files"] = [str(Path(f).name) for f in val_files][:200]
@@ -79,10 +74,7 @@ def load_data(cfg: Any, seed: int) -> DataBundle:
             train, val = items, _arrays(cfg.kind, cfg.val, cfg.channels, test=cfg.kind == "cifar")
         else:
             train, val = split_items(items, cfg.val_fraction, seed)
-        if cfg.max_images:
-            train = train[: cfg.max_images]
-        if cfg.max_val_images:
-            val = val[: cfg.max_val_images]
+        train, val = _capped(train, val, cfg)
     if cfg.val:
         info["val"] = str(cfg.val)
     info.update(n_train=len(train), n_val=len(val), channels=cfg.channels, patch_size=cfg.patch_size)
