@@ -32,6 +32,7 @@ class ModelConfig:
     arch: str = "dncnn"
     variant: str | None = None  # None: "gray"/"color" from data.channels when the arch has it
     hparams: dict[str, Any] = field(default_factory=dict)
+    init: str = ""  # weights file (.safetensors) to start from: fine-tuning; "" = random init
 
 
 @dataclass
@@ -328,12 +329,18 @@ def load_recipe(path: str | Path | None, overrides: list[str] | None = None) -> 
 
 
 def _resolve_paths(recipe: Recipe, base: Path) -> None:
-    """Relative data paths that exist beside the recipe (e.g. ``splits/val.txt``) become
-    absolute, so the run folder's recipe copy still works from anywhere (resume)."""
-    for key in ("train", "val"):
-        value = getattr(recipe.data, key)
-        if value and not Path(value).is_absolute() and (base / value).exists():
-            setattr(recipe.data, key, str(base / value))
+    """Relative paths that exist beside the recipe (e.g. ``splits/val.txt``), else in the
+    working folder (a ``--set`` value), become absolute, so the run folder's recipe copy still
+    works from anywhere (resume)."""
+    for section, key in (("data", "train"), ("data", "val"), ("model", "init")):
+        part = getattr(recipe, section)
+        value = getattr(part, key)
+        if not value or Path(value).is_absolute():
+            continue
+        for candidate in (base / value, Path(value)):
+            if candidate.exists():
+                setattr(part, key, str(candidate.resolve()))
+                break
 
 
 # -- TOML writing (tomllib only reads); our values are simple: str/int/float/bool/list/table --

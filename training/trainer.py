@@ -151,7 +151,26 @@ class Trainer:
         if channels is not None and channels != self.r.data.channels:
             raise ValueError(f"model {m.arch!r} (variant {variant!r}) takes {channels}-channel images but "
                              f"data.channels = {self.r.data.channels}; set model.variant or data.channels")
+        if m.init:
+            self._load_init(model, m.arch, m.init)
         return model
+
+    @staticmethod
+    def _load_init(model: torch.nn.Module, arch: str, path: str) -> None:
+        """Start from a trained model (fine-tuning); the architecture must match the recipe's."""
+        from denoise_desktop.weights import WeightsError, load_weights
+
+        try:
+            source, card = load_weights(path)
+        except WeightsError as e:
+            raise ValueError(f"model.init: {e}") from None
+        if card.get("arch") != arch or source.state_dict().keys() != model.state_dict().keys():
+            raise ValueError(f"model.init: {path} holds a {card.get('arch')} {card.get('hparams')}, "
+                             f"which does not match the recipe's model {dict(model.hparams)}")
+        try:
+            model.load_state_dict(source.state_dict())
+        except RuntimeError as e:
+            raise ValueError(f"model.init: {path} does not fit the recipe's model: {str(e).splitlines()[0]}") from None
 
     # -- checkpoint ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -162,3 +162,44 @@ def test_channel_mismatch_is_a_clear_error(tmp_path: Path, image_folder: Path, m
     recipe = make_recipe(image_folder, data={"channels": 3}, model={"variant": "gray"})
     assert _run([str(recipe), "--run-dir", str(tmp_path / "run")]) == 1
     assert "data.channels = 3" in capsys.readouterr().err
+
+
+def test_init_from_weights_fine_tunes(tmp_path: Path, image_folder: Path, make_recipe, events_of) -> None:
+    recipe = make_recipe(image_folder, train={"epochs": 4})
+    first = tmp_path / "first"
+    assert _run([str(recipe), "--run-dir", str(first)]) == 0
+    weights = next((first / "export").glob("*.safetensors"))
+    second = tmp_path / "second"
+    second.mkdir()
+    recipe2 = load_recipe(recipe, [f"model.init={str(weights)!r}", "train.epochs=1"])
+    writer = EventWriter(str(tmp_path / "ev.jsonl"), progress=False)
+    trainer = Trainer(recipe2, second, writer, DistInfo(device=torch.device("cpu")))
+    from denoise_desktop.weights import load_weights
+
+    start, _ = load_weights(weights)
+    for k, v in start.state_dict().items():  # starts exactly where the first run ended ...
+        torch.testing.assert_close(trainer.model.state_dict()[k], v)
+    result = trainer.run()  # ... and trains on from there
+    writer.close()
+    assert result["reason"] == "finished"
+    _, card = load_weights(result["export_path"])
+    assert card["recipe"]["model"]["init"] == str(weights)
+
+
+def test_init_that_does_not_fit_is_a_clear_error(tmp_path: Path, image_folder: Path, make_recipe, events_of) -> None:
+    recipe = make_recipe(image_folder, train={"epochs": 1})
+    first = tmp_path / "first"
+    assert _run([str(recipe), "--run-dir", str(first)]) == 0
+    weights = next((first / "export").glob("*.safetensors"))
+    ev = tmp_path / "ev.jsonl"
+    # same architecture, other width
+    assert _run([str(recipe), "--run-dir", str(tmp_path / "b"), "--set", "model.hparams.features=16",
+                 "--set", f"model.init={str(weights)!r}", "--events", str(ev)]) != 0
+    err = [e for e in events_of(ev) if e.type == "error"]
+    assert err and "model.init" in err[-1].message and "does not" in err[-1].message
+    # not a weights file at all
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"\x00" * 40)
+    assert _run([str(recipe), "--run-dir", str(tmp_path / "c"), "--set", f"model.init={str(junk)!r}",
+                 "--events", str(ev)]) != 0
+    assert "model.init" in [e for e in events_of(ev) if e.type == "error"][-1].message
