@@ -38,14 +38,25 @@ def preload_native_modules() -> None:
 
 
 def model_choices() -> list[tuple[str, str, tuple[int, ...]]]:
-    """(label, model id, channels) for the model box; the registry is imported on first use."""
+    """(label, model id, channels) for the model box. Imports torch: run it in a worker."""
     from denoise_desktop import registry
 
+    return choices_from_entries(registry.list_models())
+
+
+def choices_from_entries(entries: list) -> list[tuple[str, str, tuple[int, ...]]]:
     out = []
-    for entry in registry.list_models():
+    for entry in entries:
         label = entry.name if entry.kind == "network" else f"{entry.name} (classical)"
         out.append((label, entry.id, tuple(entry.channels)))
     return out
+
+
+def catalog(*, progress: Any = None) -> tuple[list[tuple[str, str, tuple[int, ...]]], list]:
+    """(model choices, devices) for a batch panel that stands alone (worker thread)."""
+    from denoise_desktop import devices
+
+    return model_choices(), list(devices.discover())
 
 
 def load_denoiser(model_id: str, device: str, preferred: dict[int, str | None] | None = None):

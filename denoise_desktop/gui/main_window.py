@@ -48,6 +48,7 @@ from .workers import ErrorInfo, TaskRunner
 
 __all__ = ["MainWindow", "memory_text"]
 
+CATALOG_DELAY_MS = 150  # lets the window map and paint before the worker imports torch
 log = logging.getLogger(__name__)
 
 TAB_DENOISE, TAB_COMPARE, TAB_BATCH, TAB_TRAINING = range(4)
@@ -176,6 +177,11 @@ class MainWindow(QMainWindow):
         self.viewer.set_mode(self.settings.compare_mode if self.settings.compare_mode in ("split", "side_by_side", "diff") else "split")
         self._sync_view_actions(self.viewer.mode())
         self.restore_state()
+        # The catalog imports torch (seconds): a worker thread still takes the GIL from the
+        # window's first paint, so it starts only once the event loop runs.
+        QTimer.singleShot(CATALOG_DELAY_MS, self._load_catalog)
+
+    def _load_catalog(self) -> None:
         self.denoise_panel.refresh_models()
         self._refresh_devices()
 
@@ -304,6 +310,8 @@ class MainWindow(QMainWindow):
             panel.status_message.connect(self.show_message)
             panel.error_occurred.connect(self.show_error)
         self.denoise_panel.models_changed.connect(self.compare_panel.set_models)
+        if hasattr(self.batch_panel, "set_models"):
+            self.denoise_panel.models_changed.connect(self.batch_panel.set_models)
         self.denoise_panel.device_changed.connect(self._update_device_label)
         self.denoise_panel.busy_changed.connect(lambda _b: self._update_actions())
         self.denoise_panel.saved.connect(lambda _p: self.save_settings())
@@ -454,6 +462,9 @@ class MainWindow(QMainWindow):
     def _on_devices(self, devices: list) -> None:
         self.devices = list(devices)
         self.denoise_panel.set_devices(self.devices)
+        for panel in (self.batch_panel, self.training_panel):
+            if hasattr(panel, "set_devices"):  # not on a placeholder tab
+                panel.set_devices(self.devices)
         self._update_device_label(self.denoise_panel.device())
 
     def _update_device_label(self, device: str) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, Iterable
 
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton
 
-__all__ = ["path_row"]
+__all__ = ["path_row", "fill_device_combo"]
 
 
 def path_row(placeholder: str, on_choose: Callable[[], None]) -> tuple[QHBoxLayout, QLineEdit, QPushButton]:
@@ -19,3 +19,25 @@ def path_row(placeholder: str, on_choose: Callable[[], None]) -> tuple[QHBoxLayo
     row.addWidget(edit, 1)
     row.addWidget(button)
     return row, edit, button
+
+
+def fill_device_combo(combo: QComboBox, devices: Iterable[Any] = (), wanted: str | None = None,
+                      kinds: tuple[str, ...] = ("cpu", "cuda", "mps")) -> None:
+    """"Automatic", then the devices of ``kinds`` (CPU always), selecting ``wanted`` when listed.
+
+    Panels start with the CPU alone and fill in the rest when a worker has listed the devices
+    (that imports torch), so the combo's signals are blocked while it refills.
+    """
+    combo.blockSignals(True)
+    try:
+        combo.clear()
+        combo.addItem("Automatic", "auto")
+        for d in devices:
+            if d.kind in kinds:
+                combo.addItem(d.label(), d.id)
+        if combo.findData("cpu") < 0:
+            combo.addItem("CPU", "cpu")
+        i = combo.findData(wanted) if wanted is not None else -1
+        combo.setCurrentIndex(max(i, 0))
+    finally:
+        combo.blockSignals(False)

@@ -10,6 +10,8 @@ from typing import Any
 
 from torch import nn
 
+from denoise_desktop.arch_names import ARCH_NAMES
+
 from .conv_autoencoder import ConvAutoencoder
 from .dncnn import DnCNN
 from .ffdnet import FFDNet
@@ -25,7 +27,7 @@ ARCHITECTURES: dict[str, ArchSpec] = {
     for spec in [
         ArchSpec(
             id="unet_res",
-            name="UNet-Res",
+            name=ARCH_NAMES["unet_res"],
             cls=UNetRes,
             description=(
                 "Light residual U-Net with a noise-level map input (DRUNet/NAFNet style, sized for CPUs): "
@@ -40,7 +42,7 @@ ARCHITECTURES: dict[str, ArchSpec] = {
         ),
         ArchSpec(
             id="ffdnet",
-            name="FFDNet",
+            name=ARCH_NAMES["ffdnet"],
             cls=FFDNet,
             description="Conv+BN stack on a ×2 pixel-unshuffled image plus a σ map (Zhang et al. 2018); non-blind.",
             takes_sigma=True,
@@ -53,7 +55,7 @@ ARCHITECTURES: dict[str, ArchSpec] = {
         ),
         ArchSpec(
             id="dncnn",
-            name="DnCNN",
+            name=ARCH_NAMES["dncnn"],
             cls=DnCNN,
             description="17/20-layer residual CNN with batch norm (Zhang et al. 2017).",
             takes_sigma=False,
@@ -63,7 +65,7 @@ ARCHITECTURES: dict[str, ArchSpec] = {
         ),
         ArchSpec(
             id="rednet",
-            name="RED-Net",
+            name=ARCH_NAMES["rednet"],
             cls=REDNet,
             description="Symmetric conv/deconv network with mirrored skips and a residual output "
             "(Mao et al. 2016); depth 10/20/30 via the 'depth' hyper-parameter.",
@@ -76,7 +78,7 @@ ARCHITECTURES: dict[str, ArchSpec] = {
         ),
         ArchSpec(
             id="conv_autoencoder",
-            name="Conv autoencoder (small)",
+            name=ARCH_NAMES["conv_autoencoder"],
             cls=ConvAutoencoder,
             description="The ~28k-parameter Keras MNIST/Fashion-MNIST denoising autoencoder: two conv+pool, "
             "two conv+upsample, sigmoid out. A teaching baseline.",
@@ -88,7 +90,7 @@ ARCHITECTURES: dict[str, ArchSpec] = {
         ),
         ArchSpec(
             id="upsampling_autoencoder",
-            name="Upsampling autoencoder (deep)",
+            name=ARCH_NAMES["upsampling_autoencoder"],
             cls=UpsamplingAutoencoder,
             description="Four stride-2 convs and a max-pool down to 1/32, transposed convs and upsampling "
             "back, sigmoid out; for 128×128 photo crops. No skips: a bottleneck baseline.",

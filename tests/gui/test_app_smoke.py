@@ -35,6 +35,45 @@ def test_app_starts_opens_and_quits(tmp_path):
     assert "geometry" in text and "noisy.png" in text
 
 
+_WATCH_TORCH = """
+import sys, threading
+seen = []
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch":
+            seen.append(threading.current_thread() is threading.main_thread())
+        return None
+sys.meta_path.insert(0, Watch())
+from PySide6.QtCore import QTimer
+from denoise_desktop.gui.app import create_app
+from denoise_desktop.gui import qsettings
+from denoise_desktop.gui.main_window import MainWindow
+from denoise_desktop.gui.workers import TaskRunner
+app = create_app(["x"])
+runner = TaskRunner(app)
+window = MainWindow(runner, qsettings.load_settings())
+window.show()
+app.processEvents()
+print("before-show", seen, flush=True)
+QTimer.singleShot(100, lambda: None)
+while window.denoise_panel.model_combo.count() == 0:
+    app.processEvents()
+print("after", seen, flush=True)
+runner.shutdown(10_000)
+"""
+
+
+def test_window_is_built_without_importing_torch_on_the_gui_thread(tmp_path):
+    """torch takes seconds to import: the window shows first, a worker lists the models."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DENOISE_DESKTOP_HOME=str(tmp_path / "home"),
+               DENOISE_DESKTOP_SETTINGS_DIR=str(tmp_path / "settings"), OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", _WATCH_TORCH], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "before-show []" in proc.stdout, proc.stdout  # nothing imported torch yet
+    assert "after [False]" in proc.stdout, proc.stdout  # then a worker thread did, once
+
+
 def test_dark_system_scheme_gets_a_dark_palette(qapp):
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QPalette

@@ -71,7 +71,14 @@ def _panel(qtbot, runner, inputs, out_dir, **settings):
     panel = BatchPanel(runner, AppSettings(last_batch_out_dir=str(out_dir), naming="{stem}_dn", **settings))
     qtbot.addWidget(panel)
     panel.add_inputs(inputs)
+    _listed(qtbot, panel)
     return panel
+
+
+def _listed(qtbot, panel):
+    """Models arrive from a worker (listing imports torch); wait for them."""
+    panel.refresh_models()
+    qtbot.waitUntil(lambda: panel._catalog_task is None, timeout=30_000)
 
 
 def _start_and_wait(qtbot, panel, timeout=20_000):
@@ -185,6 +192,7 @@ def test_controls_are_remembered_in_app_settings(qtbot, runner, tmp_path, fake):
     settings = AppSettings()
     panel = BatchPanel(runner, settings)
     qtbot.addWidget(panel)
+    _listed(qtbot, panel)
     changes = []
     panel.settings_changed.connect(changes.append)
     panel.format_combo.setCurrentText("jpg")
@@ -295,11 +303,29 @@ def test_real_registry_models_classical_and_automatic(qtbot, runner, tmp_path):
 
 def test_model_list_refreshes_when_the_tab_is_shown(qtbot, runner, monkeypatch):
     listed = [[("Slow fake", "slow", (1, 3))]]
-    monkeypatch.setattr(bj, "model_choices", lambda: listed[0])
+    calls = []
+    monkeypatch.setattr(bj, "model_choices", lambda: calls.append(threading.current_thread()) or listed[0])
     panel = BatchPanel(runner, AppSettings())
     qtbot.addWidget(panel)
+    assert calls == [] and panel.model_combo.count() == 1  # nothing listed on the GUI thread
+    _listed(qtbot, panel)
+    assert calls[-1] is not threading.main_thread()
     panel.model_combo.setCurrentIndex(panel.model_combo.findData("slow"))
     listed[0] = [("New", "new", (3,)), ("Slow fake", "slow", (1, 3))]  # e.g. a model was trained
     panel.show()
-    assert panel.model_combo.findData("new") > 0
+    qtbot.waitUntil(lambda: panel.model_combo.findData("new") > 0, timeout=30_000)
     assert panel.model_combo.currentData() == "slow"
+
+
+def test_devices_from_the_main_window_keep_the_saved_choice(qtbot, runner, fake):
+    from denoise_desktop.devices import DeviceInfo
+
+    panel = BatchPanel(runner, AppSettings(device="cuda:0"))
+    qtbot.addWidget(panel)
+    assert [panel.device_combo.itemData(i) for i in range(panel.device_combo.count())] == ["auto", "cpu"]
+    panel.set_devices([DeviceInfo("cpu", "cpu", "CPU", None, None),
+                       DeviceInfo("cuda:0", "cuda", "GPU", 8 << 30, 8 << 30)])
+    assert panel.device_combo.currentData() == "cuda:0"
+    panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))
+    panel.set_devices([DeviceInfo("cpu", "cpu", "CPU", None, None)])
+    assert panel.device_combo.currentData() == "cpu"

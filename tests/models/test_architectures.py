@@ -64,6 +64,13 @@ def run_padded(model, spec, x, sigma):
     return y[..., :h, :w]
 
 
+def test_torch_free_name_table_lists_every_architecture():
+    from denoise_desktop.arch_names import ARCH_NAMES
+
+    assert list(ARCH_NAMES) == list(ARCHITECTURES)
+    assert all(ARCHITECTURES[a].name == n for a, n in ARCH_NAMES.items())
+
+
 def test_every_architecture_has_gray_and_color_variants():
     for arch, spec in ARCHITECTURES.items():
         assert {"gray", "color"} <= spec.variants.keys(), arch

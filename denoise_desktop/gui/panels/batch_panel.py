@@ -42,7 +42,7 @@ from denoise_desktop import batch
 from denoise_desktop.gui import batch_job
 from denoise_desktop.gui.batch_job import AUTO_MODEL, PlanRequest, Planned
 from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
-from denoise_desktop.gui.widgets import path_row
+from denoise_desktop.gui.widgets import fill_device_combo, path_row
 
 __all__ = ["BatchPanel", "FORMATS"]
 
@@ -73,6 +73,8 @@ class BatchPanel(QWidget):
         self._active_s = 0.0  # time spent running, pauses excluded
         self._resumed_at: float | None = None
         self._loading = True
+        self._catalog_task = None
+        self._devices_listed = False
         batch_job.preload_native_modules()
         self.setAcceptDrops(True)
         self._build()
@@ -132,7 +134,8 @@ class BatchPanel(QWidget):
         form.addRow("", self.recursive_check)
         form.addRow("", self.skip_existing_check)
         self.model_combo = QComboBox()
-        self._fill_models()
+        self._model_channels: dict[str, tuple[int, ...]] = {}
+        self.model_combo.addItem("Automatic (best for each image)", AUTO_MODEL)
         form.addRow("Model", self.model_combo)
         sigma_row = QHBoxLayout()
         self.sigma_auto_check = QCheckBox("estimate per image")
@@ -153,7 +156,7 @@ class BatchPanel(QWidget):
         self.strength_spin.setValue(1.0)
         form.addRow("Strength", self.strength_spin)
         self.device_combo = QComboBox()
-        self._fill_devices()
+        fill_device_combo(self.device_combo)  # the rest arrive from a worker: set_devices
         form.addRow("Device", self.device_combo)
         layout.addWidget(options)
 
@@ -209,38 +212,54 @@ class BatchPanel(QWidget):
         )
 
     def refresh_models(self) -> None:
-        """Re-list the models (a model was trained or imported), keeping the current choice."""
+        """Re-list models and devices in a worker (listing imports torch: seconds, the first time)."""
+        if self._catalog_task is not None:
+            return
+        task = self.runner.submit(batch_job.catalog, lane="catalog")
+        self._catalog_task = task
+        task.signals.finished.connect(self._on_catalog)
+        task.signals.failed.connect(self._on_catalog_failed)
+
+    def _on_catalog(self, result: tuple) -> None:
+        self._catalog_task = None
+        choices, devices = result
+        self.set_model_choices(choices)
+        self.set_devices(devices)
+
+    def _on_catalog_failed(self, info: Any) -> None:
+        self._catalog_task = None
+        self.summary_label.setText(f"Could not list the models: {info}")
+
+    def set_models(self, entries: list) -> None:
+        """The registry's entries, as the Denoise tab listed them."""
+        self.set_model_choices(batch_job.choices_from_entries(entries))
+
+    def set_model_choices(self, choices: list[tuple[str, str, tuple[int, ...]]]) -> None:
+        """Fill the model box with (label, id, channels), keeping the current choice."""
         current = self.model_combo.currentData()
         self.model_combo.blockSignals(True)
         try:
-            self._fill_models()
+            self.model_combo.clear()
+            self._model_channels = {}
+            self.model_combo.addItem("Automatic (best for each image)", AUTO_MODEL)
+            for label, model_id, channels in choices:
+                self.model_combo.addItem(label, model_id)
+                self._model_channels[model_id] = tuple(channels)
             _select_data(self.model_combo, current)
         finally:
             self.model_combo.blockSignals(False)
+
+    def set_devices(self, devices: list) -> None:
+        """The devices found (a worker lists them); keeps or restores the chosen one."""
+        wanted = self.device_combo.currentData() if self._devices_listed else _get(self.settings, "device", "auto")
+        fill_device_combo(self.device_combo, devices, wanted)
+        self._devices_listed = True
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         # The tab is shown after the user may have trained or imported a model elsewhere.
         if self.task is None:
             self.refresh_models()
         super().showEvent(event)
-
-    def _fill_models(self) -> None:
-        self.model_combo.clear()
-        self._model_channels: dict[str, tuple[int, ...]] = {}
-        self.model_combo.addItem("Automatic (best for each image)", AUTO_MODEL)
-        for label, model_id, channels in batch_job.model_choices():
-            self.model_combo.addItem(label, model_id)
-            self._model_channels[model_id] = channels
-
-    def _fill_devices(self) -> None:
-        self.device_combo.addItem("Automatic", "auto")
-        try:
-            from denoise_desktop import devices
-
-            for d in devices.discover():
-                self.device_combo.addItem(d.label(), d.id)
-        except Exception:  # noqa: BLE001 - no device list is not worth failing the tab for
-            self.device_combo.addItem("CPU", "cpu")
 
     # -- settings -------------------------------------------------------------------------
     def _load_settings(self) -> None:

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from denoise_desktop import paths
 from denoise_desktop.gui.training_process import TrainingProcess, training_command
 from denoise_desktop.gui.viewmodels.training_run import TrainingRun
-from denoise_desktop.gui.widgets import path_row
+from denoise_desktop.gui.widgets import fill_device_combo, path_row
 from training.events import parse_line
 
 
@@ -140,6 +140,12 @@ class TrainingPanel(QWidget):
         self._update_buttons()
 
     # -- construction ---------------------------------------------------------------------
+    def set_devices(self, devices: list) -> None:
+        """The devices found by the main window's worker (the trainer takes CPU or CUDA)."""
+        wanted = self.device_combo.currentData() if self._devices_listed else getattr(self.settings, "device", "auto")
+        fill_device_combo(self.device_combo, devices, wanted, kinds=("cpu", "cuda"))
+        self._devices_listed = bool(devices)
+
     def _build(self) -> None:
         outer = QHBoxLayout(self)
         left = QWidget()
@@ -175,13 +181,10 @@ class TrainingPanel(QWidget):
         params = QGroupBox("Settings (start from the recipe's values)")
         form = QFormLayout(params)
         self.arch_combo = QComboBox()
-        try:
-            from denoise_desktop.models import ARCHITECTURES
+        from denoise_desktop.arch_names import ARCH_NAMES  # not models: that imports torch
 
-            for arch_id, spec in ARCHITECTURES.items():
-                self.arch_combo.addItem(getattr(spec, "name", arch_id), arch_id)
-        except Exception:  # noqa: BLE001 - torch missing: the recipe's own choice still works
-            pass
+        for arch_id, name in ARCH_NAMES.items():
+            self.arch_combo.addItem(name, arch_id)
         form.addRow("Architecture", self.arch_combo)
         sigma_row = QHBoxLayout()
         self.sigma_min_spin = QDoubleSpinBox()
@@ -206,18 +209,8 @@ class TrainingPanel(QWidget):
         self.patch_spin.setSpecialValueText("whole images")
         form.addRow("Patch size", self.patch_spin)
         self.device_combo = QComboBox()
-        self.device_combo.addItem("Automatic", "auto")
-        try:
-            from denoise_desktop import devices
-
-            for d in devices.discover():
-                if d.kind in ("cpu", "cuda"):  # what the trainer accepts (train.device)
-                    self.device_combo.addItem(d.label(), d.id)
-        except Exception:  # noqa: BLE001
-            self.device_combo.addItem("CPU", "cpu")
-        i = self.device_combo.findData(getattr(self.settings, "device", "auto"))
-        if i >= 0:
-            self.device_combo.setCurrentIndex(i)
+        self._devices_listed = False
+        self.set_devices([])  # the rest arrive from the main window's worker
         form.addRow("Device", self.device_combo)
         left_layout.addWidget(params)
 
