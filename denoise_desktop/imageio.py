@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import io
 import os
+import re
 import secrets
 import struct
 import warnings
@@ -123,10 +124,12 @@ class ImageData:
     source: Path | None = None
     frames: int = 1
     dpi: tuple[float, float] | None = None
+    xmp: bytes | None = None  # the XMP packet (UTF-8 XML): ratings, keywords, captions, rights
+    iptc: bytes | None = None  # IPTC-IIM records (JPEG APP13 / TIFF tag 33723), as stored
 
     def __repr__(self) -> str:  # arrays and metadata bytes would flood logs and test reports
         alpha = ", alpha" if self.alpha is not None else ""
-        meta = "".join(f", {k}" for k in ("exif", "icc_profile") if getattr(self, k))
+        meta = "".join(f", {k}" for k in ("exif", "icc_profile", "xmp", "iptc") if getattr(self, k))
         return (
             f"ImageData({self.width}×{self.height}×{self.channels}, {self.bit_depth}-bit, {self.format}"
             f"{alpha}{meta}, source={str(self.source) if self.source else None!r})"
@@ -301,10 +304,13 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
         exif_obj = _safe_exif(im)
         icc = im.info.get("icc_profile") or None
         dpi = _dpi(im.info.get("dpi"))
+        xmp, iptc = _as_bytes(im.info.get("xmp")), _jpeg_iptc(im)
     else:
         height, width = tiff_page["shape"][:2]
         exif_obj, icc = _tiff_ifd0_as_exif(data), tiff_page["icc"]
-        dpi = None
+        dpi = xmp = iptc = None
+    if tiff_page is not None:
+        xmp, iptc = tiff_page["xmp"] or xmp, tiff_page["iptc"]
     if width * height > MAX_PIXELS:
         raise ImageReadError(path, f"image too large ({width}×{height}, limit {MAX_PIXELS // 1_000_000} megapixels)")
 
@@ -347,6 +353,8 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
         source=path,
         frames=frames,
         dpi=dpi,
+        xmp=_xmp_orientation_1(xmp) if xmp else None,
+        iptc=iptc or None,
     )
 
 
@@ -385,6 +393,30 @@ def _tiff_ifd0_as_exif(data: bytes) -> Image.Exif | None:
         return None
 
 
+def _as_bytes(value) -> bytes | None:
+    """XMP comes back as bytes or, from PNG iTXt, as str."""
+    if isinstance(value, str):
+        return value.encode("utf-8") or None
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value) or None
+    return None
+
+
+def _jpeg_iptc(im: Image.Image) -> bytes | None:
+    """The IPTC-NAA resource (0x0404) of a JPEG's Photoshop APP13 segment."""
+    resources = im.info.get("photoshop") if im.format == "JPEG" else None
+    data = resources.get(0x0404) if isinstance(resources, dict) else None
+    return bytes(data) if isinstance(data, (bytes, bytearray)) and data else None
+
+
+_XMP_ORIENTATION = re.compile(rb"(tiff:Orientation\s*=\s*[\"']|<tiff:Orientation>\s*)[1-8]")
+
+
+def _xmp_orientation_1(xmp: bytes) -> bytes:
+    """Pixels are stored display-oriented, so an XMP orientation must say 1, like the EXIF one."""
+    return _XMP_ORIENTATION.sub(rb"\g<1>1", xmp)
+
+
 def _tiff_page_info(data: bytes) -> dict | None:
     import tifffile
 
@@ -398,6 +430,9 @@ def _tiff_page_info(data: bytes) -> dict | None:
                 "shape": (page.imagelength, page.imagewidth),
                 "frames": len(tf.pages),
                 "icc": page.tags.valueof(34675) or None,
+                # tifffile hands both over as the stored bytes (IPTC even when typed LONG)
+                "xmp": _as_bytes(page.tags.valueof(700)),
+                "iptc": _as_bytes(page.tags.valueof(33723)),
             }
     except Exception:  # let Pillow try and report
         return None
@@ -720,14 +755,16 @@ def write_image(
     # ImageData pixels are always display-oriented, so the written orientation must be 1.
     exif = _exif_orientation_1(img.exif) if keep_metadata and img.exif else None
     icc = img.icc_profile if keep_metadata else None
+    xmp = _xmp_orientation_1(img.xmp) if keep_metadata and img.xmp else None
+    iptc = img.iptc if keep_metadata else None
     try:
         with atomic_write(target) as tmp:
             if depth == 16 and fmt == "PNG":
-                tmp.write_bytes(_encode_png16(pixels, alpha, exif, icc, img.dpi))
+                tmp.write_bytes(_encode_png16(pixels, alpha, exif, icc, img.dpi, xmp))
             elif fmt == "TIFF":  # tifffile, not Pillow: libtiff rejects Pillow's EXIF sub-IFDs
-                tmp.write_bytes(_encode_tiff(pixels, alpha, exif, icc, img.dpi))
+                tmp.write_bytes(_encode_tiff(pixels, alpha, exif, icc, img.dpi, xmp, iptc))
             else:
-                _write_pillow(tmp, fmt, pixels, alpha, exif, icc, img.dpi, quality)
+                _write_pillow(tmp, fmt, pixels, alpha, exif, icc, img.dpi, quality, xmp, iptc)
     except (ImageWriteError, Cancelled, KeyboardInterrupt):
         raise
     except OSError as e:
@@ -737,7 +774,8 @@ def write_image(
     return target
 
 
-def _write_pillow(tmp: Path, fmt: str, pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi, quality: int) -> None:
+def _write_pillow(tmp: Path, fmt: str, pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi, quality: int,
+                  xmp: bytes | None = None, iptc: bytes | None = None) -> None:
     gray = pixels.shape[2] == 1
     if fmt in ("JPEG", "BMP"):
         alpha = None  # neither can hold transparency
@@ -758,9 +796,19 @@ def _write_pillow(tmp: Path, fmt: str, pixels: np.ndarray, alpha: np.ndarray | N
         kw["dpi"] = dpi
     if icc and fmt != "BMP":
         kw["icc_profile"] = icc
+    if xmp and fmt in ("JPEG", "WEBP") and not (fmt == "JPEG" and len(xmp) > _JPEG_XMP_MAX):
+        kw["xmp"] = xmp  # (a longer JPEG XMP needs "extended XMP" segments: dropped)
+    if xmp and fmt == "PNG":
+        from PIL.PngImagePlugin import PngInfo
+
+        info = PngInfo()
+        info.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8", "replace"))
+        kw["pnginfo"] = info
     if fmt == "JPEG":
         q = int(min(max(quality, 1), 100))
         kw.update(quality=q, subsampling=0 if q >= 90 else 2, optimize=True)
+        if iptc and (segment := _jpeg_app13(iptc)):
+            kw["extra"] = segment
     elif fmt == "WEBP":
         if quality >= 100:
             kw.update(lossless=True, quality=100, method=4, exact=True)  # keep RGB under alpha=0
@@ -771,13 +819,29 @@ def _write_pillow(tmp: Path, fmt: str, pixels: np.ndarray, alpha: np.ndarray | N
     im.save(tmp, format=fmt, **kw)
 
 
+_JPEG_XMP_MAX = 65533 - 29  # one APP1 segment, less its "http://ns.adobe.com/xap/1.0/\0" label
+
+
+def _jpeg_app13(iptc: bytes) -> bytes | None:
+    """An APP13 "Photoshop 3.0" segment holding one IPTC-NAA resource (what readers look for)."""
+    resource = b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(iptc)) + iptc
+    if len(iptc) % 2:
+        resource += b"\x00"
+    payload = b"Photoshop 3.0\x00" + resource
+    if len(payload) + 2 > 65535:
+        return None  # would need several segments; rare enough to drop
+    return b"\xff\xed" + struct.pack(">H", len(payload) + 2) + payload
+
+
 def _png_chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
 
 
-def _png_with_metadata(png: bytes, exif, icc, dpi) -> bytes:
-    """Insert iCCP / eXIf / pHYs chunks right after IHDR (iCCP and pHYs must precede IDAT)."""
+def _png_with_metadata(png: bytes, exif, icc, dpi, xmp: bytes | None = None) -> bytes:
+    """Insert iCCP / eXIf / pHYs / iTXt (XMP) chunks right after IHDR (iCCP and pHYs must precede IDAT)."""
     extra = b""
+    if xmp:  # keyword, no compression, empty language and translated keyword, then the text
+        extra += _png_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp)
     if dpi:
         ppm = [max(1, int(round(d / 0.0254))) for d in dpi]
         extra += _png_chunk(b"pHYs", struct.pack(">IIB", ppm[0], ppm[1], 1))
@@ -791,13 +855,13 @@ def _png_with_metadata(png: bytes, exif, icc, dpi) -> bytes:
     return png[:ihdr_end] + extra + png[ihdr_end:]
 
 
-def _encode_png16(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi) -> bytes:
+def _encode_png16(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi, xmp: bytes | None = None) -> bytes:
     """16-bit PNG with iCCP and eXIf chunks. Pillow cannot write 16-bit RGB(A); OpenCV can
     (fast, libpng) but writes no metadata and has no gray+alpha, which we encode ourselves."""
     import cv2
 
     if pixels.shape[2] == 1 and alpha is not None:
-        return _png_with_metadata(_encode_png16_gray_alpha(pixels[:, :, 0], alpha), exif, icc, dpi)
+        return _png_with_metadata(_encode_png16_gray_alpha(pixels[:, :, 0], alpha), exif, icc, dpi, xmp)
     if pixels.shape[2] == 1:
         arr = pixels[:, :, 0]
     elif alpha is None:
@@ -807,7 +871,7 @@ def _encode_png16(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi) 
     ok, buf = cv2.imencode(".png", np.ascontiguousarray(arr))
     if not ok:
         raise ValueError("OpenCV could not encode the PNG")
-    return _png_with_metadata(buf.tobytes(), exif, icc, dpi)
+    return _png_with_metadata(buf.tobytes(), exif, icc, dpi, xmp)
 
 
 def _encode_png16_gray_alpha(gray: np.ndarray, alpha: np.ndarray) -> bytes:
@@ -829,7 +893,8 @@ def _encode_png16_gray_alpha(gray: np.ndarray, alpha: np.ndarray) -> bytes:
 _TIFF_PLACEHOLDER = {34666: _EXIF_IFD, 34854: _GPS_IFD}
 
 
-def _encode_tiff(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi) -> bytes:
+def _encode_tiff(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi,
+                 xmp: bytes | None = None, iptc: bytes | None = None) -> bytes:
     import tifffile
 
     arr = pixels if alpha is None else np.dstack([pixels, alpha])
@@ -874,6 +939,11 @@ def _encode_tiff(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi) -
                 if sub:
                     subifds[placeholder] = dict(sub)
                     extratags.append((placeholder, "I", 1, 0, True))
+    if xmp:
+        extratags.append((700, "B", len(xmp), xmp, True))
+    if iptc:
+        extratags.append((33723, 7, len(iptc), iptc, True))  # UNDEFINED: bytes, any byte order
+    extratags.sort(key=lambda t: t[0])
     buf = io.BytesIO()
     tifffile.imwrite(buf, arr, extratags=extratags, byteorder="<", **kw)
     data = bytearray(buf.getvalue())

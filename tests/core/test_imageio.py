@@ -170,9 +170,51 @@ def test_16bit_to_8bit_only_format_rounds(tmp_path):
     assert back.bit_depth == 8 and np.array_equal(back.pixels, expected)
 
 
+XMP = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+       b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+       b'xmlns:tiff="http://ns.adobe.com/tiff/1.0/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+       b'tiff:Orientation="6" xmp:Rating="4"/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>')
+# IPTC-IIM: record version, keyword "sunset!", caption "hello" (odd total length on purpose)
+IPTC = b"\x1c\x02\x00\x00\x02\x00\x04" + b"\x1c\x02\x19\x00\x07sunset!" + b"\x1c\x02\x78\x00\x05hello"
+
+
+@pytest.mark.parametrize("depth", [8, 16])
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".jpg", ".webp"])
+def test_xmp_and_iptc_survive_where_the_format_holds_them(tmp_path, depth, suffix):
+    img = dataclasses.replace(random_image(depth, 3, False), xmp=XMP, iptc=IPTC)
+    p = write_image(img, tmp_path / f"x{suffix}")
+    back = read_image(p)
+    # pixels are stored upright, so the XMP orientation is reset like the EXIF one
+    assert back.xmp == XMP.replace(b'Orientation="6"', b'Orientation="1"')
+    if suffix in (".jpg", ".tif"):
+        assert back.iptc == IPTC
+    else:
+        assert back.iptc is None  # PNG and WebP have no IPTC block; XMP carries its fields
+    if suffix == ".jpg":  # an independent reader finds the records in the APP13 segment
+        with Image.open(p) as im:
+            assert im.info["photoshop"][0x0404] == IPTC and im.info["xmp"] == back.xmp
+    if suffix == ".tif":
+        import tifffile
+
+        with tifffile.TiffFile(p) as tf:
+            assert tf.pages.first.tags.valueof(33723) == IPTC
+
+
+def test_iptc_stored_as_long_in_a_big_endian_tiff_is_read_as_bytes(tmp_path):
+    import tifffile
+
+    padded = IPTC + b"\x00" * (-len(IPTC) % 4)
+    longs = struct.unpack(f">{len(padded) // 4}I", padded)
+    tifffile.imwrite(tmp_path / "x.tif", np.zeros((8, 8), np.uint8), byteorder=">",
+                     extratags=[(33723, "I", len(longs), longs, True)])
+    assert read_image(tmp_path / "x.tif").iptc == padded
+
+
 def test_keep_metadata_false_strips_exif_and_icc(tmp_path):
-    back = read_image(write_image(random_image(8, 3, False), tmp_path / "x.png", keep_metadata=False))
-    assert back.exif is None and back.icc_profile is None
+    img = dataclasses.replace(random_image(8, 3, False), xmp=XMP, iptc=IPTC)
+    for suffix in (".png", ".jpg", ".tif"):
+        back = read_image(write_image(img, tmp_path / f"x{suffix}", keep_metadata=False))
+        assert back.exif is None and back.icc_profile is None and back.xmp is None and back.iptc is None
 
 
 def test_explicit_format_overrides_suffix(tmp_path):
