@@ -310,8 +310,9 @@ class MainWindow(QMainWindow):
             panel.status_message.connect(self.show_message)
             panel.error_occurred.connect(self.show_error)
         self.denoise_panel.models_changed.connect(self.compare_panel.set_models)
-        if hasattr(self.batch_panel, "set_models"):
-            self.denoise_panel.models_changed.connect(self.batch_panel.set_models)
+        for panel in (self.batch_panel, self.training_panel):
+            if hasattr(panel, "set_models"):  # not on a placeholder tab
+                self.denoise_panel.models_changed.connect(panel.set_models)
         self.denoise_panel.device_changed.connect(self._update_device_label)
         self.denoise_panel.busy_changed.connect(lambda _b: self._update_actions())
         self.denoise_panel.saved.connect(lambda _p: self.save_settings())

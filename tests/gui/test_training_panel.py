@@ -176,6 +176,34 @@ def test_form_changes_become_set_overrides(qtbot, tmp_path):
     }
 
 
+def test_start_from_a_trained_model_fine_tunes_it(qtbot, tmp_path):
+    from denoise_desktop.registry import ModelEntry
+
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('name = "r"\n[model]\narch = "unet_res"\nvariant = "gray"\n')
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    panel.add_recipe(recipe)
+    color = ModelEntry(id="ours_color", name="Ours color", kind="network", takes_sigma=True, channels=(3,),
+                       card={"hparams": {"in_channels": 3, "features": 16}}, path=tmp_path / "c.safetensors",
+                       source="user", arch="unet_res")
+    other = ModelEntry(id="dn", name="DnCNN", kind="network", takes_sigma=False, channels=(1,),
+                       path=tmp_path / "d.safetensors", source="user", arch="dncnn")
+    panel.set_models([color, other, ModelEntry(id="nlm", name="NLM", kind="classical", takes_sigma=True,
+                                               channels=(1, 3))])
+    ids = [panel.init_combo.itemData(i) for i in range(panel.init_combo.count())]
+    assert ids == [None, "ours_color"]  # only trained networks of the chosen architecture
+    assert panel.overrides() == {}
+    panel.init_combo.setCurrentIndex(1)
+    assert panel.overrides() == {
+        "model.init": str(tmp_path / "c.safetensors"), "model.hparams": {"in_channels": 3, "features": 16},
+        "data.channels": 3, "model.variant": "color",
+    }
+    panel.arch_combo.setCurrentIndex(panel.arch_combo.findData("dncnn"))
+    assert [panel.init_combo.itemData(i) for i in range(panel.init_combo.count())] == [None, "dn"]
+    assert "model.init" not in panel.overrides()
+
+
 def test_resume_of_a_missing_run_reports_the_trainer_error(qtbot, tmp_path):
     panel = TrainingPanel(None)
     qtbot.addWidget(panel)

@@ -146,6 +146,41 @@ class TrainingPanel(QWidget):
         fill_device_combo(self.device_combo, devices, wanted, kinds=("cpu", "cuda"))
         self._devices_listed = bool(devices)
 
+    def set_models(self, entries: list) -> None:
+        """The registry's entries (from the main window's worker): trained networks to start from."""
+        self._networks = [e for e in entries if getattr(e, "kind", "") == "network" and getattr(e, "path", None)]
+        self._fill_init_choices()
+
+    def _fill_init_choices(self) -> None:
+        current = self.init_combo.currentData()
+        arch = self.arch_combo.currentData()
+        self.init_combo.blockSignals(True)
+        try:
+            self.init_combo.clear()
+            self.init_combo.addItem("Random weights (train from scratch)", None)
+            for e in self._networks:
+                if e.arch == arch:
+                    self.init_combo.addItem(f"{e.name} (fine-tune)", e.id)
+            i = self.init_combo.findData(current) if current is not None else -1
+            self.init_combo.setCurrentIndex(max(i, 0))
+        finally:
+            self.init_combo.blockSignals(False)
+
+    def _init_overrides(self) -> dict[str, Any]:
+        """model.init and the trained model's own shape (hparams, channels) for fine-tuning."""
+        chosen = self.init_combo.currentData()
+        entry = next((e for e in self._networks if e.id == chosen), None)
+        if entry is None:
+            return {}
+        out: dict[str, Any] = {"model.init": str(entry.path)}
+        hparams = entry.card.get("hparams") if isinstance(entry.card, dict) else None
+        if isinstance(hparams, dict):
+            out["model.hparams"] = dict(hparams)
+        if entry.channels and entry.channels[0] in (1, 3):
+            out["data.channels"] = int(entry.channels[0])
+            out["model.variant"] = "gray" if entry.channels[0] == 1 else "color"
+        return out
+
     def _build(self) -> None:
         outer = QHBoxLayout(self)
         left = QWidget()
@@ -186,6 +221,13 @@ class TrainingPanel(QWidget):
         for arch_id, name in ARCH_NAMES.items():
             self.arch_combo.addItem(name, arch_id)
         form.addRow("Architecture", self.arch_combo)
+        self.init_combo = QComboBox()
+        self.init_combo.setToolTip("Fine-tune: start from a trained model of this architecture "
+                                   "(e.g. the bundled one) instead of random weights")
+        self._networks: list = []
+        self._fill_init_choices()
+        self.arch_combo.currentIndexChanged.connect(lambda _i: self._fill_init_choices())
+        form.addRow("Start from", self.init_combo)
         sigma_row = QHBoxLayout()
         self.sigma_min_spin = QDoubleSpinBox()
         self.sigma_max_spin = QDoubleSpinBox()
@@ -316,6 +358,7 @@ class TrainingPanel(QWidget):
             changed[OVERRIDE_KEYS["data_kind"]] = "folder"
             changed[OVERRIDE_KEYS["data_dir"]] = self.data_dir_edit.text().strip()
             changed[OVERRIDE_KEYS["val_dir"]] = ""  # validate on a split of the same folder
+        changed.update(self._init_overrides())
         return changed
 
     def add_recipe(self, path: str | Path) -> None:
