@@ -5,7 +5,9 @@
 The weights are re-saved through ``weights.save_weights`` (same format the app loads); the card
 keeps everything the trainer wrote and gains the flags the registry and benchmarks read:
 ``default`` (the app's pick for that channel count), ``blind`` (runs on the estimated σ),
-``sigma_range`` and ``bundled_from`` (the run folder, for the record).
+``sigma_range`` and ``bundled_from`` (the run folder, for the record). A fine-tuned export
+(its recipe has ``model.init``) also records the training of the model it started from, so
+the card's ``total_steps`` and ``total_train_seconds`` cover every stage.
 """
 
 from __future__ import annotations
@@ -35,11 +37,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.sigma_range:
         card["sigma_range"] = [float(s) for s in args.sigma_range.split(",")]
     card["bundled_from"] = str(args.source.resolve().parents[1].name)
+    _record_stages(card)
     dest = paths.weights_dir() / f"{args.id or args.source.stem}.safetensors"
     card["id"] = card["name"] = dest.stem
     weights.save_weights(model, dest, card)
     print(f"bundled {dest.relative_to(ROOT)} ({dest.stat().st_size / 1e6:.1f} MB)")
     return 0
+
+
+def _record_stages(card: dict) -> None:
+    """Chain the cards of the models this one was fine-tuned from (read beside each init file)."""
+    stages, current = [], card
+    for _ in range(10):  # a chain, not a loop
+        init = ((current.get("recipe") or {}).get("model") or {}).get("init")
+        if not init:
+            break
+        try:
+            current = weights.read_card(init)
+        except Exception:  # noqa: BLE001 - a missing card only shortens the record
+            current = {}
+        if not current:
+            stages.append({"init": str(init), "card": "not found"})
+            break
+        stages.append({"recipe": (current.get("recipe") or {}).get("name"), "steps": current.get("steps"),
+                       "train_seconds": current.get("train_seconds"), "val": current.get("val")})
+    if stages:
+        card["fine_tuned_from"] = stages
+        card["total_steps"] = (card.get("steps") or 0) + sum(s.get("steps") or 0 for s in stages)
+        card["total_train_seconds"] = round((card.get("train_seconds") or 0)
+                                            + sum(s.get("train_seconds") or 0 for s in stages), 1)
 
 
 if __name__ == "__main__":
