@@ -8,6 +8,10 @@ FFDNet, NLM) get the true σ, as they are usually reported.
     python benchmarks/quality.py                       # Set12 gray + BSDS held-out color
     python benchmarks/quality.py --sigmas 25 --limit 4 # quick look
     python benchmarks/quality.py --write-docs          # update the table in docs/benchmarks.md
+    python benchmarks/quality.py --gray-models unet_res_gray,unet_res_gray@true,bm3d  # blind vs given σ
+
+A model id with ``@true`` runs a σ-aware network on the true σ as well (its own row), which
+shows how much running blind costs.
 
 Gray: Set12 (`../shared/data/set12_gray`). Color: the 32 BSDS500 `val` images of
 `../shared/data/bsds500_color_train` (per its manifest.csv), which the color recipes hold out.
@@ -48,8 +52,8 @@ def add_noise_8bit(clean: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     return (noisy8 / 255.0).astype(np.float32)
 
 
-def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, bool]]:
-    """(model id, blind) pairs: blind ones run on the estimated σ."""
+def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, str, bool]]:
+    """(row label, model id, blind) triples: blind ones run on the estimated σ."""
     entries = {e.id: e for e in registry.list_models()}
     if wanted:
         chosen = wanted
@@ -61,13 +65,20 @@ def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, boo
             if e.kind == "network" or e.id in ("bm3d", "nlm"):
                 chosen.append(e.id)
     out = []
-    for mid in chosen:
+    for name in chosen:
+        mid, _, mode = name.partition("@")
         e = entries.get(mid)
-        if e is None:
-            print(f"skipping unknown model {mid!r}", file=sys.stderr)
+        if e is None or mode not in ("", "true"):
+            print(f"skipping unknown model {name!r}", file=sys.stderr)
+            continue
+        if mode == "true":
+            if not e.takes_sigma:
+                print(f"skipping {name!r}: {mid} takes no σ", file=sys.stderr)
+                continue
+            out.append((f"{mid} (σ given)", mid, False))
             continue
         blind = e.kind == "network" and bool(e.card.get("blind", not e.takes_sigma))
-        out.append((mid, blind))
+        out.append((mid, mid, blind))
     return out
 
 
@@ -79,13 +90,13 @@ def evaluate(files: list[Path], channels: int, sigmas: list[float], methods, see
             img = (img @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
         cleans.append(img)
     rows = []
-    denoisers = {mid: registry.load(mid, device="cpu", channels=channels) for mid, _ in methods}
+    denoisers = {mid: registry.load(mid, device="cpu", channels=channels) for _, mid, _ in methods}
     for sigma in sigmas:
         noisy = [add_noise_8bit(c, sigma, seed + 1000 * int(sigma) + i) for i, c in enumerate(cleans)]
         base = [metrics.psnr(c, n) for c, n in zip(cleans, noisy)]
         rows.append({"sigma": sigma, "method": "noisy input", "psnr": float(np.mean(base)), "ssim": float(
             np.mean([metrics.ssim(c, n) for c, n in zip(cleans, noisy)])), "seconds": 0.0, "sigma_mode": "-"})
-        for mid, blind in methods:
+        for label, mid, blind in methods:
             d = denoisers[mid]
             ps, ss, secs = [], [], 0.0
             for c, n in zip(cleans, noisy):
@@ -95,9 +106,9 @@ def evaluate(files: list[Path], channels: int, sigmas: list[float], methods, see
                 out = np.round(np.clip(out, 0, 1) * 255) / 255  # compare what would be saved
                 ps.append(metrics.psnr(c, out))
                 ss.append(metrics.ssim(c, out))
-            rows.append({"sigma": sigma, "method": mid, "psnr": float(np.mean(ps)), "ssim": float(np.mean(ss)),
+            rows.append({"sigma": sigma, "method": label, "psnr": float(np.mean(ps)), "ssim": float(np.mean(ss)),
                          "seconds": secs, "sigma_mode": "estimated" if blind else "true"})
-            print(f"σ={sigma:>4g} {mid:<24} PSNR {np.mean(ps):6.2f}  SSIM {np.mean(ss):.4f}  "
+            print(f"σ={sigma:>4g} {label:<28} PSNR {np.mean(ps):6.2f}  SSIM {np.mean(ss):.4f}  "
                   f"({secs:.1f} s, σ {'estimated' if blind else 'true'})", flush=True)
     return rows
 
