@@ -440,7 +440,7 @@ class DenoisePanel(QWidget):
             lane="preview",
         )
         self._task = task
-        task.signals.progress.connect(self._on_progress)
+        task.signals.progress.connect(lambda f, m, t=task: self._on_progress(t, f, m))
         task.signals.finished.connect(lambda out, img=image: self._on_denoised(out, img))
         task.signals.cancelled.connect(lambda t=task: self._on_ended(t, "Cancelled."))
         task.signals.failed.connect(lambda info, t=task: self._on_failed(t, info))
@@ -453,7 +453,9 @@ class DenoisePanel(QWidget):
         if self.is_busy():
             self._task.cancel()
 
-    def _on_progress(self, fraction: float, message: str) -> None:
+    def _on_progress(self, task, fraction: float, message: str) -> None:
+        if task is not self._task or task.done:
+            return  # a late update must not overwrite "Cancelled." or a newer task's progress
         self.progress.setValue(int(fraction * 1000))
         if message:
             self.progress_label.setText(message)
