@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         self.restore_state()
         # The catalog imports torch (seconds): a worker thread still takes the GIL from the
         # window's first paint, so it starts only once the event loop runs.
-        QTimer.singleShot(CATALOG_DELAY_MS, self._load_catalog)
+        QTimer.singleShot(CATALOG_DELAY_MS, self, self._load_catalog)  # skipped if the window is gone
 
     def _load_catalog(self) -> None:
         self.denoise_panel.refresh_models()
