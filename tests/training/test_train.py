@@ -164,11 +164,16 @@ def test_channel_mismatch_is_a_clear_error(tmp_path: Path, image_folder: Path, m
     assert "data.channels = 3" in capsys.readouterr().err
 
 
-def test_init_from_weights_fine_tunes(tmp_path: Path, image_folder: Path, make_recipe, events_of) -> None:
+def _trained_export(tmp_path: Path, recipe: Path) -> Path:
+    """Run ``recipe`` to the end; its exported weights file."""
+    run = tmp_path / "first"
+    assert _run([str(recipe), "--run-dir", str(run)]) == 0
+    return next((run / "export").glob("*.safetensors"))
+
+
+def test_init_from_weights_fine_tunes(tmp_path: Path, image_folder: Path, make_recipe) -> None:
     recipe = make_recipe(image_folder, train={"epochs": 4})
-    first = tmp_path / "first"
-    assert _run([str(recipe), "--run-dir", str(first)]) == 0
-    weights = next((first / "export").glob("*.safetensors"))
+    weights = _trained_export(tmp_path, recipe)
     second = tmp_path / "second"
     second.mkdir()
     recipe2 = load_recipe(recipe, [f"model.init={str(weights)!r}", "train.epochs=1"])
@@ -188,9 +193,7 @@ def test_init_from_weights_fine_tunes(tmp_path: Path, image_folder: Path, make_r
 
 def test_init_that_does_not_fit_is_a_clear_error(tmp_path: Path, image_folder: Path, make_recipe, events_of) -> None:
     recipe = make_recipe(image_folder, train={"epochs": 1})
-    first = tmp_path / "first"
-    assert _run([str(recipe), "--run-dir", str(first)]) == 0
-    weights = next((first / "export").glob("*.safetensors"))
+    weights = _trained_export(tmp_path, recipe)
     ev = tmp_path / "ev.jsonl"
     # same architecture, other width
     assert _run([str(recipe), "--run-dir", str(tmp_path / "b"), "--set", "model.hparams.features=16",
