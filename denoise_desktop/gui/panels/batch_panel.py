@@ -135,7 +135,7 @@ class BatchPanel(QWidget):
         form.addRow("", self.skip_existing_check)
         self.model_combo = QComboBox()
         self._model_channels: dict[str, tuple[int, ...]] = {}
-        self.model_combo.addItem("Automatic (best for each image)", AUTO_MODEL)
+        self.set_model_choices([])  # the models arrive from a worker
         form.addRow("Model", self.model_combo)
         sigma_row = QHBoxLayout()
         self.sigma_auto_check = QCheckBox("estimate per image")
