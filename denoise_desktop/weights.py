@@ -36,6 +36,7 @@ __all__ = [
     "WeightsError",
     "save_weights",
     "load_weights",
+    "load_state_strict",
     "import_model",
     "read_card",
     "card_path",
@@ -245,7 +246,7 @@ def _ours(path: Path, raw: Any, meta: dict[str, str] | None) -> tuple[str, dict[
     return arch, hparams, dict(state)
 
 
-def _load_strict(path: Path, model: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
+def load_state_strict(path: Path, model: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
     """``load_state_dict(strict=True)`` with a message listing what does not match."""
     own = model.state_dict()
     missing = sorted(own.keys() - state.keys())
@@ -292,7 +293,7 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> tuple[
             model = build(arch, **hparams)
         except (TypeError, ValueError) as e:
             raise WeightsError(f"{path}: invalid hyper-parameters for {arch}: {e}") from e
-        _load_strict(path, model, state)
+        load_state_strict(path, model, state)
     card = read_card(path)
     card.update(arch=arch, hparams=hparams)
     if arch != SPANDREL_ARCH:

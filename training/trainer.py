@@ -158,19 +158,15 @@ class Trainer:
     @staticmethod
     def _load_init(model: torch.nn.Module, arch: str, path: str) -> None:
         """Start from a trained model (fine-tuning); the architecture must match the recipe's."""
-        from denoise_desktop.weights import WeightsError, load_weights
+        from denoise_desktop.weights import WeightsError, load_state_strict, load_weights
 
         try:
             source, card = load_weights(path)
+            if card.get("arch") != arch:
+                raise WeightsError(f"{path}: holds a {card.get('arch')} model, the recipe trains a {arch}")
+            load_state_strict(Path(path), model, source.state_dict())  # names what does not fit
         except WeightsError as e:
-            raise ValueError(f"model.init: {e}") from None
-        if card.get("arch") != arch or source.state_dict().keys() != model.state_dict().keys():
-            raise ValueError(f"model.init: {path} holds a {card.get('arch')} {card.get('hparams')}, "
-                             f"which does not match the recipe's model {dict(model.hparams)}")
-        try:
-            model.load_state_dict(source.state_dict())
-        except RuntimeError as e:
-            raise ValueError(f"model.init: {path} does not fit the recipe's model: {str(e).splitlines()[0]}") from None
+            raise ValueError(f"model.init does not fit the recipe's model: {e}") from None
 
     # -- checkpoint ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
