@@ -14,7 +14,9 @@ A model id with ``@true`` runs a σ-aware network on the true σ as well (its ow
 shows how much running blind costs.
 
 Gray: Set12 (`../shared/data/set12_gray`). Color: the 32 BSDS500 `val` images of
-`../shared/data/bsds500_color_train` (per its manifest.csv), which the color recipes hold out.
+`../shared/data/bsds500_color_train` (per its manifest.csv), which the color recipes hold out
+from training, less the ones the default recipes validate on (they pick the exported checkpoint),
+so no image scored here influenced the model.
 """
 
 from __future__ import annotations
@@ -39,10 +41,31 @@ def markers(key: str) -> tuple[str, str]:
     return f"<!-- quality:{key}:begin -->", f"<!-- quality:{key}:end -->"
 
 
+DEFAULT_RECIPES = ("default_gray", "default_gray_stage2", "default_gray_stage3",
+                   "default_color", "default_color_stage2", "default_color_stage3")
+
+
+def validation_names(recipes: tuple[str, ...] = DEFAULT_RECIPES) -> set[str]:
+    """File names the bundled models' recipes validate on (select checkpoints by)."""
+    from training.config import load_recipe
+    from training.data import list_images, split_by_list
+
+    names: set[str] = set()
+    for name in recipes:
+        d = load_recipe(name).data
+        if d.val.endswith(".txt"):
+            _, val = split_by_list(list_images(d.val_dir or d.train), Path(d.val))
+        else:
+            val = list_images(d.val)
+        names |= {f.name for f in val[: d.max_val_images or None]}
+    return names
+
+
 def color_holdout(folder: Path) -> list[Path]:
     with open(folder / "manifest.csv", newline="") as f:
         ids = [row["bsds_id"] for row in csv.DictReader(f) if row["bsds500_split"] == "val"]
-    return [folder / f"{i}.jpg" for i in sorted(ids)]
+    seen = validation_names()
+    return [folder / f"{i}.jpg" for i in sorted(ids) if f"{i}.jpg" not in seen]
 
 
 def add_noise_8bit(clean: np.ndarray, sigma: float, seed: int) -> np.ndarray:

@@ -40,6 +40,7 @@ class DataConfig:
     kind: str = "folder"  # "folder" | "idx" | "cifar"
     train: str = ""  # folder of images, IDX images file, or CIFAR batches folder
     val: str = ""  # validation folder/file, or a .txt list of train file names to hold out; "" = split
+    val_dir: str = ""  # take the .txt list's files from this folder instead (train keeps all its files)
     val_fraction: float = 0.1  # by file (folder) or by index (idx/cifar), seeded
     max_images: int = 0  # 0 = all (after the split: caps the train set)
     max_val_images: int = 0
@@ -332,7 +333,7 @@ def _resolve_paths(recipe: Recipe, base: Path) -> None:
     """Relative paths that exist beside the recipe (e.g. ``splits/val.txt``), else in the
     working folder (a ``--set`` value), become absolute, so the run folder's recipe copy still
     works from anywhere (resume)."""
-    for section, key in (("data", "train"), ("data", "val"), ("model", "init")):
+    for section, key in (("data", "train"), ("data", "val"), ("data", "val_dir"), ("model", "init")):
         part = getattr(recipe, section)
         value = getattr(part, key)
         if not value or Path(value).is_absolute():

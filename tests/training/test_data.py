@@ -137,3 +137,26 @@ def test_validation_by_name_list(tmp_path: Path, image_folder: Path) -> None:
     split.write_text("img1.png\nnot_there.png\n")
     with pytest.raises(FileNotFoundError, match="not_there.png"):
         load_data(r.data, seed=0)
+
+
+def test_validation_list_from_another_folder(tmp_path: Path, image_folder: Path) -> None:
+    """Train400 lacks the held-out BSDS images: ``val_dir`` takes the listed files from elsewhere."""
+    from PIL import Image
+    from training.config import load_recipe
+
+    other = tmp_path / "bsds"
+    other.mkdir()
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        Image.fromarray(np.full((20, 30, 3), 100, np.uint8)).save(other / name)
+    (tmp_path / "val.txt").write_text("a.jpg\nc.jpg\n")
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(f'[data]\ntrain = "{image_folder}"\nval = "val.txt"\nval_dir = "bsds"\nchannels = 1\n')
+    r = load_recipe(recipe)
+    assert r.data.val_dir == str(other)
+    bundle = load_data(r.data, seed=0)
+    assert len(bundle.train) == 8 and len(bundle.val) == 2  # nothing held out of training
+    assert all(v.shape == (20, 30, 1) for v in bundle.val)  # color files as gray
+    assert bundle.info["val_files"] == ["a.jpg", "c.jpg"]
+    (tmp_path / "val.txt").write_text("a.jpg\nimg1.png\n")  # a training file is not in val_dir
+    with pytest.raises(FileNotFoundError, match="img1.png"):
+        load_data(r.data, seed=0)

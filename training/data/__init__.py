@@ -37,7 +37,7 @@ def _capped(train: list, val: list, cfg: Any) -> tuple[list, list]:
     return train[: cfg.max_images or None], val[: cfg.max_val_images or None]
 
 
-def split_by_list(files: list[Path], list_file: Path) -> tuple[list[Path], list[Path]]:
+def split_by_list(files: list[Path], list_file: Path, where: str = "training folder") -> tuple[list[Path], list[Path]]:
     """Hold out the files named in ``list_file`` (one file name per line, ``#`` comments)."""
     try:
         names = {ln.split("#")[0].strip() for ln in list_file.read_text().splitlines()} - {""}
@@ -47,7 +47,7 @@ def split_by_list(files: list[Path], list_file: Path) -> tuple[list[Path], list[
     missing = names - {f.name for f in val}
     if missing:
         raise FileNotFoundError(f"validation list {list_file} names {len(missing)} file(s) not in the "
-                                f"training folder, e.g. {sorted(missing)[0]}")
+                                f"{where}, e.g. {sorted(missing)[0]}")
     return [f for f in files if f.name not in names], val
 
 
@@ -58,7 +58,11 @@ def load_data(cfg: Any, seed: int) -> DataBundle:
     info: dict[str, Any] = {"kind": cfg.kind, "train": str(cfg.train)}
     if cfg.kind == "folder":
         files = list_images(cfg.train)
-        if cfg.val and str(cfg.val).endswith(".txt"):
+        if cfg.val and str(cfg.val).endswith(".txt") and cfg.val_dir:
+            # e.g. BSDS500 val images (as gray) for a model trained on Train400, which lacks them
+            train_files, (_, val_files) = files, split_by_list(list_images(cfg.val_dir), Path(cfg.val),
+                                                           f"folder {cfg.val_dir}")
+        elif cfg.val and str(cfg.val).endswith(".txt"):
             train_files, val_files = split_by_list(files, Path(cfg.val))
         elif cfg.val:
             train_files, val_files = files, list_images(cfg.val)
@@ -77,5 +81,7 @@ def load_data(cfg: Any, seed: int) -> DataBundle:
         train, val = _capped(train, val, cfg)
     if cfg.val:
         info["val"] = str(cfg.val)
+    if cfg.val_dir:
+        info["val_dir"] = str(cfg.val_dir)
     info.update(n_train=len(train), n_val=len(val), channels=cfg.channels, patch_size=cfg.patch_size)
     return DataBundle(train=train, val=val, info=info)
