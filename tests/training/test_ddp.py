@@ -1,6 +1,5 @@
 """Two gloo processes through torchrun train a tiny job; only rank 0 writes events/files."""
 
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -8,20 +7,15 @@ from pathlib import Path
 import torch
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_two_process_gloo(tmp_path: Path, image_folder: Path, make_recipe, events_of) -> None:
     recipe = make_recipe(image_folder, train={"epochs": 2, "checkpoint_every": 2})
     run, events = tmp_path / "run", tmp_path / "ev.jsonl"
+    # --standalone: torchrun picks a free rendezvous port itself (no race with a port we probed)
     proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
-         f"--master_port={_free_port()}", "-m", "training", str(recipe), "--run-dir", str(run),
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+         "-m", "training", str(recipe), "--run-dir", str(run),
          "--events", str(events), "--device", "cpu", "--no-stdin"],
-        capture_output=True, text=True, timeout=120)
+        capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     ev = events_of(events)
     start = ev[0]
