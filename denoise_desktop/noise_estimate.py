@@ -45,7 +45,9 @@ def estimate_sigma(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float
     means = patches.mean(axis=1)
     margin = 2.0 * sigma
     inside = (means > margin) & (means < 1.0 - margin)
-    if np.count_nonzero(~inside) and np.count_nonzero(inside) >= max(4 * patches.shape[1], patches.shape[0] // 10):
+    # 2 % of the patches is enough: on a dark photo at σ = 50 only ~4 % stay clear of black,
+    # and the covariance of the unclipped few beats that of the clipped many.
+    if np.count_nonzero(~inside) and np.count_nonzero(inside) >= max(4 * patches.shape[1], patches.shape[0] // 50):
         sigma = _pca_sigma(patches[inside])
     return float(sigma * 255.0)
 
