@@ -244,6 +244,8 @@ def _validate(r: Recipe, origin: str) -> None:
         bad(f"data.kind must be folder, idx or cifar, got {r.data.kind!r}")
     if not 0 <= r.data.val_fraction < 1:
         bad(f"data.val_fraction must be in [0, 1), got {r.data.val_fraction}")
+    if r.data.val_dir and not (r.data.kind == "folder" and str(r.data.val).endswith(".txt")):
+        bad("data.val_dir only applies to a .txt list of file names in data.val (folder data)")
     for key in ("batch_size", "patches_per_image"):
         if getattr(r.data, key) < 1:
             bad(f"data.{key} must be >= 1")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from training.config import DataConfig, NoiseConfig
+from training.config import ConfigError, DataConfig, NoiseConfig
 from training.data import load_data
 from training.data.augment import dihedral
 from training.data.cache import clear_ram_cache, load_image
@@ -160,3 +160,6 @@ def test_validation_list_from_another_folder(tmp_path: Path, image_folder: Path)
     (tmp_path / "val.txt").write_text("a.jpg\nimg1.png\n")  # a training file is not in val_dir
     with pytest.raises(FileNotFoundError, match="img1.png"):
         load_data(r.data, seed=0)
+    recipe.write_text(f'[data]\ntrain = "{image_folder}"\nval_dir = "bsds"\n')
+    with pytest.raises(ConfigError, match="val_dir only applies"):
+        load_recipe(recipe)
