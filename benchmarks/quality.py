@@ -105,13 +105,18 @@ def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, str
     return out
 
 
-def evaluate(files: list[Path], channels: int, sigmas: list[float], methods, seed: int) -> list[dict]:
+def load_cleans(files: list[Path], channels: int) -> list[np.ndarray]:
     cleans = []
     for p in files:
         img = imageio.read_image(p).to_float()
         if channels == 1 and img.shape[2] == 3:
             img = (img @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
         cleans.append(img)
+    return cleans
+
+
+def evaluate(files: list[Path], channels: int, sigmas: list[float], methods, seed: int) -> list[dict]:
+    cleans = load_cleans(files, channels)
     rows = []
     denoisers = {mid: registry.load(mid, device="cpu", channels=channels) for _, mid, _ in methods}
     for sigma in sigmas:
