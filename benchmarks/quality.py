@@ -41,18 +41,14 @@ def markers(key: str) -> tuple[str, str]:
     return f"<!-- quality:{key}:begin -->", f"<!-- quality:{key}:end -->"
 
 
-DEFAULT_RECIPES = ("default_gray", "default_gray_stage2", "default_gray_stage3",
-                   "default_color", "default_color_stage2", "default_color_stage3")
-
-
-def validation_names(recipes: tuple[str, ...] = DEFAULT_RECIPES) -> set[str]:
-    """File names the bundled models' recipes validate on (select checkpoints by)."""
-    from training.config import load_recipe
+def validation_names() -> set[str]:
+    """File names the bundled models' recipes (``default_*``) validate on (select checkpoints by)."""
+    from training.config import load_recipe, recipes_dir
     from training.data import list_images, split_by_list
 
     names: set[str] = set()
-    for name in recipes:
-        d = load_recipe(name).data
+    for path in sorted(recipes_dir().glob("default_*.toml")):
+        d = load_recipe(path).data
         if d.val.endswith(".txt"):
             _, val = split_by_list(list_images(d.val_dir or d.train), Path(d.val))
         else:
