@@ -44,16 +44,12 @@ def markers(key: str) -> tuple[str, str]:
 def validation_names() -> set[str]:
     """File names the bundled models' recipes (``default_*``) validate on (select checkpoints by)."""
     from training.config import load_recipe, recipes_dir
-    from training.data import list_images, split_by_list
+    from training.data import split_files
 
     names: set[str] = set()
     for path in sorted(recipes_dir().glob("default_*.toml")):
-        d = load_recipe(path).data
-        if d.val.endswith(".txt"):
-            _, val = split_by_list(list_images(d.val_dir or d.train), Path(d.val))
-        else:
-            val = list_images(d.val)
-        names |= {f.name for f in val[: d.max_val_images or None]}
+        recipe = load_recipe(path)
+        names |= {f.name for f in split_files(recipe.data, recipe.train.seed)[1]}
     return names
 
 

@@ -14,7 +14,7 @@ from .folders import list_images, load_folder
 from .idx import IdxError, read_idx_images
 from .split import split_items
 
-__all__ = ["DataBundle", "load_data", "IdxError", "CifarError"]
+__all__ = ["DataBundle", "load_data", "split_files", "IdxError", "CifarError"]
 
 
 @dataclass
@@ -51,24 +51,29 @@ def split_by_list(files: list[Path], list_file: Path, where: str = "training fol
     return [f for f in files if f.name not in names], val
 
 
+def split_files(cfg: Any, seed: int) -> tuple[list[Path], list[Path]]:
+    """Training and validation image files of a folder recipe (capped), without decoding them."""
+    files = list_images(cfg.train)
+    if cfg.val and str(cfg.val).endswith(".txt"):
+        if cfg.val_dir:  # e.g. BSDS500 val images (as gray) for a model trained on Train400
+            train_files, val_files = files, split_by_list(list_images(cfg.val_dir), Path(cfg.val),
+                                                          f"folder {cfg.val_dir}")[1]
+        else:
+            train_files, val_files = split_by_list(files, Path(cfg.val))
+    elif cfg.val:
+        train_files, val_files = files, list_images(cfg.val)
+    else:
+        train_files, val_files = split_items(files, cfg.val_fraction, seed)
+    return _capped(train_files, val_files, cfg)
+
+
 def load_data(cfg: Any, seed: int) -> DataBundle:
     """Train/validation images (integer H×W×C arrays) as the recipe's ``[data]`` describes."""
     if not cfg.train:
         raise ValueError("data.train is empty: set it to an image folder (or IDX file / CIFAR folder)")
     info: dict[str, Any] = {"kind": cfg.kind, "train": str(cfg.train)}
     if cfg.kind == "folder":
-        files = list_images(cfg.train)
-        if cfg.val and str(cfg.val).endswith(".txt") and cfg.val_dir:
-            # e.g. BSDS500 val images (as gray) for a model trained on Train400, which lacks them
-            train_files, (_, val_files) = files, split_by_list(list_images(cfg.val_dir), Path(cfg.val),
-                                                           f"folder {cfg.val_dir}")
-        elif cfg.val and str(cfg.val).endswith(".txt"):
-            train_files, val_files = split_by_list(files, Path(cfg.val))
-        elif cfg.val:
-            train_files, val_files = files, list_images(cfg.val)
-        else:
-            train_files, val_files = split_items(files, cfg.val_fraction, seed)
-        train_files, val_files = _capped(train_files, val_files, cfg)
+        train_files, val_files = split_files(cfg, seed)
         kw = dict(channels=cfg.channels, resize=cfg.resize, npy_cache=cfg.cache_npy)
         train, val = load_folder(train_files, **kw), load_folder(val_files, **kw)
         info["val_files"] = [str(Path(f).name) for f in val_files][:200]
