@@ -11,7 +11,8 @@ FFDNet, NLM) get the true σ, as they are usually reported.
     python benchmarks/quality.py --gray-models unet_res_gray,unet_res_gray@true,bm3d  # blind vs given σ
 
 A model id with ``@true`` runs a σ-aware network on the true σ as well (its own row), which
-shows how much running blind costs.
+shows how much running blind costs; ``@x2``, ``@x4`` or ``@x8`` runs it with that self-ensemble
+(the app's Quality setting), blind as usual.
 
 Gray: Set12 (`../shared/data/set12_gray`). Color: the 32 BSDS500 `val` images of
 `../shared/data/bsds500_color_train` (per its manifest.csv), which the color recipes hold out
@@ -35,6 +36,7 @@ DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 
 from denoise_desktop import imageio, metrics, registry  # noqa: E402
+from denoise_desktop.engine import ENSEMBLES  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 def markers(key: str) -> tuple[str, str]:
@@ -67,8 +69,8 @@ def add_noise_8bit(clean: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     return (noisy8 / 255.0).astype(np.float32)
 
 
-def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, str, bool]]:
-    """(row label, model id, blind) triples: blind ones run on the estimated σ."""
+def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, str, bool, int]]:
+    """(row label, model id, blind, self-ensemble) rows: blind ones run on the estimated σ."""
     entries = {e.id: e for e in registry.list_models()}
     if wanted:
         chosen = wanted
@@ -83,17 +85,22 @@ def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, str
     for name in chosen:
         mid, _, mode = name.partition("@")
         e = entries.get(mid)
-        if e is None or mode not in ("", "true"):
+        ensembles = {f"x{n}": n for n in ENSEMBLES if n > 1}
+        if e is None or mode not in ("", "true", *ensembles):
             print(f"skipping unknown model {name!r}", file=sys.stderr)
             continue
         if mode == "true":
             if not e.takes_sigma:
                 print(f"skipping {name!r}: {mid} takes no σ", file=sys.stderr)
                 continue
-            out.append((f"{mid} (σ given)", mid, False))
+            out.append((f"{mid} (σ given)", mid, False, 1))
+            continue
+        if mode and e.kind != "network":
+            print(f"skipping {name!r}: self-ensemble needs a network", file=sys.stderr)
             continue
         blind = e.kind == "network" and bool(e.card.get("blind", not e.takes_sigma))
-        out.append((mid, mid, blind))
+        n = ensembles.get(mode, 1)
+        out.append((f"{mid} (×{n} self-ensemble)" if n > 1 else mid, mid, blind, n))
     return out
 
 
@@ -110,14 +117,16 @@ def load_cleans(files: list[Path], channels: int) -> list[np.ndarray]:
 def evaluate(files: list[Path], channels: int, sigmas: list[float], methods, seed: int) -> list[dict]:
     cleans = load_cleans(files, channels)
     rows = []
-    denoisers = {mid: registry.load(mid, device="cpu", channels=channels) for _, mid, _ in methods}
+    denoisers = {mid: registry.load(mid, device="cpu", channels=channels) for _, mid, _, _ in methods}
     for sigma in sigmas:
         noisy = [add_noise_8bit(c, sigma, seed + 1000 * int(sigma) + i) for i, c in enumerate(cleans)]
         base = [metrics.psnr(c, n) for c, n in zip(cleans, noisy)]
         rows.append({"sigma": sigma, "method": "noisy input", "psnr": float(np.mean(base)), "ssim": float(
             np.mean([metrics.ssim(c, n) for c, n in zip(cleans, noisy)])), "seconds": 0.0, "sigma_mode": "-"})
-        for label, mid, blind in methods:
+        for label, mid, blind, ensemble in methods:
             d = denoisers[mid]
+            if hasattr(d, "set_ensemble"):
+                d.set_ensemble(ensemble)
             ps, ss, secs = [], [], 0.0
             for c, n in zip(cleans, noisy):
                 t0 = time.perf_counter()

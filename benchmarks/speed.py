@@ -3,7 +3,8 @@
     python benchmarks/speed.py [--quick] [--threads N] [--write docs/benchmarks.md]
 
 Every architecture runs with its default ("color") hparams and random weights (speed does not
-depend on the weights), plus classical NLM, through the real engine (``NetworkDenoiser``: tiling,
+depend on the weights), unet_res also with 2 and 8 self-ensemble passes (the app's Quality
+setting; 2 is the default), plus classical NLM, through the real engine (``NetworkDenoiser``: tiling,
 padding, clamping) on the CPU, and on CUDA when present. Models are measured side by side in one
 run: repeats are interleaved (A B C A B C ...) so a load spike from another process hits every
 model alike, and the median is reported.
@@ -69,6 +70,9 @@ def network_denoisers(device: str):
         variant = "color" if "color" in spec.variants else None
         model = models.build(arch_id, variant)
         out[arch_id] = NetworkDenoiser(model, spec, device=device)
+        if arch_id == "unet_res":  # the bundled defaults' architecture: its Quality settings too
+            for n in (2, 8):
+                out[f"unet_res ×{n} self-ensemble"] = NetworkDenoiser(model, spec, device=device, ensemble=n)
     return out
 
 

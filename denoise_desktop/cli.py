@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from . import __version__
+from .engine import DEFAULT_ENSEMBLE, ENSEMBLES
 from .progress import CancelToken, Progress
 
 __all__ = ["main", "build_parser", "ProgressBar"]
@@ -149,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--strength", type=_fraction, default=1.0, metavar="F", help="blend with input, 0–1 (default 1)")
     r.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
     r.add_argument("--tile", type=_positive_int, default=None, metavar="N", help="tile size in px (default: auto)")
+    r.add_argument("--ensemble", type=int, choices=ENSEMBLES, default=DEFAULT_ENSEMBLE, metavar="N",
+                   help="average N flipped/rotated runs of a network: 1 (fastest), 2, 4 or 8 (best); "
+                        f"default {DEFAULT_ENSEMBLE}")
     r.add_argument("--format", dest="fmt", default="keep", choices=["keep", "png", "jpg", "tif"])
     r.add_argument("--quality", type=_quality, default=95, metavar="Q", help="JPEG quality 1–100 (default 95)")
     r.add_argument("--naming", default="{stem}", help="output name pattern, e.g. '{stem}_dn' (default {stem})")
@@ -169,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--sigma", type=_sigma_list, default=[15.0, 25.0, 50.0], metavar="S,S,...")
     v.add_argument("--limit", type=_positive_int, default=None, metavar="N", help="use the first N images")
     v.add_argument("--device", default="auto")
+    v.add_argument("--ensemble", type=int, choices=ENSEMBLES, default=DEFAULT_ENSEMBLE, metavar="N",
+                   help=f"self-ensemble size as in `run` (default {DEFAULT_ENSEMBLE})")
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("--json", action="store_true")
 
@@ -178,10 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- commands ------------------------------------------------------------------------------------
 
-def _load_denoiser(model_id: str, device: str, tile: int | None, channels: int | None = None):
+def _load_denoiser(model_id: str, device: str, tile: int | None, channels: int | None = None,
+                   ensemble: int = DEFAULT_ENSEMBLE):
     from . import registry
 
-    dn = registry.load(model_id, device=device, channels=channels)
+    dn = registry.load(model_id, device=device, channels=channels, ensemble=ensemble)
     if tile is not None and hasattr(dn, "set_tile"):
         dn.set_tile(tile)
     return dn
@@ -198,7 +205,7 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     try:
         if args.model:
-            denoiser = _load_denoiser(args.model, args.device, args.tile)
+            denoiser = _load_denoiser(args.model, args.device, args.tile, ensemble=args.ensemble)
         else:
             from . import registry
 
@@ -207,7 +214,7 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
             def denoiser(channels: int):  # the best default model for each image's channel count
                 if channels not in cache:
                     cache[channels] = _load_denoiser(registry.default_model_id((channels,)), args.device,
-                                                     args.tile, channels)
+                                                     args.tile, channels, args.ensemble)
                 return cache[channels]
     except KeyError as exc:  # unknown model id
         err.write(f"error: {exc.args[0] if exc.args else exc}\n")
@@ -315,7 +322,7 @@ def _cmd_eval(args, out: TextIO, err: TextIO) -> int:
         files = [f for f, _ in collect_inputs([args.data])]
         if not files:
             raise BatchError(f"{args.data}: no supported images")
-        denoiser = _load_denoiser(args.model, args.device, None)
+        denoiser = _load_denoiser(args.model, args.device, None, ensemble=args.ensemble)
     except KeyError as exc:
         err.write(f"error: {exc.args[0] if exc.args else exc}\n")
         return EXIT_USAGE

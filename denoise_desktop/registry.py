@@ -130,11 +130,13 @@ def get(model_id: str) -> ModelEntry:
     raise KeyError(f"unknown model {model_id!r}; known: {', '.join(e.id for e in entries)}")
 
 
-def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | None = None):
+def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | None = None,
+         ensemble: int = 1):
     """A ready ``Denoiser`` for ``model_id`` (networks wrapped in ``engine.NetworkDenoiser``).
 
     ``channels`` is the image's channel count; any model can take either (the engine runs a gray
     model per channel and feeds gray images to color models), so it only documents intent.
+    ``ensemble`` is the networks' self-ensemble size (``engine.ENSEMBLES``); classical ignore it.
     Raises ``KeyError`` for an unknown id and ``WeightsError`` for a broken file.
     """
     entry = get(model_id)
@@ -145,7 +147,7 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
 
     assert entry.path is not None
     model, _card = load_weights(entry.path, device="cpu")  # the engine moves it to `device`
-    return NetworkDenoiser(model, spec_of(model), device=device, id=entry.id, name=entry.name)
+    return NetworkDenoiser(model, spec_of(model), device=device, id=entry.id, name=entry.name, ensemble=ensemble)
 
 
 def default_model_id(channels: int | tuple[int, ...] | None = None) -> str:

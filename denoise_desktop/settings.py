@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from .engine import DEFAULT_ENSEMBLE, ENSEMBLES
+
 __all__ = ["AppSettings", "SIGMA_MODES", "OUTPUT_FORMATS", "DEVICES", "MAX_RECENT"]
 
 SIGMA_MODES = ("auto", "manual")
@@ -24,6 +26,7 @@ class AppSettings:
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N" | "mps"
     tile: int | None = None  # None = from free memory
     precision: str = "auto"
+    ensemble: int = DEFAULT_ENSEMBLE  # flipped/rotated runs averaged per tile (engine.ENSEMBLES)
     # denoising
     model_gray: str | None = None  # None = registry.default_model_id((1,))
     model_color: str | None = None
@@ -77,6 +80,8 @@ class AppSettings:
         self.sigma = min(255.0, max(0.0, self.sigma))
         self.strength = min(1.0, max(0.0, self.strength))
         self.jpeg_quality = min(100, max(1, self.jpeg_quality))
+        if self.ensemble not in ENSEMBLES:
+            self.ensemble = DEFAULT_ENSEMBLE
         if self.tile is not None and self.tile < 32:
             self.tile = None
         if "{stem}" not in self.naming:

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 import numpy as np
 from PySide6.QtGui import QImage
 
+from denoise_desktop.engine import DEFAULT_ENSEMBLE
 from denoise_desktop.progress import NOOP, Cancelled, Progress
 
 from .viewer.convert import to_qimage
@@ -118,13 +119,18 @@ _CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
 _CACHE_SIZE = 2  # a loaded model can hold hundreds of MB of GPU memory
 
 
-def _apply_tile(denoiser: Any, tile: int | None) -> None:
+def _configure(denoiser: Any, tile: int | None, ensemble: int) -> None:
+    """Per-run options on a cached denoiser (classical ones have neither)."""
     set_tile = getattr(denoiser, "set_tile", None)
     if callable(set_tile):
         set_tile(tile)  # raises ValueError naming the minimum for a too-small tile
+    set_ensemble = getattr(denoiser, "set_ensemble", None)
+    if callable(set_ensemble):
+        set_ensemble(ensemble)
 
 
-def get_denoiser(model_id: str, device: str = "auto", channels: int = 3, tile: int | None = None):
+def get_denoiser(model_id: str, device: str = "auto", channels: int = 3, tile: int | None = None,
+                 ensemble: int = DEFAULT_ENSEMBLE):
     """A loaded denoiser, reused while the same model/device/channels is asked for again."""
     from denoise_desktop import registry
 
@@ -139,7 +145,7 @@ def get_denoiser(model_id: str, device: str = "auto", channels: int = 3, tile: i
             _CACHE[key] = denoiser
             while len(_CACHE) > _CACHE_SIZE:
                 _CACHE.popitem(last=False)
-    _apply_tile(denoiser, tile)
+    _configure(denoiser, tile, ensemble)
     return denoiser
 
 
@@ -156,12 +162,13 @@ def denoise(
     sigma: float | None = None,
     strength: float = 1.0,
     tile: int | None = None,
+    ensemble: int = DEFAULT_ENSEMBLE,
     progress: Progress = NOOP,
 ) -> DenoiseOutput:
     from denoise_desktop import engine
 
     progress.set(0.0, "Loading model")
-    denoiser = get_denoiser(model_id, device, image.channels, tile)
+    denoiser = get_denoiser(model_id, device, image.channels, tile, ensemble)
     progress.check_cancelled()
     result, info = engine.denoise_image(image, denoiser, sigma, strength, progress.sub(0.02, 0.97))
     progress.check_cancelled()
@@ -228,6 +235,7 @@ def compare(
     sigma: float | None = None,
     strength: float = 1.0,
     tile: int | None = None,
+    ensemble: int = DEFAULT_ENSEMBLE,
     progress: Progress = NOOP,
 ) -> Iterator[CompareItem]:
     """Run each model on ``image`` (or its ``region`` = x, y, w, h); yield one item per model.
@@ -270,7 +278,7 @@ def compare(
         sub.set(0.0, f"{name}")
         t0 = time.perf_counter()
         try:
-            denoiser = get_denoiser(model_id, device, x.shape[2], tile)
+            denoiser = get_denoiser(model_id, device, x.shape[2], tile, ensemble)
             out = denoiser.denoise(x, sigma=sigma, strength=strength, progress=sub)
         except Cancelled:
             raise

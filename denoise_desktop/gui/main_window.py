@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
             "sigma": p.sigma_value(),
             "strength": p.strength_spin.value() / 100.0,
             "tile": p.tile_combo.currentData(),
+            "ensemble": p.quality_combo.currentData(),
         }
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:

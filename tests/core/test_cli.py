@@ -39,6 +39,7 @@ def test_version_and_usage_errors(capsys):
     assert main(["no-such-command"]) == 2
     assert main(["run", "x.png", "--out", "o", "--strength", "2"]) == 2
     assert main(["run", "x.png", "--out", "o", "--sigma", "lots"]) == 2
+    assert main(["run", "x.png", "--out", "o", "--ensemble", "3"]) == 2  # 1, 2, 4 or 8
     assert main(["eval", "--model", "x", "--data", "d", "--sigma", "15,abc"]) == 2
     assert "σ values" in capsys.readouterr().err
 
@@ -110,6 +111,10 @@ def test_run_with_a_saved_tiny_network(tmp_path, capsys, make_image):
     res = read_image(out / "img0.png")
     assert res.pixels.shape == (70, 53, 3)
     assert not np.array_equal(res.pixels, read_image(src / "img0.png").pixels)
+    # --ensemble reaches the engine: a random network is far from flip-invariant
+    assert main(["run", str(src), "--out", str(tmp_path / "out8"), "--model", entry.id, "--ensemble", "8", "--tile", "64",
+                 "--device", "cpu"]) == 0
+    assert not np.array_equal(read_image(tmp_path / "out8" / "img0.png").pixels, res.pixels)
 
 
 def test_models_json_parses(capsys):

@@ -268,3 +268,60 @@ def test_bf16_autocast_path_runs_close_to_fp32():
     out = dn.denoise(img)
     assert out.dtype == np.float32 and dn.last_info["precision"] == "bf16"
     assert np.abs(out - ref).max() < 0.05
+
+
+class PositionDependent(Identity):
+    """Not equivariant to flips or rotations: adds ramps along the tensor's own axes."""
+
+    def forward(self, x, sigma=None):
+        h, w = x.shape[-2:]
+        ramp_w = torch.linspace(0, 1, w).view(1, 1, 1, w)
+        ramp_h = torch.linspace(0, 1, h).view(1, 1, h, 1) ** 2
+        return 0.5 * x + 0.25 * ramp_w + 0.1 * ramp_h
+
+
+def _dihedral(a, k, mirror):
+    a = np.rot90(a, k, axes=(0, 1))
+    return np.ascontiguousarray(a[:, ::-1] if mirror else a)
+
+
+@pytest.mark.parametrize("n, symmetries", [
+    (2, [(0, True)]),                        # left-right mirror
+    (4, [(0, True), (2, True), (2, False)]),  # + top-bottom mirror, half turn
+    (8, [(k, m) for k in range(4) for m in (False, True) if (k, m) != (0, False)]),
+])
+def test_self_ensemble_commutes_with_its_symmetries(n, symmetries):
+    # Averaging over a group of flips/rotations makes any model equivariant to that group; that
+    # only holds if every transform is undone correctly before averaging.
+    img = np.random.default_rng(7).random((24, 40, 3), dtype=np.float32) * 0.5
+    spec = identity_spec(size_req=SizeRequirements(multiple_of=8), receptive_field=2)
+    single = NetworkDenoiser(PositionDependent(3), spec, device="cpu", tile=128)
+    ens = NetworkDenoiser(PositionDependent(3), spec, device="cpu", tile=128, ensemble=n)
+    out = ens.denoise(img)
+    assert ens.last_info["ensemble"] == n
+    for k, mirror in symmetries:
+        turned = ens.denoise(_dihedral(img, k, mirror))
+        np.testing.assert_allclose(turned, _dihedral(out, k, mirror), atol=1e-5)
+        # The single run is not equivariant, so the check above can fail.
+        assert np.abs(single.denoise(_dihedral(img, k, mirror)) - _dihedral(single.denoise(img), k, mirror)).max() > 0.01
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 8])
+def test_self_ensemble_of_identity_is_identity_with_padding_and_channels(n):
+    # Odd sizes need padding (bottom/right), which the turned copies move elsewhere; a gray model
+    # on a color image runs its channels as a batch.
+    spec = identity_spec(size_req=SizeRequirements(multiple_of=8, minimum=16), receptive_field=2)
+    img = np.random.default_rng(8).random((13, 29, 3), dtype=np.float32)
+    for channels in (1, 3):
+        dn = NetworkDenoiser(Identity(channels), spec, device="cpu", tile=64, ensemble=n)
+        np.testing.assert_allclose(dn.denoise(img), img, atol=1e-6)
+
+
+def test_self_ensemble_rejects_other_sizes():
+    model, spec = small_dncnn()
+    with pytest.raises(ValueError, match="ensemble"):
+        NetworkDenoiser(model, spec, device="cpu", ensemble=3)
+    dn = NetworkDenoiser(model, spec, device="cpu")
+    with pytest.raises(ValueError, match="1, 2, 4, 8"):
+        dn.set_ensemble(16)
+    assert dn.ensemble == 1

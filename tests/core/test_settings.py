@@ -1,5 +1,6 @@
 """AppSettings round-trips and tolerates old/new/garbled stored values."""
 
+from denoise_desktop.engine import DEFAULT_ENSEMBLE
 from denoise_desktop.settings import MAX_RECENT, AppSettings
 
 
@@ -18,9 +19,10 @@ def test_unknown_missing_and_string_values():
 
 def test_out_of_range_values_fall_back():
     s = AppSettings.from_dict({"sigma_mode": "weird", "output_format": "gif", "strength": 7, "tile": 3,
-                               "naming": "no-stem", "jpeg_quality": 1000})
-    assert (s.sigma_mode, s.output_format, s.strength, s.tile, s.naming, s.jpeg_quality) == (
-        "auto", "keep", 1.0, None, "{stem}", 100)
+                               "naming": "no-stem", "jpeg_quality": 1000, "ensemble": 3})
+    assert (s.sigma_mode, s.output_format, s.strength, s.tile, s.naming, s.jpeg_quality, s.ensemble) == (
+        "auto", "keep", 1.0, None, "{stem}", 100, DEFAULT_ENSEMBLE)
+    assert AppSettings.from_dict({"ensemble": "8"}).ensemble == 8  # QSettings strings
 
 
 def test_recent_files_most_recent_first_and_bounded():

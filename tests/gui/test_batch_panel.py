@@ -55,7 +55,11 @@ def images(tmp_path):
 def fake(monkeypatch):
     den = SlowDenoiser()
     monkeypatch.setattr(bj, "model_choices", lambda: [("Slow fake", "slow", (1, 3))])
-    monkeypatch.setattr(bj, "load_denoiser", lambda model_id, device, preferred=None: den)
+    def load(model_id, device, preferred=None, ensemble=1):
+        den.ensemble = ensemble
+        return den
+
+    monkeypatch.setattr(bj, "load_denoiser", load)
     return den
 
 
@@ -130,8 +134,9 @@ def test_cancel_leaves_no_partial_file_and_skip_existing_resumes(qtbot, runner, 
 def test_a_corrupt_file_fails_with_its_reason_and_the_queue_continues(qtbot, runner, images, tmp_path, fake):
     (images / "img2.png").write_bytes(b"\x89PNG\r\n\x1a\n this is not an image")
     out = tmp_path / "out"
-    panel = _panel(qtbot, runner, [images], out)
+    panel = _panel(qtbot, runner, [images], out, ensemble=4)
     summary = _start_and_wait(qtbot, panel)
+    assert fake.ensemble == 4  # the Quality chosen on the Denoise tab
     states = panel.model.states()
     assert states == ["done", "done", "failed", "done", "done", "done"]
     assert "img2.png" in panel.model.row(2).message
@@ -253,7 +258,7 @@ def test_a_model_that_cannot_load_fails_the_batch_with_a_message(qtbot, runner, 
                                                                  warnings):
     monkeypatch.setattr(bj, "model_choices", lambda: [])
 
-    def broken(model_id, device, preferred=None):
+    def broken(model_id, device, preferred=None, ensemble=1):
         raise RuntimeError("weights file is truncated: model.safetensors")
 
     monkeypatch.setattr(bj, "load_denoiser", broken)

@@ -240,6 +240,7 @@ def test_window_remembers_choices(qtbot, runner, errors):
     w.denoise_panel.sigma_spin.setValue(42)
     w.denoise_panel.strength_spin.setValue(70)
     w.denoise_panel.tile_combo.setCurrentIndex(w.denoise_panel.tile_combo.findData(256))
+    w.denoise_panel.quality_combo.setCurrentIndex(w.denoise_panel.quality_combo.findData(8))
     qtbot.waitUntil(lambda: w.denoise_panel.device_combo.findData("cpu") >= 0, timeout=20000)
     w.denoise_panel.device_combo.setCurrentIndex(w.denoise_panel.device_combo.findData("cpu"))
     w.resize(780, 560)  # inside the offscreen screen (800×600): restoreGeometry clamps to it
@@ -257,6 +258,7 @@ def test_window_remembers_choices(qtbot, runner, errors):
     assert not p.sigma_auto.isChecked() and p.sigma_spin.value() == 42
     assert p.strength_spin.value() == 70
     assert p.tile_combo.currentData() == 256
+    assert p.quality_combo.currentData() == 8 and w2.settings.ensemble == 8
     assert w2.settings.device == "cpu"
     qtbot.waitUntil(lambda: p.device() == "cpu", timeout=20000)
     assert w2.device_label.text().startswith("Device: CPU")
@@ -464,3 +466,22 @@ def test_strength_slider_reblends_without_running_the_model(qtbot, window, noisy
     assert np.abs(half - (orig + full) / 2).max() <= 1
     assert doc.result_info["strength"] == pytest.approx(0.5)
     assert runs == []  # no model run for a strength change
+
+
+def test_quality_choice_reaches_every_model_run(qtbot, window, noisy_png, monkeypatch):
+    from denoise_desktop.gui import jobs
+
+    real, seen = jobs.denoise, []
+
+    def spy(*a, **k):
+        seen.append(k.get("ensemble"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(jobs, "denoise", spy)
+    p = window.denoise_panel
+    p.quality_combo.setCurrentIndex(p.quality_combo.findData(4))
+    open_and_wait(qtbot, window, noisy_png)
+    denoise_and_wait(qtbot, window)
+    assert seen == [4]
+    assert window._compute_options()["ensemble"] == 4  # Compare uses the same choice
+    assert window.settings.ensemble == 4  # and Batch reads it from the settings

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from denoise_desktop import batch
+from denoise_desktop.engine import DEFAULT_ENSEMBLE
 from denoise_desktop.gui import batch_job
 from denoise_desktop.gui.batch_job import AUTO_MODEL, PlanRequest, Planned
 from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
@@ -396,6 +397,7 @@ class BatchPanel(QWidget):
             jpeg_quality=self.quality_spin.value(),
             keep_metadata=bool(_get(self.settings, "keep_metadata", True)),
             preferred=preferred,
+            ensemble=_get(self.settings, "ensemble", DEFAULT_ENSEMBLE),  # the Denoise tab's Quality
             lane=LANE,
         )
         self.task = task

@@ -33,10 +33,12 @@ from .. import jobs
 from ..document import ImageDocument
 from ..workers import ErrorInfo, TaskRunner
 
-__all__ = ["DenoisePanel", "SIGMA_MAX", "TILE_CHOICES", "SAVE_FORMATS"]
+__all__ = ["DenoisePanel", "SIGMA_MAX", "TILE_CHOICES", "QUALITY_CHOICES", "SAVE_FORMATS"]
 
 SIGMA_MAX = 75
 TILE_CHOICES = (None, 128, 256, 512, 1024, 2048)
+# Self-ensemble sizes (engine.ENSEMBLES) as the user sees them: more passes, a little cleaner.
+QUALITY_CHOICES = {1: "Fast (1 pass)", 2: "Balanced (2 passes)", 4: "High (4 passes)", 8: "Best (8 passes)"}
 #: settings value → (label, file suffix, imageio format name)
 SAVE_FORMATS = {
     "keep": ("Same as input", None, None),
@@ -137,6 +139,12 @@ class DenoisePanel(QWidget):
         self.tile_combo = QComboBox(self)
         for t in TILE_CHOICES:
             self.tile_combo.addItem("Auto (from free memory)" if t is None else f"{t} px", t)
+        self.quality_combo = QComboBox(self)
+        for n, label in QUALITY_CHOICES.items():
+            self.quality_combo.addItem(label, n)
+        self.quality_combo.setToolTip("Networks also run on flipped and rotated copies of the image and "
+                                      "average the results: slightly cleaner, proportionally slower "
+                                      "(also used by Compare and Batch)")
 
         self.denoise_button = QPushButton("Denoise", self)
         self.denoise_button.setToolTip("Denoise the image (Ctrl+D)")
@@ -176,6 +184,7 @@ class DenoisePanel(QWidget):
         strength_row.addWidget(self.strength_slider, 1)
         strength_row.addWidget(self.strength_spin)
         form.addRow("Strength", strength_row)
+        form.addRow("Quality", self.quality_combo)
         form.addRow("Device", self.device_combo)
         form.addRow("Tile size", self.tile_combo)
 
@@ -210,6 +219,7 @@ class DenoisePanel(QWidget):
         self.strength_spin.valueChanged.connect(self._reblend)
         self.device_combo.currentIndexChanged.connect(self._on_device)
         self.tile_combo.currentIndexChanged.connect(self._store)
+        self.quality_combo.currentIndexChanged.connect(self._store)
         self.format_combo.currentIndexChanged.connect(self._on_format)
         self.quality_spin.valueChanged.connect(self._store)
         self.keep_metadata.toggled.connect(self._store)
@@ -226,6 +236,8 @@ class DenoisePanel(QWidget):
         self.strength_spin.setValue(int(round(s.strength * 100)))
         i = self.tile_combo.findData(s.tile)
         self.tile_combo.setCurrentIndex(max(0, i))
+        i = self.quality_combo.findData(s.ensemble)
+        self.quality_combo.setCurrentIndex(max(0, i))
         i = self.format_combo.findData(s.output_format)
         self.format_combo.setCurrentIndex(max(0, i))
         self.quality_spin.setValue(s.jpeg_quality)
@@ -246,6 +258,7 @@ class DenoisePanel(QWidget):
         if dev is not None and self._devices_loaded:  # before the list arrives only "auto" exists
             s.device = str(dev)
         s.tile = self.tile_combo.currentData()
+        s.ensemble = int(self.quality_combo.currentData())
         s.output_format = str(self.format_combo.currentData() or "keep")
         s.jpeg_quality = int(self.quality_spin.value())
         s.keep_metadata = bool(self.keep_metadata.isChecked())
@@ -437,6 +450,7 @@ class DenoisePanel(QWidget):
             sigma=sigma,
             strength=1.0,  # blended here afterwards, so the strength slider is live
             tile=self.tile_combo.currentData(),
+            ensemble=self.quality_combo.currentData(),
             lane="preview",
         )
         self._task = task
