@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -30,7 +30,7 @@ PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 # Self-ensemble: the model also runs on flipped/rotated copies of each tile and the results,
 # turned back, are averaged: ~0.1–0.2 dB for 2–8× the time. Each prefix of this order is a group
 # (identity + horizontal flip; + vertical flip + half turn; all 8 symmetries of the square), so
-# every setting treats the image's orientations alike. (quarter turns, then mirror left-right)
+# every setting treats the image's orientations alike. Entries: (quarter turns, mirror left-right).
 ENSEMBLES = (1, 2, 4, 8)
 DEFAULT_ENSEMBLE = 2  # +0.1 dB over a single run, and still ≥ 8× faster than DnCNN (docs/benchmarks.md)
 _DIHEDRAL = ((0, False), (0, True), (2, True), (2, False), (1, False), (1, True), (3, False), (3, True))
@@ -203,7 +203,8 @@ class NetworkDenoiser:
     def _pad_to(self, n: int) -> int:
         return max(self._minimum, _align_up(n, self._multiple), self._fixed or 0)
 
-    def _run_tile(self, x: np.ndarray, sigma01: float | None, scale: float | None = None) -> np.ndarray:
+    def _run_tile(self, x: np.ndarray, sigma01: float | None, scale: float | None = None,
+                  after_pass: Callable[[int], None] | None = None) -> np.ndarray:
         import torch
         import torch.nn.functional as F
 
@@ -227,11 +228,13 @@ class NetworkDenoiser:
             batch = F.pad(batch, (0, pw, 0, ph), mode=mode)
         with torch.inference_mode():
             y = None
-            for k, mirror in _DIHEDRAL[: self.ensemble]:
+            for i, (k, mirror) in enumerate(_DIHEDRAL[: self.ensemble]):
                 # Averaged before clamping: clamping each run first would bias values near 0 and 1.
                 part = self._forward(_transform(batch, k, mirror), sigma01).float()
                 part = _untransform(part, k, mirror)
                 y = part if y is None else y + part  # not in place: the first may alias the input
+                if after_pass is not None:
+                    after_pass(i + 1)
             if self.ensemble > 1:
                 y = y / self.ensemble
             y = y[:, :, :h, :w].clamp_(0.0, 1.0)
@@ -262,9 +265,16 @@ class NetworkDenoiser:
         blender = TileBlender(grid, c, margin=self.margin)
         n = len(grid)
         progress.set(0.0, f"0/{n} tiles")
+        passes = self.ensemble
+
+        def after_pass(j: int) -> None:  # a big tile × 8 passes is long: report and cancel per pass
+            if j < passes:
+                progress.set((i + j / passes) / n, f"{i + 1}/{n} tiles, pass {j + 1}/{passes}")
+                progress.check_cancelled()
+
         for i, t in enumerate(grid.tiles):
             progress.check_cancelled()
-            blender.add(t, self._run_tile(img[t.slices], sigma01, scale))
+            blender.add(t, self._run_tile(img[t.slices], sigma01, scale, after_pass))
             progress.set((i + 1) / n, f"{i + 1}/{n} tiles")
         return blender.result(), n
 

@@ -325,3 +325,24 @@ def test_self_ensemble_rejects_other_sizes():
     with pytest.raises(ValueError, match="1, 2, 4, 8"):
         dn.set_ensemble(16)
     assert dn.ensemble == 1
+
+
+def test_self_ensemble_reports_and_cancels_between_passes():
+    calls, seen, token = [], [], CancelToken()
+
+    class Counting(Identity):
+        def forward(self, x, sigma=None):
+            calls.append(1)
+            return x
+
+    def cb(f, msg):
+        seen.append((f, msg))
+        if "pass 3/8" in msg:
+            token.cancel()
+
+    dn = NetworkDenoiser(Counting(1), identity_spec(receptive_field=2), device="cpu", tile=256, ensemble=8)
+    with pytest.raises(Cancelled):
+        dn.denoise(np.zeros((40, 40, 1), np.float32), progress=Progress(cb, token))
+    assert len(calls) == 2  # one tile: stopped after its second pass, not after all eight
+    fractions = [f for f, _ in seen]
+    assert all(b >= a for a, b in zip(fractions, fractions[1:])) and 0 < fractions[-1] < 1
