@@ -32,7 +32,7 @@ PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 # (identity + horizontal flip; + vertical flip + half turn; all 8 symmetries of the square), so
 # every setting treats the image's orientations alike. Entries: (quarter turns, mirror left-right).
 ENSEMBLES = (1, 2, 4, 8)
-DEFAULT_ENSEMBLE = 2  # +0.1 dB over a single run, and still ≥ 8× faster than DnCNN (docs/benchmarks.md)
+DEFAULT_ENSEMBLE = 2  # +0.07–0.11 dB over one pass; ~10× faster than DnCNN on photos (docs/benchmarks.md)
 _DIHEDRAL = ((0, False), (0, True), (2, True), (2, False), (1, False), (1, True), (3, False), (3, True))
 
 # Automatic tiles: an area budget (as the side of a square, px) from free memory, then the tile
