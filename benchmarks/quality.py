@@ -81,11 +81,11 @@ def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, str
                 continue
             if e.kind == "network" or e.id in ("bm3d", "nlm"):
                 chosen.append(e.id)
+    ensembles = {f"x{n}": n for n in ENSEMBLES if n > 1}
     out = []
     for name in chosen:
         mid, _, mode = name.partition("@")
         e = entries.get(mid)
-        ensembles = {f"x{n}": n for n in ENSEMBLES if n > 1}
         if e is None or mode not in ("", "true", *ensembles):
             print(f"skipping unknown model {name!r}", file=sys.stderr)
             continue

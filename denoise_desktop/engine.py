@@ -203,7 +203,7 @@ class NetworkDenoiser:
     def _pad_to(self, n: int) -> int:
         return max(self._minimum, _align_up(n, self._multiple), self._fixed or 0)
 
-    def _run_tile(self, x: np.ndarray, sigma01: float | None, scale: float | None = None,
+    def _run_tile(self, x: np.ndarray, sigma01: float | None, scale: float | None = None, passes: int = 1,
                   after_pass: Callable[[int], None] | None = None) -> np.ndarray:
         import torch
         import torch.nn.functional as F
@@ -228,15 +228,15 @@ class NetworkDenoiser:
             batch = F.pad(batch, (0, pw, 0, ph), mode=mode)
         with torch.inference_mode():
             y = None
-            for i, (k, mirror) in enumerate(_DIHEDRAL[: self.ensemble]):
+            for i, (k, mirror) in enumerate(_DIHEDRAL[:passes]):
                 # Averaged before clamping: clamping each run first would bias values near 0 and 1.
                 part = self._forward(_transform(batch, k, mirror), sigma01).float()
                 part = _untransform(part, k, mirror)
                 y = part if y is None else y + part  # not in place: the first may alias the input
                 if after_pass is not None:
                     after_pass(i + 1)
-            if self.ensemble > 1:
-                y = y / self.ensemble
+            if passes > 1:
+                y = y / passes
             y = y[:, :, :h, :w].clamp_(0.0, 1.0)
             if mc == 1 and c != 1:
                 y = y.permute(1, 0, 2, 3)
@@ -265,7 +265,7 @@ class NetworkDenoiser:
         blender = TileBlender(grid, c, margin=self.margin)
         n = len(grid)
         progress.set(0.0, f"0/{n} tiles")
-        passes = self.ensemble
+        passes = self.ensemble  # read once: a cached denoiser may be reconfigured from another lane
 
         def after_pass(j: int) -> None:  # a big tile × 8 passes is long: report and cancel per pass
             if j < passes:
@@ -274,7 +274,7 @@ class NetworkDenoiser:
 
         for i, t in enumerate(grid.tiles):
             progress.check_cancelled()
-            blender.add(t, self._run_tile(img[t.slices], sigma01, scale, after_pass))
+            blender.add(t, self._run_tile(img[t.slices], sigma01, scale, passes, after_pass))
             progress.set((i + 1) / n, f"{i + 1}/{n} tiles")
         return blender.result(), n
 
