@@ -209,8 +209,11 @@ def test_imported_network_appears_in_picker_and_denoises(qtbot, window, noisy_pn
     assert set(window.denoise_panel.model_ids()) == set(ids_before) | {new_id}
     assert window.denoise_panel.current_entry().kind == "network"
     open_and_wait(qtbot, window, noisy_png)
+    p = window.denoise_panel
+    p.quality_combo.setCurrentIndex(p.quality_combo.findData(2))
     denoise_and_wait(qtbot, window, new_id)
     assert window.document.result.pixels.shape == (48, 64, 3)
+    assert "2 passes" in p.progress_label.text()  # the Quality used is reported
 
 
 def test_settings_round_trip(qtbot):

@@ -491,6 +491,8 @@ class DenoisePanel(QWidget):
             self.document.set_estimated_sigma(float(info["sigma_estimated"]))
         if info.get("tiles", 1) and info.get("tiles", 1) > 1:
             parts.append(f"{info['tiles']} tiles")
+        if (info.get("ensemble") or 1) > 1:
+            parts.append(f"{info['ensemble']} passes")
         if info.get("device"):
             parts.append(str(info["device"]))
         self.progress.setValue(1000)
