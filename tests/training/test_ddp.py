@@ -16,7 +16,9 @@ def test_two_process_gloo(tmp_path: Path, image_folder: Path, make_recipe, event
          "-m", "training", str(recipe), "--run-dir", str(run),
          "--events", str(events), "--device", "cpu", "--no-stdin"],
         capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    # all of stderr: a rank's own traceback comes before torchrun's summary (one unreproduced
+    # failure after the step-3 export on 2026-11-24 lost it to a shorter tail)
+    assert proc.returncode == 0, proc.stdout[-2000:] + "\n--- stderr ---\n" + proc.stderr[-20000:]
     ev = events_of(events)
     start = ev[0]
     assert start.type == "start" and start.world_size == 2
