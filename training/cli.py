@@ -147,6 +147,9 @@ def _train(recipe, args, resume_dir: Path | None) -> int:
         if resume_dir is not None and not trainer.resume():
             raise FileNotFoundError(f"--resume {resume_dir}: no checkpoint in {run_dir / 'state'}")
         trainer.run()
+        # Rank 0 finishes later (export, last events): tearing the gloo group down while the
+        # peer is still at work aborted rank 1 ("terminate called without an active exception").
+        ddp.barrier(info)
         return 0
     except KeyboardInterrupt:
         if events is not None:
