@@ -16,8 +16,8 @@ def test_two_process_gloo(tmp_path: Path, image_folder: Path, make_recipe, event
          "-m", "training", str(recipe), "--run-dir", str(run),
          "--events", str(events), "--device", "cpu", "--no-stdin"],
         capture_output=True, text=True, timeout=300)
-    # all of stderr: a rank's own traceback comes before torchrun's summary (one unreproduced
-    # failure after the step-3 export on 2026-11-24 lost it to a shorter tail)
+    # all of stderr: a rank's own message comes before torchrun's summary (a 3 000-character
+    # tail once hid rank 1's abort at teardown, since fixed by a barrier in training/cli.py)
     assert proc.returncode == 0, proc.stdout[-2000:] + "\n--- stderr ---\n" + proc.stderr[-20000:]
     ev = events_of(events)
     start = ev[0]
