@@ -16,7 +16,7 @@ from typing import Any
 __all__ = [
     "ConfigError", "ModelConfig", "DataConfig", "NoiseConfig", "OptimConfig", "ScheduleConfig",
     "TrainConfig", "EvalConfig", "ExportConfig", "Recipe", "load_recipe", "recipe_from_dict",
-    "apply_overrides", "parse_override", "dump_toml", "recipes_dir",
+    "apply_overrides", "parse_override", "dump_toml", "recipes_dir", "read_recipe_table",
 ]
 
 
@@ -120,6 +120,7 @@ SECTIONS: dict[str, type] = {
     "schedule": ScheduleConfig, "train": TrainConfig, "eval": EvalConfig, "export": ExportConfig,
 }
 TOP_LEVEL = {"name": str, "description": str}
+EXTENDS = "extends"  # top-level key: the recipe this one starts from (resolved at load time)
 
 
 @dataclass
@@ -306,23 +307,63 @@ def apply_overrides(doc: dict[str, Any], overrides: list[str]) -> dict[str, Any]
     return doc
 
 
+def _find_recipe(path: str | Path, beside: Path | None = None) -> Path:
+    """A path as given, else beside the recipe that names it, else a bundled recipe by name."""
+    p = Path(path)
+    candidates = [p]
+    if beside is not None and not p.is_absolute():
+        candidates += [beside / p, beside / f"{p}.toml"]
+    candidates += [recipes_dir() / p, recipes_dir() / f"{p}.toml"]
+    for c in candidates:
+        if c.is_file():
+            return c
+    return p
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key (recursively); any other value in ``top`` replaces the base's."""
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def read_recipe_table(p: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw table of one recipe file with its ``extends`` chain merged in (base first)."""
+    if p.resolve() in chain:
+        names = " -> ".join(c.name for c in (*chain, p.resolve()))
+        raise ConfigError(f"recipe {p}: extends itself ({names})")
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        where = f" (extended by {chain[-1]})" if chain else ""
+        raise ConfigError(f"recipe {p}: file not found{where}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"recipe {p}: invalid TOML: {exc}") from None
+    doc.setdefault("name", p.stem)
+    _resolve_doc_paths(doc, p.resolve().parent)
+    parent = doc.pop(EXTENDS, None)
+    if parent is None:
+        return doc
+    if not isinstance(parent, str) or not parent:
+        raise ConfigError(f"recipe {p}: {EXTENDS} must be a recipe name or path")
+    base = read_recipe_table(_find_recipe(parent, p.resolve().parent), (*chain, p.resolve()))
+    base.pop("name", None)  # a stage is its own run: its name is never inherited
+    return _merge(base, doc)
+
+
 def load_recipe(path: str | Path | None, overrides: list[str] | None = None) -> Recipe:
     doc: dict[str, Any] = {}
     origin = "recipe"
     if path is not None:
-        p = Path(path)
-        if not p.exists() and (recipes_dir() / p).exists():
-            p = recipes_dir() / p  # a bundled recipe by file name
-        if not p.exists() and (recipes_dir() / f"{p}.toml").exists():
-            p = recipes_dir() / f"{p}.toml"
+        p = _find_recipe(path)
         origin = str(p)
-        try:
-            doc = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"recipe {path}: file not found") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"recipe {p}: invalid TOML: {exc}") from None
-        doc.setdefault("name", p.stem)
+        if not p.exists():
+            raise ConfigError(f"recipe {path}: file not found")
+        doc = read_recipe_table(p)
     apply_overrides(doc, list(overrides or []))
     recipe = recipe_from_dict(doc, origin)
     recipe.source = origin
@@ -331,11 +372,24 @@ def load_recipe(path: str | Path | None, overrides: list[str] | None = None) -> 
     return recipe
 
 
+PATH_KEYS = (("data", "train"), ("data", "val"), ("data", "val_dir"), ("model", "init"))
+
+
+def _resolve_doc_paths(doc: dict[str, Any], base: Path) -> None:
+    """Relative paths that exist beside the file that names them become absolute, so a recipe
+    extending one in another folder still finds that one's ``splits/…`` lists."""
+    for section, key in PATH_KEYS:
+        table = doc.get(section)
+        value = table.get(key) if isinstance(table, dict) else None
+        if isinstance(value, str) and value and not Path(value).is_absolute() and (base / value).exists():
+            table[key] = str((base / value).resolve())
+
+
 def _resolve_paths(recipe: Recipe, base: Path) -> None:
     """Relative paths that exist beside the recipe (e.g. ``splits/val.txt``), else in the
     working folder (a ``--set`` value), become absolute, so the run folder's recipe copy still
     works from anywhere (resume)."""
-    for section, key in (("data", "train"), ("data", "val"), ("data", "val_dir"), ("model", "init")):
+    for section, key in PATH_KEYS:
         part = getattr(recipe, section)
         value = getattr(part, key)
         if not value or Path(value).is_absolute():

@@ -176,6 +176,18 @@ def test_form_changes_become_set_overrides(qtbot, tmp_path):
     }
 
 
+def test_form_shows_what_an_extending_recipe_inherits(qtbot, tmp_path):
+    (tmp_path / "base.toml").write_text('[model]\narch = "unet_res"\n[noise]\nsigma = [0, 55]\n[train]\nepochs = 9\n')
+    recipe = tmp_path / "stage2.toml"
+    recipe.write_text('extends = "base"\n[train]\nepochs = 4\n')
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    panel.add_recipe(recipe)
+    assert panel.arch_combo.currentData() == "unet_res" and panel.epochs_spin.value() == 4
+    assert (panel.sigma_min_spin.value(), panel.sigma_max_spin.value()) == (0.0, 55.0)
+    assert panel.overrides() == {}
+
+
 def test_start_from_a_trained_model_fine_tunes_it(qtbot, tmp_path):
     from denoise_desktop.registry import ModelEntry
 

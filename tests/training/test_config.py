@@ -74,3 +74,41 @@ def test_cli_print_recipe_applies_set_and_threads(tmp_path: Path, capsys: pytest
     assert cli.main([str(p), "--set", "optim.lr=0.01", "--threads", "1", "--device", "cpu", "--print-recipe"]) == 0
     r = recipe_from_dict(__import__("tomllib").loads(capsys.readouterr().out))
     assert r.optim.lr == 0.01 and r.train.threads == 1 and r.train.device == "cpu"
+
+
+def test_extends_merges_tables_key_by_key_and_keeps_its_own_name(tmp_path: Path) -> None:
+    (tmp_path / "splits").mkdir()
+    (tmp_path / "splits" / "val.txt").write_text("a.png\n")
+    (tmp_path / "base.toml").write_text(
+        'name = "base"\ndescription = "d"\n[model]\narch = "dncnn"\nhparams = {depth = 4, features = 8}\n'
+        '[data]\nval = "splits/val.txt"\nbatch_size = 4\n[optim]\nlr = 0.01\n')
+    child = tmp_path / "sub" / "stage2.toml"
+    child.parent.mkdir()
+    child.write_text('extends = "../base.toml"\n[model]\nhparams = {depth = 6}\n[optim]\nlr = 0.001\n')
+    r = load_recipe(child, ["data.batch_size=2"])
+    assert r.name == "stage2" and r.description == "d"
+    assert r.model.arch == "dncnn" and r.model.hparams == {"depth": 6, "features": 8}
+    assert r.optim.lr == 0.001 and r.data.batch_size == 2
+    # the base's relative path is taken beside the base, not beside the child
+    assert r.data.val == str((tmp_path / "splits" / "val.txt").resolve())
+    assert "extends" not in __import__("tomllib").loads(dump_toml(r))  # the run's copy is whole
+
+
+def test_extends_a_bundled_recipe_by_name(tmp_path: Path) -> None:
+    p = tmp_path / "mine.toml"
+    p.write_text('extends = "default_gray"\n[train]\nepochs = 1\n')
+    r, base = load_recipe(p), load_recipe("default_gray")
+    assert r.train.epochs == 1 and r.model.arch == base.model.arch and r.data.train == base.data.train
+
+
+def test_extends_cycle_and_missing_base_are_clear_errors(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text('extends = "b"\n')
+    (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
+    with pytest.raises(ConfigError, match="extends itself"):
+        load_recipe(tmp_path / "a.toml")
+    (tmp_path / "c.toml").write_text('extends = "nowhere"\n')
+    with pytest.raises(ConfigError, match="nowhere.*not found.*c.toml"):
+        load_recipe(tmp_path / "c.toml")
+    (tmp_path / "d.toml").write_text("extends = 3\n")
+    with pytest.raises(ConfigError, match="extends must be"):
+        load_recipe(tmp_path / "d.toml")

@@ -1,8 +1,8 @@
 """Training tab: pick a recipe or a data folder, start the trainer as a child process, watch it.
 
 The trainer is never imported here (it would pull torch and its threads into the GUI process):
-recipes are found through ``importlib.util.find_spec`` and read with ``tomllib``, the run is a
-``TrainingProcess`` and everything we learn comes back as ``training.events`` lines. Events only
+recipes are found through ``importlib.util.find_spec`` and read with ``training.config`` (plain
+TOML, no torch), the run is a ``TrainingProcess`` and everything we learn comes back as ``training.events`` lines. Events only
 append to ``TrainingRun`` buffers; a 5 Hz timer pushes them into curves created once, so a fast
 GPU printing hundreds of events per second costs the event loop almost nothing.
 """
@@ -10,7 +10,6 @@ GPU printing hundreds of events per second costs the event loop almost nothing.
 from __future__ import annotations
 
 import importlib.util
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ from denoise_desktop import paths
 from denoise_desktop.gui.training_process import TrainingProcess, training_command
 from denoise_desktop.gui.viewmodels.training_run import TrainingRun
 from denoise_desktop.gui.widgets import fill_device_combo, path_row
+from training.config import ConfigError, read_recipe_table
 from training.events import parse_line
 
 
@@ -92,10 +92,10 @@ def list_recipes() -> list[Path]:
 
 
 def _read_recipe(path: Path) -> dict:
+    """The recipe's table with its ``extends`` chain merged in, so the form shows what will run."""
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError):
+        return read_recipe_table(path)
+    except (OSError, ConfigError):
         return {}
 
 
