@@ -3,7 +3,8 @@
 Protocol (what users' files look like): Gaussian noise of σ (0–255 scale) is added to 8-bit
 clean images, then rounded and clipped back to 8 bits; seeded per image and σ so every method
 sees the same noisy input. Blind models run on the *estimated* σ; non-blind baselines (BM3D,
-FFDNet, NLM) get the true σ, as they are usually reported.
+FFDNet, NLM) get the true σ, as they are usually reported; a network without a σ input (DnCNN-S,
+trained for one σ) gets none ("none" in the σ column).
 
     python benchmarks/quality.py                       # Set12 gray + BSDS held-out color
     python benchmarks/quality.py --sigmas 25 --limit 4 # quick look
@@ -70,7 +71,8 @@ def add_noise_8bit(clean: np.ndarray, sigma: float, seed: int) -> np.ndarray:
 
 
 def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, str, bool, int]]:
-    """(row label, model id, blind, self-ensemble) rows: blind ones run on the estimated σ."""
+    """(row label, model id, σ mode, self-ensemble) rows. σ mode: "estimated" (blind: the app's
+    estimate), "true" (the σ that was added) or "none" (a network with no σ input, e.g. DnCNN-S)."""
     entries = {e.id: e for e in registry.list_models()}
     if wanted:
         chosen = wanted
@@ -93,14 +95,19 @@ def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, str
             if not e.takes_sigma:
                 print(f"skipping {name!r}: {mid} takes no σ", file=sys.stderr)
                 continue
-            out.append((f"{mid} (σ given)", mid, False, 1))
+            out.append((f"{mid} (σ given)", mid, "true", 1))
             continue
         if mode and e.kind != "network":
             print(f"skipping {name!r}: self-ensemble needs a network", file=sys.stderr)
             continue
-        blind = e.kind == "network" and bool(e.card.get("blind", not e.takes_sigma))
+        if not e.takes_sigma:
+            sigma_mode = "none"
+        elif e.kind == "network" and e.card.get("blind", False):
+            sigma_mode = "estimated"
+        else:
+            sigma_mode = "true"
         n = ensembles.get(mode, 1)
-        out.append((f"{mid} (×{n} self-ensemble)" if n > 1 else mid, mid, blind, n))
+        out.append((f"{mid} (×{n} self-ensemble)" if n > 1 else mid, mid, sigma_mode, n))
     return out
 
 
@@ -123,22 +130,22 @@ def evaluate(files: list[Path], channels: int, sigmas: list[float], methods, see
         base = [metrics.psnr(c, n) for c, n in zip(cleans, noisy)]
         rows.append({"sigma": sigma, "method": "noisy input", "psnr": float(np.mean(base)), "ssim": float(
             np.mean([metrics.ssim(c, n) for c, n in zip(cleans, noisy)])), "seconds": 0.0, "sigma_mode": "-"})
-        for label, mid, blind, ensemble in methods:
+        for label, mid, sigma_mode, ensemble in methods:
             d = denoisers[mid]
             if hasattr(d, "set_ensemble"):
                 d.set_ensemble(ensemble)
             ps, ss, secs = [], [], 0.0
             for c, n in zip(cleans, noisy):
                 t0 = time.perf_counter()
-                out = d.denoise(n, sigma=None if blind else sigma)
+                out = d.denoise(n, sigma=sigma if sigma_mode == "true" else None)
                 secs += time.perf_counter() - t0
                 out = np.round(np.clip(out, 0, 1) * 255) / 255  # compare what would be saved
                 ps.append(metrics.psnr(c, out))
                 ss.append(metrics.ssim(c, out))
             rows.append({"sigma": sigma, "method": label, "psnr": float(np.mean(ps)), "ssim": float(np.mean(ss)),
-                         "seconds": secs, "sigma_mode": "estimated" if blind else "true"})
+                         "seconds": secs, "sigma_mode": sigma_mode})
             print(f"σ={sigma:>4g} {label:<28} PSNR {np.mean(ps):6.2f}  SSIM {np.mean(ss):.4f}  "
-                  f"({secs:.1f} s, σ {'estimated' if blind else 'true'})", flush=True)
+                  f"({secs:.1f} s, σ {sigma_mode})", flush=True)
     return rows
 
 
