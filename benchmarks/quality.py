@@ -70,7 +70,7 @@ def add_noise_8bit(clean: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     return (noisy8 / 255.0).astype(np.float32)
 
 
-def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, str, bool, int]]:
+def pick_methods(channels: int, wanted: list[str] | None) -> list[tuple[str, str, str, int]]:
     """(row label, model id, σ mode, self-ensemble) rows. σ mode: "estimated" (blind: the app's
     estimate), "true" (the σ that was added) or "none" (a network with no σ input, e.g. DnCNN-S)."""
     entries = {e.id: e for e in registry.list_models()}
