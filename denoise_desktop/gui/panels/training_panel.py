@@ -3,8 +3,9 @@
 The trainer is never imported here (it would pull torch and its threads into the GUI process):
 recipes are found through ``importlib.util.find_spec`` and read with ``training.config`` (plain
 TOML, no torch), the run is a ``TrainingProcess`` and everything we learn comes back as
-``training.events`` lines. Events only append to ``TrainingRun`` buffers; a 5 Hz timer pushes them into curves created once, so a fast
-GPU printing hundreds of events per second costs the event loop almost nothing.
+``training.events`` lines. Events only append to ``TrainingRun`` buffers; a 5 Hz timer pushes
+them into curves created once, so a fast GPU printing hundreds of events per second costs the
+event loop almost nothing.
 """
 
 from __future__ import annotations
