@@ -308,12 +308,11 @@ def apply_overrides(doc: dict[str, Any], overrides: list[str]) -> dict[str, Any]
 
 
 def _find_recipe(path: str | Path, beside: Path | None = None) -> Path:
-    """A path as given, else beside the recipe that names it, else a bundled recipe by name."""
+    """An ``extends`` target beside the recipe that names it (never the working folder's file of
+    that name), else a path as given, else a bundled recipe by name."""
     p = Path(path)
-    candidates = [p]
-    if beside is not None and not p.is_absolute():
-        candidates += [beside / p, beside / f"{p}.toml"]
-    candidates += [recipes_dir() / p, recipes_dir() / f"{p}.toml"]
+    candidates = [beside / p, beside / f"{p}.toml"] if beside is not None and not p.is_absolute() else []
+    candidates += [p, recipes_dir() / p, recipes_dir() / f"{p}.toml"]
     for c in candidates:
         if c.is_file():
             return c

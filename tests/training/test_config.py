@@ -94,6 +94,15 @@ def test_extends_merges_tables_key_by_key_and_keeps_its_own_name(tmp_path: Path)
     assert "extends" not in __import__("tomllib").loads(dump_toml(r))  # the run's copy is whole
 
 
+def test_extends_prefers_the_base_beside_the_recipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "here").mkdir()
+    (tmp_path / "here" / "base.toml").write_text("[optim]\nlr = 0.5\n")
+    (tmp_path / "base.toml").write_text("[optim]\nlr = 0.25\n")  # same name in the working folder
+    (tmp_path / "here" / "child.toml").write_text('extends = "base.toml"\n')
+    monkeypatch.chdir(tmp_path)
+    assert load_recipe(tmp_path / "here" / "child.toml").optim.lr == 0.5
+
+
 def test_extends_a_bundled_recipe_by_name(tmp_path: Path) -> None:
     p = tmp_path / "mine.toml"
     p.write_text('extends = "default_gray"\n[train]\nepochs = 1\n')
