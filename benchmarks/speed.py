@@ -4,7 +4,8 @@
 
 Every architecture runs with its default ("color") hparams and random weights (speed does not
 depend on the weights), unet_res also with 2 and 8 self-ensemble passes (the app's Quality
-setting; 2 is the default), plus classical NLM, through the real engine (``NetworkDenoiser``: tiling,
+setting; 2 is the default; also blind, σ estimated from the image as the app does by default,
+so the estimator's cost is counted), plus classical NLM, through the real engine (``NetworkDenoiser``: tiling,
 padding, clamping) on the CPU, and on CUDA when present. Models are measured side by side in one
 run: repeats are interleaved (A B C A B C ...) so a load spike from another process hits every
 model alike, and the median is reported.
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SIGMA = 25.0
+BLIND = "σ estimated: "  # rows whose key starts with this run without a σ, as the app's default does
 
 
 def _machine(threads: int) -> str:
@@ -73,6 +75,9 @@ def network_denoisers(device: str):
         if arch_id == "unet_res":  # the bundled defaults' architecture: its Quality settings too
             for n in (2, 8):
                 out[f"unet_res ×{n} self-ensemble"] = NetworkDenoiser(model, spec, device=device, ensemble=n)
+            # What the app runs by default: σ estimated from the image (its cost included), ×2.
+            out[BLIND + "unet_res"] = out["unet_res"]
+            out[BLIND + "unet_res ×2 self-ensemble (the app's default)"] = out["unet_res ×2 self-ensemble"]
     return out
 
 
@@ -103,7 +108,8 @@ def bench_models(denoisers: dict, img: np.ndarray, reps: int) -> dict[str, dict]
     for r in range(reps):
         order = list(denoisers) if r % 2 == 0 else list(reversed(denoisers))
         for key in order:
-            w, c = _timed(lambda: denoisers[key].denoise(img, sigma=SIGMA))
+            sigma = None if key.startswith(BLIND) else SIGMA
+            w, c = _timed(lambda: denoisers[key].denoise(img, sigma=sigma))
             wall[key].append(w)
             cpu[key].append(c)
             print(f"  {key}: {w:.2f} s wall, {c:.2f} s CPU", file=sys.stderr, flush=True)
@@ -217,7 +223,8 @@ def markdown(res: dict) -> str:
              f"on: {res['machine']}. Load average when it started: {res['load']} (a shared machine: "
              "wall-clock MP/s is depressed by other processes; CPU-seconds per MP, summed over this "
              "process's threads, is the steadier figure and the DnCNN ratio uses it).", ""]
-    lines.append(f"Models ({'×'.join(map(str, res['speed_shape']))} px color image, σ={SIGMA:g}, "
+    lines.append(f"Models ({'×'.join(map(str, res['speed_shape']))} px color image, σ={SIGMA:g} given "
+                 f"except in the rows marked \"{BLIND.rstrip(': ')}\", "
                  f"median of {res['reps']} interleaved runs through the engine, random weights, "
                  "default color variant):")
     lines.append("")

@@ -34,28 +34,44 @@ def estimate_sigma(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float
     stride = max(1, int(np.ceil(np.sqrt(ny * nx / _MAX_PATCHES))))
     win = np.lib.stride_tricks.sliding_window_view(x, (patch, patch), axis=(0, 1))  # ny×nx×C×p×p
     win = win[::stride, ::stride]  # still a view: only the reshape below copies
-    patches = win.reshape(win.shape[0] * win.shape[1], -1).astype(np.float64)
+    patches = win.reshape(win.shape[0] * win.shape[1], -1)
     if patches.shape[0] > _MAX_PATCHES:
         keep = np.random.default_rng(seed).choice(patches.shape[0], _MAX_PATCHES, replace=False)
         patches = patches[keep]
-    sigma = _pca_sigma(patches)
+    means = patches.mean(axis=1, dtype=np.float64)
+    # Centred once, so the float32 Gram matrix (the whole cost) loses no precision to the
+    # pixel level; sums and eigenvalues are float64.
+    centred = patches - patches.mean(axis=0, dtype=np.float64).astype(np.float32)
+    gram, total = _gram(centred), centred.sum(axis=0, dtype=np.float64)
+    n = centred.shape[0]
+    sigma = _pca_sigma(gram, total, n)
     # Near black or white, noise is clipped away and σ comes out low (badly so at high σ).
     # Drop patches whose *mean* lies within 2σ of either limit and estimate again. Selecting on
     # the mean, not on individual pixels, does not favour patches with small noise excursions.
-    means = patches.mean(axis=1)
     margin = 2.0 * sigma
     inside = (means > margin) & (means < 1.0 - margin)
+    n_in = int(np.count_nonzero(inside))
     # 2 % of the patches is enough: on a dark photo at σ = 50 only ~4 % stay clear of black,
     # and the covariance of the unclipped few beats that of the clipped many.
-    if np.count_nonzero(~inside) and np.count_nonzero(inside) >= max(4 * patches.shape[1], patches.shape[0] // 50):
-        sigma = _pca_sigma(patches[inside])
+    if n_in < n and n_in >= max(4 * centred.shape[1], n // 50):
+        if n_in >= n // 2:  # the inside patches' Gram matrix is the whole one less the rest
+            out = centred[~inside]
+            sigma = _pca_sigma(gram - _gram(out), total - out.sum(axis=0, dtype=np.float64), n_in)
+        else:
+            sub = centred[inside]
+            sigma = _pca_sigma(_gram(sub), sub.sum(axis=0, dtype=np.float64), n_in)
     return float(sigma * 255.0)
 
 
-def _pca_sigma(patches: np.ndarray) -> float:
-    """σ (0–1 scale) from the eigenvalues of the patch covariance (Chen et al.)."""
-    patches = patches - patches.mean(axis=0, keepdims=True)
-    cov = patches.T @ patches / patches.shape[0]
+def _gram(a: np.ndarray) -> np.ndarray:
+    return (a.T @ a).astype(np.float64)
+
+
+def _pca_sigma(gram: np.ndarray, total: np.ndarray, n: int) -> float:
+    """σ (0–1 scale) from the eigenvalues of the patch covariance (Chen et al.), given the
+    patches' Gram matrix ``Σ p pᵀ``, their sum ``Σ p`` and their number."""
+    mean = total / n
+    cov = gram / n - np.outer(mean, mean)
     eig = np.sort(np.clip(np.linalg.eigvalsh(cov), 0.0, None))  # ascending
     d = eig.size
     tau = eig[0]

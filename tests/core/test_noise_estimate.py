@@ -48,3 +48,27 @@ def test_dark_photo_at_high_sigma(make_noisy):
     noisy, _ = make_noisy(clean, 50, seed=1)
     # all patches together read ~33; the few unclipped ones, biased low themselves, ~42
     assert estimate_sigma(noisy) == pytest.approx(50, rel=0.2)
+
+
+@pytest.mark.parametrize("bright", [0.45, 0.85])  # most patches kept / most dropped near white
+def test_gram_shortcut_matches_the_plain_covariance(make_noisy, bright):
+    """The estimate re-uses one float32 Gram matrix (less the dropped patches' one): it must
+    equal the eigen-analysis of the float64 covariance of exactly the patches kept."""
+    from denoise_desktop import noise_estimate as ne
+
+    yy, xx = np.mgrid[0:80, 0:80]
+    clean = np.clip(bright + 0.12 * np.sin(xx / 6.0) * np.cos(yy / 9.0), 0, 1)[:, :, None]
+    clean = np.concatenate([clean, np.clip(clean * 0.2 + 0.9, 0, 1)[:, ::-1]], axis=1)  # a white band
+    noisy, _ = make_noisy(clean, 30, seed=2)
+    win = np.lib.stride_tricks.sliding_window_view(noisy.astype(np.float32), (8, 8), axis=(0, 1))
+    p = win.reshape(-1, 64).astype(np.float64)
+
+    def plain(patches):
+        c = patches - patches.mean(axis=0)
+        return ne._pca_sigma(c.T @ c, np.zeros(64), len(c))
+
+    first = plain(p)
+    means = p.mean(axis=1)
+    inside = (means > 2 * first) & (means < 1 - 2 * first)
+    assert 0 < inside.sum() < len(p)  # the test image does exercise the second pass
+    assert estimate_sigma(noisy) == pytest.approx(plain(p[inside]) * 255, rel=1e-4)
