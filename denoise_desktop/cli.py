@@ -238,7 +238,9 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
             src = res.item.source
             if res.status == "done":
                 sig = f", σ {res.sigma_used:.1f}" if res.sigma_used is not None else ""
-                bar.line(f"[{i + 1}/{len(items)}] done     {src} → {res.item.output} ({res.seconds:.1f} s{sig})")
+                note = res.info.get("sigma_note")
+                bar.line(f"[{i + 1}/{len(items)}] done     {src} → {res.item.output} ({res.seconds:.1f} s{sig})"
+                         + (f"\n    note: {note}" if note else ""))
             elif res.status == "skipped":
                 bar.line(f"[{i + 1}/{len(items)}] skipped  {src} (output exists)")
             elif res.status == "failed":

@@ -81,11 +81,14 @@ class NetworkDenoiser:
     field plus a blend band. ``precision`` "auto" is fp16 autocast on CUDA and fp32 elsewhere.
     ``ensemble`` (1, 2, 4 or 8) averages that many flipped/rotated runs (see ``ENSEMBLES``).
     ``last_info`` holds what the last ``denoise`` did (tiles, tile size, σ estimate, device).
+    ``sigma_range`` (lo, hi), from the model card, is the σ it was trained for: a σ outside it
+    still runs, with a ``sigma_note`` in ``last_info`` saying so.
     """
 
     def __init__(self, model, spec, device: Any = "auto", tile: int | None = None,
                  overlap: int | None = None, precision: str = "auto", *, id: str | None = None,
-                 name: str | None = None, ensemble: int = 1) -> None:
+                 name: str | None = None, ensemble: int = 1,
+                 sigma_range: tuple[float, float] | None = None) -> None:
         import torch
 
         if precision not in PRECISIONS:
@@ -95,6 +98,7 @@ class NetworkDenoiser:
         self.id = id or spec.id
         self.name = name or spec.name
         self.takes_sigma = bool(spec.takes_sigma)
+        self.sigma_range = (float(sigma_range[0]), float(sigma_range[1])) if sigma_range else None
         self.model_channels = _model_channels(model)
         self.channels = (self.model_channels,)
         self.device = devices.resolve(device)
@@ -253,6 +257,18 @@ class NetworkDenoiser:
                 return self.model(batch, sigma01)
         return self.model(batch, sigma01)
 
+    def sigma_note(self, sigma: float | None) -> str | None:
+        """A warning when σ (0–255) lies outside the range the model was trained for."""
+        if sigma is None or not self.takes_sigma or self.sigma_range is None:
+            return None
+        lo, hi = self.sigma_range
+        tol = 1.0  # the estimate wobbles by about this much; no warning for σ 55.4 on a 0–55 model
+        if sigma > hi + tol:
+            return f"σ {sigma:.1f} is above the {lo:g}–{hi:g} this model was trained for: expect leftover noise"
+        if sigma < lo - tol:
+            return f"σ {sigma:.1f} is below the {lo:g}–{hi:g} this model was trained for: expect lost detail"
+        return None
+
     # -- whole image -----------------------------------------------------------------------
     def _tiled(self, img: np.ndarray, tile: int, sigma01: float | None, progress: Progress,
                scale: float | None) -> tuple[np.ndarray, int]:
@@ -308,6 +324,9 @@ class NetworkDenoiser:
         info: dict[str, Any] = {"sigma_used": sigma, "sigma_estimated": estimated, "device": str(self.device),
                                 "precision": self.precision, "overlap": self.overlap, "tiles": 0,
                                 "ensemble": self.ensemble}
+        note = self.sigma_note(sigma)
+        if note:
+            info["sigma_note"] = note
         self.last_info = info
         if strength == 0.0:
             progress.set(1.0, "strength 0: unchanged")
@@ -396,7 +415,8 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: float =
     """Denoise an ``ImageData``; returns ``(ImageData, info)``.
 
     ``info``: ``sigma_used`` and ``sigma_estimated`` (0–255; the estimate is made here when σ is
-    None and the denoiser uses σ), ``seconds``, ``tiles``, ``model``.
+    None and the denoiser uses σ), ``seconds``, ``tiles``, ``model``; ``sigma_note`` when σ is
+    outside the model's trained range.
     """
     t0 = time.perf_counter()
     estimated = None
@@ -417,7 +437,7 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: float =
         "seconds": time.perf_counter() - t0,
         "tiles": last.get("tiles", 1),
     }
-    for key in ("tile", "device", "precision", "ensemble"):
+    for key in ("tile", "device", "precision", "ensemble", "sigma_note"):
         if key in last:
             info[key] = last[key]
     return result, info

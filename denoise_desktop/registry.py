@@ -147,7 +147,18 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
 
     assert entry.path is not None
     model, _card = load_weights(entry.path, device="cpu")  # the engine moves it to `device`
-    return NetworkDenoiser(model, spec_of(model), device=device, id=entry.id, name=entry.name, ensemble=ensemble)
+    return NetworkDenoiser(model, spec_of(model), device=device, id=entry.id, name=entry.name, ensemble=ensemble,
+                           sigma_range=_sigma_range(entry.card))
+
+
+def _sigma_range(card: dict[str, Any]) -> tuple[float, float] | None:
+    """The card's trained σ range, or None when it has none (or a malformed one)."""
+    r = card.get("sigma_range")
+    try:
+        lo, hi = (float(v) for v in r)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return None
+    return (lo, hi) if 0 <= lo <= hi else None
 
 
 def default_model_id(channels: int | tuple[int, ...] | None = None) -> str:

@@ -117,6 +117,21 @@ def test_run_with_a_saved_tiny_network(tmp_path, capsys, make_image):
     assert not np.array_equal(read_image(tmp_path / "out8" / "img0.png").pixels, res.pixels)
 
 
+def test_run_notes_a_sigma_beyond_the_models_training(tmp_path, capsys, make_image):
+    from denoise_desktop import models, paths, weights
+
+    net = models.build("unet_res", in_channels=3, features=4, max_features=8).eval()
+    path = paths.user_models_dir() / "tiny_unet_0_30.safetensors"
+    weights.save_weights(net, path, {"sigma_range": [0, 30]})
+    entry = next(e for e in registry.list_models() if e.path and os.path.samefile(e.path, path))
+    src = noisy_folder(tmp_path / "in", make_image, n=1)
+    for sigma, noted in (("45", True), ("20", False)):
+        assert main(["run", str(src), "--out", str(tmp_path / sigma), "--model", entry.id, "--sigma", sigma,
+                     "--device", "cpu"]) == 0
+        err = capsys.readouterr().err
+        assert ("note: σ 45.0 is above the 0–30 this model was trained for" in err) is noted, err
+
+
 def test_models_json_parses(capsys):
     assert main(["models", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)

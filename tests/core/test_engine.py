@@ -346,3 +346,23 @@ def test_self_ensemble_reports_and_cancels_between_passes():
     assert len(calls) == 2  # one tile: stopped after its second pass, not after all eight
     fractions = [f for f, _ in seen]
     assert all(b >= a for a, b in zip(fractions, fractions[1:])) and 0 < fractions[-1] < 1
+
+
+def test_sigma_outside_the_trained_range_runs_with_a_note():
+    dn = NetworkDenoiser(Identity(1), identity_spec(receptive_field=0), device="cpu", sigma_range=(5, 55))
+    dn.takes_sigma = True
+    img = np.zeros((8, 8, 1), np.float32)
+    dn.denoise(img, sigma=55.8)  # within the estimate's wobble: no note
+    assert "sigma_note" not in dn.last_info
+    dn.denoise(img, sigma=70)
+    assert "70.0 is above the 5–55" in dn.last_info["sigma_note"]
+    dn.denoise(img, sigma=2)
+    assert "below" in dn.last_info["sigma_note"]
+    from denoise_desktop.engine import denoise_image
+    from denoise_desktop.imageio import ImageData
+
+    _, info = denoise_image(ImageData(np.zeros((8, 8), np.uint8), bit_depth=8, format="PNG"), dn, sigma=90)
+    assert "90.0 is above" in info["sigma_note"]
+    dn.takes_sigma = False  # σ is not an input: nothing to say about it
+    dn.denoise(img, sigma=70)
+    assert "sigma_note" not in dn.last_info

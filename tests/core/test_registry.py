@@ -78,6 +78,16 @@ def test_load_classical_and_network(dirs):
     assert dn.id == "u" and dn.takes_sigma and dn.channels == (1,)
     out = dn.denoise(img, sigma=25)
     assert out.shape == img.shape and out.dtype == np.float32 and np.isfinite(out).all()
+    assert dn.sigma_range is None  # the card gives none
+
+
+@pytest.mark.parametrize("given,expected", [([0, 55], (0.0, 55.0)), ([25, 25], (25.0, 25.0)),
+                                            ("0-55", None), ([55, 0], None), ([-5, 10], None), (None, None)])
+def test_the_cards_sigma_range_reaches_the_engine(dirs, given, expected):
+    pytest.importorskip("denoise_desktop.engine")
+    bundled, _ = dirs
+    weights.save_weights(tiny_unet(1), bundled / "r.safetensors", {"sigma_range": given})
+    assert registry.load("r", device="cpu").sigma_range == expected
 
 
 def test_broken_files(dirs):

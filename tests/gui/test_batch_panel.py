@@ -334,3 +334,17 @@ def test_devices_from_the_main_window_keep_the_saved_choice(qtbot, runner, fake)
     panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))
     panel.set_devices([DeviceInfo("cpu", "cpu", "CPU", None, None)])
     assert panel.device_combo.currentData() == "cpu"
+
+
+def test_queue_row_shows_an_out_of_range_sigma_note(tmp_path):
+    from denoise_desktop.batch import BatchItem, ItemResult
+    from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
+
+    items = [BatchItem(tmp_path / f"{n}.png", tmp_path / "out" / f"{n}.png") for n in ("a", "b")]
+    model = BatchQueueModel()
+    model.set_items(items)
+    note = "σ 70.0 is above the 0–55 this model was trained for: expect leftover noise"
+    model.apply_result(ItemResult(items[0], "done", None, 1.0, 70.0, {"sigma_note": note}))
+    model.apply_result(ItemResult(items[1], "done", None, 1.0, 20.0, {}))
+    details = [model.data(model.index(i, 4)) for i in range(2)]
+    assert details == [note, str(items[1].output)]

@@ -495,6 +495,8 @@ class DenoisePanel(QWidget):
             parts.append(f"{info['ensemble']} passes")
         if info.get("device"):
             parts.append(str(info["device"]))
+        if info.get("sigma_note"):
+            parts.append(info["sigma_note"])
         self.progress.setValue(1000)
         self._on_ended(self._task, ", ".join(parts))
 

@@ -148,7 +148,8 @@ class BatchQueueModel(QAbstractTableModel):
         row.seconds = getattr(result, "seconds", None)
         row.sigma = getattr(result, "sigma_used", None)
         error = getattr(result, "error", None)
-        row.message = str(error) if error else ""
+        note = (getattr(result, "info", None) or {}).get("sigma_note")  # σ outside the model's range
+        row.message = str(error) if error else (note or "")
         self._changed(i)
         return i
 
