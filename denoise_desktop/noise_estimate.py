@@ -6,9 +6,15 @@ few large eigenvalues; the remaining ones are noise, whose variance is found as 
 of eigenvalues whose mean equals its median. It is far less fooled by texture than Immerkaer's
 Laplacian or the wavelet-MAD estimator. All channels are treated jointly (patches are
 ``p×p×C``), which assumes the same σ in every channel.
+
+When torch is already loaded (the networks run in this process) the linear algebra runs in its
+thread pool: numpy's OpenBLAS threads keep spinning after a call and slowed the network's next
+forward pass by ~2× on a 2-core CPU (``benchmarks/speed.py``, σ-estimated rows).
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 
@@ -20,7 +26,7 @@ _MAX_PATCHES = 60_000  # enough for a stable 64..192-dim covariance; keeps big p
 
 def estimate_sigma(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float:
     """σ of the noise in ``img`` (float H×W or H×W×C in [0, 1]) on the **0–255 scale**."""
-    x = np.asarray(img, dtype=np.float32)  # float64 only for the selected patches
+    x = np.asarray(img, dtype=np.float32)  # float64 only for sums and the covariance
     if x.ndim == 2:
         x = x[:, :, None]
     if x.ndim != 3:
@@ -64,15 +70,31 @@ def estimate_sigma(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float
 
 
 def _gram(a: np.ndarray) -> np.ndarray:
+    torch = sys.modules.get("torch")  # see the module docstring: one thread pool, not two
+    if torch is not None:
+        t = torch.from_numpy(a)
+        return (t.T @ t).double().numpy()
     return (a.T @ a).astype(np.float64)
 
 
+def _eigvalsh(cov: np.ndarray) -> np.ndarray:
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return torch.linalg.eigvalsh(torch.from_numpy(cov)).numpy()
+    return np.linalg.eigvalsh(cov)
+
+
 def _pca_sigma(gram: np.ndarray, total: np.ndarray, n: int) -> float:
-    """σ (0–1 scale) from the eigenvalues of the patch covariance (Chen et al.), given the
-    patches' Gram matrix ``Σ p pᵀ``, their sum ``Σ p`` and their number."""
+    """σ (0–1 scale) from the patch covariance, given the patches' Gram matrix ``Σ p pᵀ``,
+    their sum ``Σ p`` and their number."""
     mean = total / n
-    cov = gram / n - np.outer(mean, mean)
-    eig = np.sort(np.clip(np.linalg.eigvalsh(cov), 0.0, None))  # ascending
+    return _tail_sigma(_eigvalsh(gram / n - np.outer(mean, mean)))
+
+
+def _tail_sigma(eigenvalues: np.ndarray) -> float:
+    """Chen et al.: the noise variance is the mean of the largest tail of eigenvalues whose
+    mean equals its median."""
+    eig = np.sort(np.clip(eigenvalues, 0.0, None))  # ascending
     d = eig.size
     tau = eig[0]
     for k in range(d, 0, -1):  # try the largest tail first

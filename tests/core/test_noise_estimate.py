@@ -50,11 +50,19 @@ def test_dark_photo_at_high_sigma(make_noisy):
     assert estimate_sigma(noisy) == pytest.approx(50, rel=0.2)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "torch"])  # torch when the app has loaded it
 @pytest.mark.parametrize("bright", [0.45, 0.85])  # most patches kept / most dropped near white
-def test_gram_shortcut_matches_the_plain_covariance(make_noisy, bright):
+def test_gram_shortcut_matches_the_plain_covariance(make_noisy, monkeypatch, bright, backend):
     """The estimate re-uses one float32 Gram matrix (less the dropped patches' one): it must
     equal the eigen-analysis of the float64 covariance of exactly the patches kept."""
+    import sys
+
     from denoise_desktop import noise_estimate as ne
+
+    if backend == "torch":
+        pytest.importorskip("torch")
+    else:
+        monkeypatch.setitem(sys.modules, "torch", None)
 
     yy, xx = np.mgrid[0:80, 0:80]
     clean = np.clip(bright + 0.12 * np.sin(xx / 6.0) * np.cos(yy / 9.0), 0, 1)[:, :, None]
@@ -63,9 +71,9 @@ def test_gram_shortcut_matches_the_plain_covariance(make_noisy, bright):
     win = np.lib.stride_tricks.sliding_window_view(noisy.astype(np.float32), (8, 8), axis=(0, 1))
     p = win.reshape(-1, 64).astype(np.float64)
 
-    def plain(patches):
+    def plain(patches):  # numpy's eigvalsh on the float64 covariance, whatever the backend
         c = patches - patches.mean(axis=0)
-        return ne._pca_sigma(c.T @ c, np.zeros(64), len(c))
+        return ne._tail_sigma(np.linalg.eigvalsh(c.T @ c / len(c)))
 
     first = plain(p)
     means = p.mean(axis=1)
