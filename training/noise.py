@@ -96,12 +96,15 @@ def quantize_8bit(img: np.ndarray) -> np.ndarray:
     return (np.clip(np.rint(img * 255.0), 0, 255) / 255.0).astype(np.float32)
 
 
-NOISE: dict[str, Callable[..., tuple[np.ndarray, float]]] = {
+from .camera import realistic  # noqa: E402 - after the helpers it imports lazily
+
+NOISE: dict[str, Callable[..., tuple]] = {
     "gaussian": gaussian,
     "salt_and_pepper": salt_and_pepper,
     "poisson": poisson,
     "speckle": speckle,
     "camera": camera,
+    "realistic": realistic,  # camera pipeline + AWGN mix; returns a target too (training.camera)
 }
 
 
@@ -114,12 +117,20 @@ class NoiseModel:
         self.kind, self.params, self.quantize, self.clip = kind, params, quantize, clip
 
     def __call__(self, clean: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float]:
-        noisy, level = NOISE[self.kind](clean, rng, **self.params)
+        noisy, level, _ = self.sample(clean, rng)
+        return noisy, level
+
+    def sample(self, clean: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float, np.ndarray]:
+        """``(noisy, level, target)``: the target is ``clean`` unless the noise model develops
+        it too (realistic noise: what the camera would have made of a noise-free exposure)."""
+        out = NOISE[self.kind](clean, rng, **self.params)
+        noisy, level = out[0], out[1]
+        target = out[2] if len(out) > 2 else clean
         if self.quantize:
             noisy = quantize_8bit(noisy)
         elif self.clip:
             noisy = np.clip(noisy, 0.0, 1.0)
-        return noisy, level
+        return noisy, level, target
 
 
 def make_noise(cfg: Any, *, sigma: Any = None) -> NoiseModel:
@@ -127,4 +138,6 @@ def make_noise(cfg: Any, *, sigma: Any = None) -> NoiseModel:
     (validation at one fixed level)."""
     params = dict(sigma=cfg.sigma if sigma is None else sigma, amount=cfg.amount,
                   salt_ratio=cfg.salt_ratio, scale=cfg.scale, jpeg_quality=list(cfg.jpeg_quality))
+    if cfg.kind == "realistic":
+        params.update(awgn_fraction=cfg.awgn_fraction, jpeg_fraction=cfg.jpeg_fraction, shot=list(cfg.shot))
     return NoiseModel(cfg.kind, params, quantize=bool(cfg.quantize_8bit), clip=bool(cfg.clip))

@@ -25,6 +25,15 @@ def _chw(a: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32))
 
 
+def apply_noise(noise: NoiseFn, clean: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(target, noisy, level)``; a noise model with ``sample`` may replace the target."""
+    if hasattr(noise, "sample"):
+        noisy, level, target = noise.sample(clean, rng)
+        return np.ascontiguousarray(target), noisy, level
+    noisy, level = noise(clean, rng)
+    return clean, noisy, level
+
+
 class PatchDataset(Dataset):
     """``patches_per_image`` random patches per image per epoch, each with fresh noise."""
 
@@ -59,7 +68,7 @@ class PatchDataset(Dataset):
         if self.augment:
             clean = dihedral(clean, int(rng.integers(8)))
         clean = np.ascontiguousarray(clean)
-        noisy, level = self.noise(clean, rng)
+        clean, noisy, level = apply_noise(self.noise, clean, rng)
         return _chw(clean), _chw(noisy), torch.tensor(level, dtype=torch.float32)
 
 
@@ -107,7 +116,7 @@ def make_val_set(images: list[np.ndarray], *, crop: int, noise: NoiseFn, seed: i
     vs = ValSet(sigma=sigma)
     for i, img in enumerate(images):
         clean = np.ascontiguousarray(center_crop(to_float(img), crop))
-        noisy, level = noise(clean, np.random.default_rng([seed, i, 0x7A1]))
+        clean, noisy, level = apply_noise(noise, clean, np.random.default_rng([seed, i, 0x7A1]))
         vs.clean.append(clean)
         vs.noisy.append(noisy.astype(np.float32))
         vs.level.append(level)

@@ -1,0 +1,118 @@
+"""Realistic camera-noise synthesis: its statistics look like a camera's, and draws are seeded."""
+
+import dataclasses
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from training import camera
+from training.config import NoiseConfig
+from training.data.patches import apply_noise
+from training.noise import make_noise
+
+
+def _flat(value: float, size: int = 96, c: int = 3) -> np.ndarray:
+    return np.full((size, size, c), value, np.float32)
+
+
+def _cam(rng: np.random.Generator, **changes) -> camera.CameraDraw:
+    base = camera.draw_camera(rng, jpeg_quality=None)
+    return dataclasses.replace(base, **{"sharpen": 0.0, "shot": 4e-3, "read": 1e-5, **changes})
+
+
+@pytest.mark.parametrize("pattern", list(camera.PATTERNS))
+@pytest.mark.parametrize("method", camera.DEMOSAIC)
+def test_noise_free_development_gives_the_image_back(pattern: str, method: str) -> None:
+    # unprocess ∘ develop is the identity away from clipping: a flat colour survives the trip
+    rng = np.random.default_rng(0)
+    cam = _cam(rng, pattern=pattern, demosaic=method)
+    img = _flat(0.0) + np.array([0.7, 0.45, 0.25], np.float32)
+    out = camera.develop(camera.demosaic(camera.mosaic(camera.unprocess(img, cam), pattern), pattern, method), cam)
+    assert np.abs(out[8:-8, 8:-8] - img[8:-8, 8:-8]).max() < 0.02
+
+
+def test_noise_variance_grows_with_brightness() -> None:
+    rng = np.random.default_rng(1)
+    cam = _cam(rng, demosaic="bilinear")
+    dark = camera.camera_pipeline(_flat(0.15), np.random.default_rng(2), cam=cam)
+    bright = camera.camera_pipeline(_flat(0.6), np.random.default_rng(2), cam=cam)
+    # in the sensor's linear space shot noise makes the variance grow with the signal; the sRGB
+    # gamma flattens it, so measure after taking both images back there
+    var = [float((camera.unprocess(n, cam) - camera.unprocess(t, cam))[8:-8, 8:-8].var()) for n, _, t in (dark, bright)]
+    assert var[1] > 2.0 * var[0]
+    assert bright[1] > dark[1]  # the reported (sRGB) level still rises
+
+
+def test_neighbouring_pixels_noise_is_correlated_after_demosaicing() -> None:
+    rng = np.random.default_rng(3)
+    for method in camera.DEMOSAIC:
+        cam = _cam(rng, demosaic=method, shot=1e-2)
+        noisy, _, target = camera.camera_pipeline(_flat(0.4, 192), np.random.default_rng(4), cam=cam)
+        r = (noisy - target)[8:-8, 8:-8, 1]
+        r = r - r.mean()
+        corr = float((r[:, 1:] * r[:, :-1]).mean() / (r * r).mean())
+        assert corr > 0.2, (method, corr)
+    # white Gaussian noise on the same grid has none: the measure can fail
+    w = np.random.default_rng(5).standard_normal((176, 176)).astype(np.float32)
+    assert abs(float((w[:, 1:] * w[:, :-1]).mean() / (w * w).mean())) < 0.05
+
+
+def _chroma_planes(img: np.ndarray, quality: int, subsampling: str) -> tuple[tuple[int, int], ...]:
+    u8 = np.clip(np.rint(img * 255), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(u8).save(buf, "JPEG", quality=quality, subsampling=2 if subsampling == "4:2:0" else 0)
+    buf.seek(0)
+    with Image.open(buf) as im:
+        return tuple(im.layer)  # (id, h-sampling, v-sampling, table) per component
+
+
+def test_jpeg_chroma_really_is_subsampled() -> None:
+    rng = np.random.default_rng(6)
+    img = rng.random((64, 64, 3)).astype(np.float32)
+    assert [c[1:3] for c in _chroma_planes(img, 90, "4:2:0")] == [(2, 2), (1, 1), (1, 1)]
+    assert [c[1:3] for c in _chroma_planes(img, 90, "4:4:4")] == [(1, 1), (1, 1), (1, 1)]
+    # and the round trip loses chroma detail at 4:2:0 that 4:4:4 keeps
+    ycc = lambda a: np.asarray(Image.fromarray(np.uint8(np.rint(a * 255))).convert("YCbCr"), np.float32)
+    e420 = np.abs(ycc(camera.jpeg(img, 95, "4:2:0"))[..., 1:] - ycc(img)[..., 1:]).mean()
+    e444 = np.abs(ycc(camera.jpeg(img, 95, "4:4:4"))[..., 1:] - ycc(img)[..., 1:]).mean()
+    assert e420 > 2 * e444
+
+
+def test_seeded_draw_is_reproducible_and_seeds_differ() -> None:
+    clean = np.random.default_rng(7).random((64, 64, 3)).astype(np.float32)
+    a = camera.realistic(clean, np.random.default_rng(8), awgn_fraction=0.0)
+    b = camera.realistic(clean, np.random.default_rng(8), awgn_fraction=0.0)
+    c = camera.realistic(clean, np.random.default_rng(9), awgn_fraction=0.0)
+    assert np.array_equal(a[0], b[0]) and a[1] == b[1] and np.array_equal(a[2], b[2])
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_awgn_share_reports_sigma_before_jpeg_and_keeps_the_clean_target() -> None:
+    clean = _flat(0.5, 64)
+    rng = np.random.default_rng(10)
+    noisy, level, target = camera.realistic(clean, rng, sigma=25.0, awgn_fraction=1.0, jpeg_fraction=1.0)
+    assert level == pytest.approx(25 / 255) and target is clean
+    # JPEG removes some of the noise: the RMS is below σ, the level still says σ
+    assert (noisy - clean).std() < 25 / 255
+
+
+def test_gray_patches_are_the_luma_of_a_colour_camera() -> None:
+    noisy, level, target = camera.realistic(_flat(0.4, 64, 1), np.random.default_rng(11), awgn_fraction=0.0)
+    assert noisy.shape == target.shape == (64, 64, 1)
+    assert level > 0
+
+
+def test_odd_sizes_keep_their_shape() -> None:
+    noisy, _, target = camera.camera_pipeline(_flat(0.5, 33), np.random.default_rng(12))
+    assert noisy.shape == target.shape == (33, 33, 3)
+
+
+def test_recipe_noise_gives_the_developed_target_to_the_dataset() -> None:
+    fn = make_noise(NoiseConfig(kind="realistic", sigma=[0, 55], awgn_fraction=0.0, quantize_8bit=True))
+    clean = np.random.default_rng(13).random((48, 48, 3)).astype(np.float32)
+    target, noisy, level = apply_noise(fn, clean, np.random.default_rng(14))
+    assert target.shape == clean.shape and not np.array_equal(target, clean)
+    assert np.allclose(noisy * 255, np.rint(noisy * 255), atol=1e-4)
+    assert 0 < level < 0.5
