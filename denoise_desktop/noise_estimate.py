@@ -1,6 +1,12 @@
-"""Blind estimate of additive white Gaussian noise level.
+"""Blind estimate of the noise level of an image, on the 0–255 scale.
 
-Chen, Zhu & Heng, "An Efficient Statistical Method for Image Noise Level Estimation" (ICCV
+:func:`estimate_sigma` is what "Auto" uses: the learned estimator (``models/noise_level.py``,
+bundled in ``resources/estimators``) that reads real camera noise and JPEGs, and falls back to
+the white-Gaussian PCA estimate :func:`estimate_sigma_awgn` where torch or the weights are
+missing. Both answer the same question: the standard deviation of the noise (0–255), before
+JPEG compression — exactly σ for Gaussian noise — which is what the σ-aware networks take.
+
+The PCA estimate: Chen, Zhu & Heng, "An Efficient Statistical Method for Image Noise Level Estimation" (ICCV
 2015): eigenvalues of the covariance of overlapping patches. Image structure concentrates in a
 few large eigenvalues; the remaining ones are noise, whose variance is found as the largest tail
 of eigenvalues whose mean equals its median. It is far less fooled by texture than Immerkaer's
@@ -18,14 +24,33 @@ import sys
 
 import numpy as np
 
-__all__ = ["estimate_sigma"]
+__all__ = ["estimate_sigma", "estimate_sigma_awgn", "learned_estimator_available", "ESTIMATOR_NAME"]
 
 _PATCH = 8
 _MAX_PATCHES = 60_000  # enough for a stable 64..192-dim covariance; keeps big photos fast
 
 
-def estimate_sigma(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float:
-    """σ of the noise in ``img`` (float H×W or H×W×C in [0, 1]) on the **0–255 scale**."""
+def estimate_sigma(img: np.ndarray) -> float:
+    """Noise level of ``img`` (float H×W or H×W×C in [0, 1]) on the **0–255 scale**: the learned
+    estimator where it is available, else :func:`estimate_sigma_awgn`."""
+    from . import noise_level_estimator
+
+    level = noise_level_estimator.estimate(img)
+    return estimate_sigma_awgn(img) if level is None else level
+
+
+def learned_estimator_available() -> bool:
+    from . import noise_level_estimator
+
+    return noise_level_estimator.available()
+
+
+ESTIMATOR_NAME = "noise level (RMS, 0–255, before JPEG)"
+
+
+def estimate_sigma_awgn(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float:
+    """σ of additive white Gaussian noise in ``img`` (float H×W or H×W×C in [0, 1]) on the
+    **0–255 scale** (PCA of patches; real camera noise and JPEGs read far too low)."""
     x = np.asarray(img, dtype=np.float32)  # float64 only for sums and the covariance
     if x.ndim == 2:
         x = x[:, :, None]

@@ -38,7 +38,9 @@ class AppSettings:
     jpeg_quality: int = 95
     naming: str = "{stem}"
     keep_metadata: bool = True
-    # batch
+    # batch (its own model and Quality: "Automatic" never follows the Denoise tab's pick)
+    batch_model: str | None = None  # None = Automatic (the bundled default for each image)
+    batch_ensemble: int = DEFAULT_ENSEMBLE
     recursive: bool = False
     skip_existing: bool = False
     # history
@@ -82,6 +84,8 @@ class AppSettings:
         self.jpeg_quality = min(100, max(1, self.jpeg_quality))
         if self.ensemble not in ENSEMBLES:
             self.ensemble = DEFAULT_ENSEMBLE
+        if self.batch_ensemble not in ENSEMBLES:
+            self.batch_ensemble = DEFAULT_ENSEMBLE
         if self.tile is not None and self.tile < 32:
             self.tile = None
         if "{stem}" not in self.naming:
@@ -91,7 +95,7 @@ class AppSettings:
 
 _INVALID = object()
 _OPTIONAL_INT = {"tile"}
-_OPTIONAL_STR = {"model_gray", "model_color"}
+_OPTIONAL_STR = {"model_gray", "model_color", "batch_model"}
 
 
 def _coerce(value: Any, default: Any, name: str) -> Any:

@@ -60,20 +60,19 @@ def catalog(*, progress: Any = None) -> tuple[list[tuple[str, str, tuple[int, ..
     return model_choices(), list(devices.discover())
 
 
-def load_denoiser(model_id: str, device: str, preferred: dict[int, str | None] | None = None,
-                  ensemble: int = DEFAULT_ENSEMBLE):
+def load_denoiser(model_id: str, device: str, ensemble: int = DEFAULT_ENSEMBLE):
     """A ``Denoiser``, or for ``AUTO_MODEL`` a ``channels -> Denoiser`` factory (``batch.run``
-    accepts both) that loads each channel count's model once. Runs in the worker thread."""
+    accepts both) that loads each channel count's bundled default once, whatever the other tabs
+    picked. Runs in the worker thread."""
     from denoise_desktop import registry
 
     if model_id != AUTO_MODEL:
         return registry.load(model_id, device=device, ensemble=ensemble)
     cache: dict[int, Any] = {}
-    preferred = dict(preferred or {})
 
     def for_channels(channels: int):
         if channels not in cache:
-            chosen = preferred.get(channels) or registry.default_model_id(channels)
+            chosen = registry.default_model_id(channels)
             cache[channels] = registry.load(chosen, device=device, channels=channels, ensemble=ensemble)
         return cache[channels]
 
@@ -105,7 +104,7 @@ class PlanRequest:
 
 def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | None, strength: float, *,
               jpeg_quality: int = 95, keep_metadata: bool = True,
-              preferred: dict[int, str | None] | None = None, ensemble: int = DEFAULT_ENSEMBLE, progress):
+              ensemble: int = DEFAULT_ENSEMBLE, progress):
     """The worker side: plan, load the model, then yield one ``ItemResult`` per item.
 
     Yields ``Planned(items)`` first; a ``batch.BatchError`` from planning ends the task before
@@ -117,7 +116,7 @@ def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | N
     items = request.plan()
     yield Planned(items)
     progress.set(0.0, "loading the model")
-    denoiser = load_denoiser(model_id, device, preferred, ensemble)
+    denoiser = load_denoiser(model_id, device, ensemble)
     progress.check_cancelled()
     yield from batch.run(items, denoiser, sigma=sigma, strength=strength, jpeg_quality=jpeg_quality,
                          keep_metadata=keep_metadata, progress=progress)

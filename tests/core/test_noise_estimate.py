@@ -1,11 +1,11 @@
-"""noise_estimate: σ (0–255 scale) of known added Gaussian noise on smooth and textured images."""
+"""noise_estimate.estimate_sigma_awgn (the PCA estimate): σ (0–255 scale) of known added Gaussian noise on smooth and textured images."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from denoise_desktop.noise_estimate import estimate_sigma
+from denoise_desktop.noise_estimate import estimate_sigma_awgn as estimate_sigma
 
 
 @pytest.mark.parametrize("sigma", [5, 15, 25, 50])

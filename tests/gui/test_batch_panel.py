@@ -55,8 +55,9 @@ def images(tmp_path):
 def fake(monkeypatch):
     den = SlowDenoiser()
     monkeypatch.setattr(bj, "model_choices", lambda: [("Slow fake", "slow", (1, 3))])
-    def load(model_id, device, preferred=None, ensemble=1):
+    def load(model_id, device, ensemble=1):
         den.ensemble = ensemble
+        den.model_id = model_id
         return den
 
     monkeypatch.setattr(bj, "load_denoiser", load)
@@ -134,9 +135,9 @@ def test_cancel_leaves_no_partial_file_and_skip_existing_resumes(qtbot, runner, 
 def test_a_corrupt_file_fails_with_its_reason_and_the_queue_continues(qtbot, runner, images, tmp_path, fake):
     (images / "img2.png").write_bytes(b"\x89PNG\r\n\x1a\n this is not an image")
     out = tmp_path / "out"
-    panel = _panel(qtbot, runner, [images], out, ensemble=4)
+    panel = _panel(qtbot, runner, [images], out, batch_ensemble=4)
     summary = _start_and_wait(qtbot, panel)
-    assert fake.ensemble == 4  # the Quality chosen on the Denoise tab
+    assert fake.ensemble == 4  # the Quality chosen on the Batch tab
     states = panel.model.states()
     assert states == ["done", "done", "failed", "done", "done", "done"]
     assert "img2.png" in panel.model.row(2).message
@@ -215,13 +216,19 @@ def test_controls_are_remembered_in_app_settings(qtbot, runner, tmp_path, fake):
         "jpg", 80, True, True)
     assert (settings.sigma_mode, settings.sigma, settings.strength) == ("manual", 15.0, pytest.approx(0.7))
     assert settings.last_batch_out_dir == str(tmp_path / "o")
-    assert settings.model_color == "slow"
+    assert settings.batch_model == "slow"
+    assert settings.model_color is None  # the Denoise tab's pick is its own
+    panel.ensemble_combo.setCurrentIndex(panel.ensemble_combo.findData(8))
+    assert settings.batch_ensemble == 8 and settings.ensemble == AppSettings().ensemble
 
     again = BatchPanel(runner, settings)
     qtbot.addWidget(again)
     assert again.format_combo.currentText() == "jpg" and again.quality_spin.value() == 80
     assert again.recursive_check.isChecked() and not again.sigma_auto_check.isChecked()
     assert again.sigma_spin.value() == 15.0 and again.out_dir_edit.text() == str(tmp_path / "o")
+    assert again.ensemble_combo.currentData() == 8
+    _listed(qtbot, again)
+    assert again.model_combo.currentData() == "slow"
 
 
 def test_inputs_list_add_remove_clear(qtbot, runner, images, fake):
@@ -258,7 +265,7 @@ def test_a_model_that_cannot_load_fails_the_batch_with_a_message(qtbot, runner, 
                                                                  warnings):
     monkeypatch.setattr(bj, "model_choices", lambda: [])
 
-    def broken(model_id, device, preferred=None, ensemble=1):
+    def broken(model_id, device, ensemble=1):
         raise RuntimeError("weights file is truncated: model.safetensors")
 
     monkeypatch.setattr(bj, "load_denoiser", broken)
@@ -348,3 +355,32 @@ def test_queue_row_shows_an_out_of_range_sigma_note(tmp_path):
     model.apply_result(ItemResult(items[1], "done", None, 1.0, 20.0, {}))
     details = [model.data(model.index(i, 4)) for i in range(2)]
     assert details == [note, str(items[1].output)]
+
+
+def test_automatic_uses_the_bundled_default_whatever_the_denoise_tab_picked(qtbot, runner, monkeypatch, tmp_path):
+    """A model picked on the Denoise tab (model_color) must not leak into Batch's Automatic."""
+    from denoise_desktop import registry
+
+    loaded = []
+    monkeypatch.setattr(registry, "load", lambda mid, **kw: loaded.append(mid) or SlowDenoiser())
+    factory = bj.load_denoiser(bj.AUTO_MODEL, "cpu", ensemble=1)
+    factory(3)
+    factory(1)
+    assert loaded == [registry.default_model_id(3), registry.default_model_id(1)]
+
+    seen = {}
+
+    def load(model_id, device, ensemble=1):
+        seen.update(model_id=model_id, ensemble=ensemble)
+        return SlowDenoiser()
+
+    monkeypatch.setattr(bj, "load_denoiser", load)
+    monkeypatch.setattr(bj, "model_choices", lambda: [("Slow fake", "slow", (1, 3))])
+    images = tmp_path / "in"
+    images.mkdir()
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(images / "a.png")
+    panel = _panel(qtbot, runner, [images / "a.png"], tmp_path / "out", model_color="slow", ensemble=8)
+    assert panel.model_combo.currentData() == bj.AUTO_MODEL
+    _start_and_wait(qtbot, panel)
+    assert seen == {"model_id": bj.AUTO_MODEL, "ensemble": 2}  # Batch's own Quality (default 2)
+    assert panel.settings.model_color == "slow" and panel.settings.batch_model is None

@@ -43,6 +43,7 @@ from denoise_desktop.engine import DEFAULT_ENSEMBLE
 from denoise_desktop.gui import batch_job
 from denoise_desktop.gui.batch_job import AUTO_MODEL, PlanRequest, Planned
 from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
+from denoise_desktop.gui.panels.denoise_panel import QUALITY_CHOICES
 from denoise_desktop.gui.widgets import fill_device_combo, path_row
 
 __all__ = ["BatchPanel", "FORMATS"]
@@ -138,6 +139,12 @@ class BatchPanel(QWidget):
         self._model_channels: dict[str, tuple[int, ...]] = {}
         self.set_model_choices([])  # the models arrive from a worker
         form.addRow("Model", self.model_combo)
+        self.ensemble_combo = QComboBox()
+        for n, label in QUALITY_CHOICES.items():
+            self.ensemble_combo.addItem(label, n)
+        self.ensemble_combo.setToolTip("Networks also run on flipped/rotated copies and average them: "
+                                       "more passes, a little cleaner, proportionally slower.")
+        form.addRow("Quality", self.ensemble_combo)
         sigma_row = QHBoxLayout()
         self.sigma_auto_check = QCheckBox("estimate per image")
         self.sigma_auto_check.setChecked(True)
@@ -202,6 +209,7 @@ class BatchPanel(QWidget):
             self.recursive_check.toggled,
             self.skip_existing_check.toggled,
             self.model_combo.currentIndexChanged,
+            self.ensemble_combo.currentIndexChanged,
             self.sigma_auto_check.toggled,
             self.sigma_spin.valueChanged,
             self.strength_spin.valueChanged,
@@ -246,9 +254,12 @@ class BatchPanel(QWidget):
             for label, model_id, channels in choices:
                 self.model_combo.addItem(label, model_id)
                 self._model_channels[model_id] = tuple(channels)
-            _select_data(self.model_combo, current)
+            _select_data(self.model_combo, current if current not in (None, AUTO_MODEL) else self._wanted_model())
         finally:
             self.model_combo.blockSignals(False)
+
+    def _wanted_model(self) -> str | None:
+        return _get(self.settings, "batch_model", None) or AUTO_MODEL
 
     def set_devices(self, devices: list) -> None:
         """The devices found (a worker lists them); keeps or restores the chosen one."""
@@ -272,8 +283,8 @@ class BatchPanel(QWidget):
         self.quality_spin.setEnabled(self.format_combo.currentText() in ("jpg", "keep"))
         self.recursive_check.setChecked(bool(_get(s, "recursive", False)))
         self.skip_existing_check.setChecked(bool(_get(s, "skip_existing", False)))
-        # Always start on Automatic: it uses the gray/color models remembered below.
-        self.model_combo.setCurrentIndex(0)
+        _select_data(self.model_combo, self._wanted_model())  # Automatic until the list arrives
+        _select_data(self.ensemble_combo, int(_get(s, "batch_ensemble", DEFAULT_ENSEMBLE)))
         self.sigma_auto_check.setChecked(_get(s, "sigma_mode", "auto") != "manual")
         self.sigma_spin.setValue(float(_get(s, "sigma", 25.0)))
         self.strength_spin.setValue(float(_get(s, "strength", 1.0)))
@@ -293,10 +304,9 @@ class BatchPanel(QWidget):
         _set(s, "recursive", self.recursive_check.isChecked())
         _set(s, "skip_existing", self.skip_existing_check.isChecked())
         model_id = self.model_combo.currentData()
-        if model_id not in (None, AUTO_MODEL):
-            # An explicit choice becomes the preference "Automatic" uses for such images.
-            channels = self._model_channels.get(model_id, ())
-            _set(s, "model_color" if 3 in channels else "model_gray", model_id)
+        if model_id is not None and self.model_combo.count() > 1:  # not while the list is empty
+            _set(s, "batch_model", None if model_id == AUTO_MODEL else model_id)
+        _set(s, "batch_ensemble", int(self.ensemble_combo.currentData()))
         _set(s, "sigma_mode", "auto" if self.sigma_auto_check.isChecked() else "manual")
         _set(s, "sigma", self.sigma_spin.value())
         _set(s, "strength", self.strength_spin.value())
@@ -385,7 +395,6 @@ class BatchPanel(QWidget):
             naming=self.naming_edit.text().strip() or "{stem}",
         )
         sigma = None if self.sigma_auto_check.isChecked() else self.sigma_spin.value()
-        preferred = {1: _get(self.settings, "model_gray", None), 3: _get(self.settings, "model_color", None)}
         # The runner starts tasks from the event loop, so connecting after submit() is safe.
         task = self.runner.submit(
             batch_job.run_batch,
@@ -396,8 +405,7 @@ class BatchPanel(QWidget):
             self.strength_spin.value(),
             jpeg_quality=self.quality_spin.value(),
             keep_metadata=bool(_get(self.settings, "keep_metadata", True)),
-            preferred=preferred,
-            ensemble=_get(self.settings, "ensemble", DEFAULT_ENSEMBLE),  # the Denoise tab's Quality
+            ensemble=int(self.ensemble_combo.currentData()),
             lane=LANE,
         )
         self.task = task

@@ -1,0 +1,240 @@
+"""Real camera noise and noisy JPEGs: every method blind, side by side in one run.
+
+Two sets:
+- **real pairs** (``--pairs``, default ``../shared/data/polyu_canon_dev``): ``<name>_real.*`` is a
+  noisy capture, ``<name>_mean.*`` its reference; mean PSNR/SSIM of each method's output of
+  ``_real`` against ``_mean``.
+- **Gaussian + JPEG** (``--jpeg-sigmas``, on the held-out BSDS500 color images of
+  ``quality.py``): Gaussian σ added to the 8-bit image, saved as a JPEG of quality 90 with 4:2:0
+  chroma (what cameras and phones write), scored against the clean image; the σ-aware models
+  also run with the true σ, and CBM3D gets the true σ, as it is usually reported.
+
+Methods: the noisy input; the default color model (``--model``, a registry id or a
+``.safetensors`` file) at each self-ensemble size of ``--ensembles``, on the app's Auto level
+(learned estimator); ``--previous`` (a file, or ``git:REV`` = the bundled color model of that
+commit) as it ran in the app then (PCA estimate) and with today's estimate; NLM and (with
+``--bm3d``) CBM3D on the estimated level.
+
+    python benchmarks/real_noise.py                                  # both sets
+    python benchmarks/real_noise.py --previous git:85e4e87 --bm3d --write-docs
+    python benchmarks/real_noise.py --crops docs/real_noise --previous git:85e4e87   # before/after crops
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import quality  # noqa: E402  (paths, held-out images)
+
+from denoise_desktop import imageio, metrics, registry  # noqa: E402
+from denoise_desktop.noise_estimate import estimate_sigma, estimate_sigma_awgn  # noqa: E402
+
+ROOT = quality.ROOT
+DOCS = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- real_noise:begin -->", "<!-- real_noise:end -->"
+
+
+def pairs(folder: Path) -> list[tuple[Path, Path]]:
+    out = []
+    for real in sorted(folder.glob("*_real.*")):
+        mean = next(iter(sorted(folder.glob(real.name.replace("_real.", "_mean.").rsplit(".", 1)[0] + ".*"))), None)
+        if mean is not None:
+            out.append((real, mean))
+    if not out:
+        raise SystemExit(f"{folder}: no <name>_real.* / <name>_mean.* pairs")
+    return out
+
+
+def network_from(spec: str, tmp: Path):
+    """A NetworkDenoiser from a registry id, a weights file, or ``git:REV`` (bundled color model)."""
+    from denoise_desktop.engine import NetworkDenoiser
+    from denoise_desktop.weights import load_weights, spec_of
+
+    if spec.startswith("git:"):
+        rev = spec[4:]
+        for ext in ("safetensors", "json"):
+            blob = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:resources/weights/unet_res_color.{ext}"],
+                                  check=True, capture_output=True).stdout
+            (tmp / f"unet_res_color.{ext}").write_bytes(blob)
+        spec = str(tmp / "unet_res_color.safetensors")
+    if Path(spec).suffix == ".safetensors":
+        model, _ = load_weights(spec, device="cpu")
+        return NetworkDenoiser(model, spec_of(model), device="cpu", id=Path(spec).stem)
+    return registry.load(spec, device="cpu", channels=3)
+
+
+def jpeg420(img: np.ndarray, quality_: int = 90) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.uint8(np.rint(np.clip(img, 0, 1) * 255))).save(buf, "JPEG", quality=quality_, subsampling=2)
+    buf.seek(0)
+    with Image.open(buf) as im:
+        return np.asarray(im, np.float32) / 255.0
+
+
+class Method:
+    def __init__(self, label: str, run, level: str) -> None:
+        self.label, self.run, self.level = label, run, level  # run(noisy, true_sigma) -> out
+
+
+def methods(args, tmp: Path, synthetic: bool) -> list[Method]:
+    out: list[Method] = []
+    new = network_from(args.model, tmp)
+
+    def net(d, ensemble: int, level: str):
+        def run(x, true_sigma):
+            d.set_ensemble(ensemble)
+            s = true_sigma if level == "true" else (estimate_sigma_awgn(x) if level == "PCA" else estimate_sigma(x))
+            return d.denoise(x, sigma=s)
+        return run
+
+    for n in args.ensembles:
+        out.append(Method(f"default{f' ×{n}' if n > 1 else ''}", net(new, n, "estimated"), "estimated"))
+    if synthetic:
+        out.append(Method("default, σ given", net(new, 1, "true"), "true"))
+    if args.previous:
+        old = network_from(args.previous, tmp)
+        out.append(Method("previous ×2 (as the app ran it)", net(old, 2, "PCA"), "PCA estimate"))
+        out.append(Method("previous ×2, new estimate", net(old, 2, "estimated"), "estimated"))
+        if synthetic:
+            out.append(Method("previous, σ given", net(old, 1, "true"), "true"))
+    nlm = registry.load("nlm", device="cpu", channels=3)
+    out.append(Method("NLM", lambda x, s: nlm.denoise(x, sigma=estimate_sigma(x)), "estimated"))
+    if args.bm3d:
+        bm3d = registry.load("bm3d", device="cpu", channels=3)
+        level = "true" if synthetic else "estimated"
+        out.append(Method("CBM3D", lambda x, s: bm3d.denoise(x, sigma=s if synthetic else estimate_sigma(x)), level))
+    return out
+
+
+def score(rows: list[dict], set_name: str, cases, ms: list[Method]) -> None:
+    """cases: list of (noisy, reference, true σ or None)."""
+    rows.append({"set": set_name, "method": "noisy input", "level": "-", "seconds": 0.0,
+                 "psnr": float(np.mean([metrics.psnr(r, n) for n, r, _ in cases])),
+                 "ssim": float(np.mean([metrics.ssim(r, n) for n, r, _ in cases]))})
+    for m in ms:
+        ps, ss, secs = [], [], 0.0
+        for noisy, ref, s in cases:
+            t0 = time.perf_counter()
+            y = m.run(noisy, s)
+            secs += time.perf_counter() - t0
+            y = np.round(np.clip(y, 0, 1) * 255) / 255  # what would be saved
+            ps.append(metrics.psnr(ref, y))
+            ss.append(metrics.ssim(ref, y))
+        rows.append({"set": set_name, "method": m.label, "level": m.level, "seconds": round(secs, 1),
+                     "psnr": float(np.mean(ps)), "ssim": float(np.mean(ss))})
+        print(f"{set_name:<34} {m.label:<34} {np.mean(ps):6.2f} dB  {np.mean(ss):.4f}  ({secs:.0f} s)", flush=True)
+
+
+def levels_line(cases) -> str:
+    learned = [estimate_sigma(n) for n, _, _ in cases]
+    pca = [estimate_sigma_awgn(n) for n, _, _ in cases]
+    return f"Auto level: mean {np.mean(learned):.1f} (range {min(learned):.1f}–{max(learned):.1f}); PCA estimate mean {np.mean(pca):.1f}"
+
+
+def markdown(rows: list[dict], notes: dict[str, str], argv: list[str]) -> str:
+    lines = [BEGIN, "", f"Measured by `python benchmarks/real_noise.py {' '.join(argv)}` on {time.strftime('%Y-%m-%d')} "
+             "(CPU, one run). Mean PSNR dB / SSIM; every method blind unless the level column says *true*.", ""]
+    for set_name in dict.fromkeys(r["set"] for r in rows):
+        lines += [f"**{set_name}** — {notes.get(set_name, '')}", "", "| method | level | PSNR / SSIM | seconds |", "|---|---|---|---|"]
+        for r in rows:
+            if r["set"] == set_name:
+                lines.append(f"| {r['method']} | {r['level']} | {r['psnr']:.2f} / {r['ssim']:.4f} | {r['seconds']:.0f} |")
+        lines.append("")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_crops(args, tmp: Path) -> None:
+    """Before/after crops: noisy, previous default (as the app ran it), new default (×2)."""
+    from PIL import Image
+
+    new, old = network_from(args.model, tmp), network_from(args.previous, tmp)
+    new.set_ensemble(2)
+    old.set_ensemble(2)
+    dest = Path(args.crops)
+    dest.mkdir(parents=True, exist_ok=True)
+    picks = [p for p, _ in pairs(args.pairs)][:: max(1, len(pairs(args.pairs)) // 2)][:2]
+    picks += sorted(p for p in args.real_noisy.glob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg"))[:2]
+    for p in picks:
+        img = imageio.read_image(p).to_float()
+        h, w = img.shape[:2]
+        c = min(256, h, w)
+        crop = img[(h - c) // 2:(h - c) // 2 + c, (w - c) // 2:(w - c) // 2 + c]
+        s_old, s_new = estimate_sigma_awgn(crop if crop.shape[2] == 3 else crop), estimate_sigma(crop)
+        panels = [crop, old.denoise(crop, sigma=s_old), new.denoise(crop, sigma=s_new)]
+        strip = np.concatenate([np.clip(x, 0, 1) for x in panels], axis=1)
+        strip = np.uint8(np.rint(strip * 255))
+        Image.fromarray(strip[..., 0] if strip.shape[2] == 1 else strip).save(dest / f"{p.stem}.png")
+        print(f"{p.name}: previous σ {s_old:.1f} (PCA), new σ {s_new:.1f} → {dest / (p.stem + '.png')}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pairs", type=Path, default=quality.DATA / "polyu_canon_dev")
+    ap.add_argument("--real-noisy", type=Path, default=quality.DATA / "real_noisy")
+    ap.add_argument("--color-dir", type=Path, default=quality.DATA / "bsds500_color_train")
+    ap.add_argument("--model", default="unet_res_color")
+    ap.add_argument("--previous", default="", help="older color weights: a .safetensors file or git:REV")
+    ap.add_argument("--ensembles", default="1,2")
+    ap.add_argument("--jpeg-sigmas", default="15,25", help="'' skips the Gaussian + JPEG set")
+    ap.add_argument("--bm3d", action="store_true", help="also CBM3D (slow: ~10 s per image)")
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--skip-pairs", action="store_true")
+    ap.add_argument("--crops", default="", help="write before/after crops to this folder and exit")
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--write-docs", action="store_true")
+    args = ap.parse_args(argv)
+    args.ensembles = [int(n) for n in args.ensembles.split(",") if n]
+    args_list = list(argv if argv is not None else sys.argv[1:])
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        if args.crops:
+            write_crops(args, tmp)
+            return 0
+        rows: list[dict] = []
+        notes: dict[str, str] = {}
+        if not args.skip_pairs:
+            ps = pairs(args.pairs)[: args.limit or None]
+            cases = [(imageio.read_image(r).to_float(), imageio.read_image(m).to_float(), None) for r, m in ps]
+            name = f"{args.pairs.name} ({len(cases)} real pairs)"
+            notes[name] = levels_line(cases)
+            print(notes[name], flush=True)
+            score(rows, name, cases, methods(args, tmp, synthetic=False))
+        for sigma in [float(s) for s in args.jpeg_sigmas.split(",") if s]:
+            files = quality.color_holdout(args.color_dir)[: args.limit or None]
+            cleans = quality.load_cleans(files, 3)
+            cases = [(jpeg420(quality.add_noise_8bit(c, sigma, 1000 * int(sigma) + i)), c, sigma)
+                     for i, c in enumerate(cleans)]
+            name = f"Gaussian σ {sigma:g} + JPEG q90 4:2:0 ({len(cases)} BSDS val)"
+            notes[name] = levels_line(cases)
+            print(notes[name], flush=True)
+            score(rows, name, cases, methods(args, tmp, synthetic=True))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    md = markdown(rows, notes, args_list)
+    print(md)
+    if args.write_docs:
+        text = DOCS.read_text()
+        if BEGIN in text and END in text:
+            text = text[: text.index(BEGIN)] + md + text[text.index(END) + len(END):]
+        else:
+            text += "\n## Real noise and noisy JPEGs\n\n" + md + "\n"
+        DOCS.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
