@@ -90,7 +90,8 @@ def _collect(inputs: Iterable[str | os.PathLike], recursive: bool,
             skip_out = ex is not None and ex != base and ex.is_relative_to(base)
             for f in files:
                 rel = f.relative_to(p)
-                real = base / rel
+                # a symlinked file is keyed by its target: it may be another file's output
+                real = f.resolve() if f.is_symlink() else base / rel
                 if skip_out and real.is_relative_to(ex):
                     continue
                 if _norm(real) not in seen:
@@ -143,6 +144,8 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
     out_dir = Path(out_dir).expanduser()
     _check_writable_dir(out_dir)
     out_exists = out_dir.exists()
+    from .imageio import is_complete_image
+
     sources = _collect(inputs, recursive, out_dir if out_exists else None)
     if not sources:
         raise BatchError("no supported image files found in " + ", ".join(str(i) for i in inputs))
@@ -170,7 +173,7 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
         outputs[key] = src
         if exists and not out.is_file():
             raise BatchError(f"output {out} exists and is not a file")
-        items.append(BatchItem(src, out, skip=skip_existing and exists))
+        items.append(BatchItem(src, out, skip=skip_existing and exists and is_complete_image(out)))
     return items
 
 
@@ -196,7 +199,7 @@ def run(items: list[BatchItem], denoiser: DenoiserOrFactory, *, sigma: float | N
     n = len(items)
     for i, item in enumerate(items):
         sub = progress.sub(i / n, (i + 1) / n)
-        if item.skip and item.output.exists():
+        if item.skip and item.output.exists():  # (plan checked it is a whole image)
             sub.set(1.0, f"skipped {item.source.name}")
             yield ItemResult(item, "skipped")
             continue

@@ -45,6 +45,7 @@ __all__ = [
     "MAX_PIXELS",
     "SUPPORTED_EXTENSIONS",
     "atomic_write",
+    "is_complete_image",
     "format_for_suffix",
     "is_supported",
     "read_image",
@@ -765,6 +766,7 @@ def write_image(
                 tmp.write_bytes(_encode_tiff(pixels, alpha, exif, icc, img.dpi, xmp, iptc))
             else:
                 _write_pillow(tmp, fmt, pixels, alpha, exif, icc, img.dpi, quality, xmp, iptc)
+            _check_complete(target, tmp, fmt)
     except (ImageWriteError, Cancelled, KeyboardInterrupt):
         raise
     except OSError as e:
@@ -772,6 +774,54 @@ def write_image(
     except Exception as e:
         raise ImageWriteError(target, f"{fmt} encoder failed ({e})") from e
     return target
+
+
+# How a complete file of each format ends; a short write (a full disk) loses the end first.
+_TRAILERS = {"JPEG": (b"\xff\xd9", 2), "PNG": (b"IEND\xaeB`\x82", 8)}
+
+
+def _check_complete(target: Path, tmp: Path, fmt: str) -> None:
+    """fsync the temp file (a full disk may only say so here) and check it is whole: Pillow's
+    JPEG encoder with ``optimize=True`` returns without an error on ENOSPC, leaving a file that
+    cannot be opened, which must never be renamed onto the output and reported as done."""
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # some filesystems cannot fsync a read-only handle
+            os.fsync(fd)
+        size = os.fstat(fd).st_size
+        trailer = _TRAILERS.get(fmt)
+        tail = b""
+        if trailer and size >= trailer[1]:
+            os.lseek(fd, size - trailer[1], os.SEEK_SET)
+            tail = os.read(fd, trailer[1])
+    finally:
+        os.close(fd)
+    if size == 0 or (trailer and tail != trailer[0]):
+        raise ImageWriteError(target, "the file was not written completely (is the disk full?)")
+    if not trailer:  # TIFF, WebP, BMP: the decoder must at least accept the header
+        try:
+            if fmt == "TIFF":  # tifffile: Pillow cannot open every TIFF we write (16-bit gray + alpha)
+                import tifffile
+
+                with tifffile.TiffFile(tmp) as t:
+                    t.pages[0].shape  # noqa: B018 - parses the first IFD
+            else:
+                with Image.open(tmp) as im:
+                    im.verify()
+        except Exception as e:  # noqa: BLE001 - any decoder complaint means an incomplete file
+            raise ImageWriteError(target, f"the file was not written completely ({e})") from e
+
+
+def is_complete_image(path: os.PathLike | str) -> bool:
+    """Whether an existing output looks whole (``--skip-existing`` must not trust a file a full
+    disk or a killed run cut short)."""
+    p = Path(path)
+    fmt = format_for_suffix(p.suffix)
+    try:
+        _check_complete(p, p, fmt or "")
+    except (ImageWriteError, OSError):
+        return False
+    return True
 
 
 def _write_pillow(tmp: Path, fmt: str, pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi, quality: int,

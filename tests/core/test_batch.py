@@ -175,3 +175,54 @@ def test_default_model_factory_gets_channels(tmp_path):
     results = list(batch.run(batch.plan([src], out), factory))
     assert [r.status for r in results] == ["done", "done"] and asked == [3, 1]
     assert read_image(out / "g.png").channels == 1
+
+
+def test_an_input_symlinked_to_another_files_output_is_refused(tmp_path):
+    """in/zlink.png → ../out/photo.png: writing out/photo.png would replace what zlink reads."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(src / "photo.png")
+    Image.fromarray(np.full((8, 8, 3), 7, np.uint8)).save(out / "photo.png")
+    os.symlink(out / "photo.png", src / "zlink.png")
+    before = digests(out)
+    with pytest.raises(BatchError, match="overwrite the input"):
+        batch.plan([src], out)
+    assert digests(out) == before
+
+
+def test_a_short_write_fails_the_file_and_skip_existing_redoes_a_truncated_output(tmp_path, monkeypatch):
+    """A full disk: Pillow's optimised JPEG encoder returns without an error on ENOSPC, leaving a
+    cut-off file. It must fail (no output left), and a cut-off output from before is redone."""
+    from denoise_desktop import imageio
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    rgb = np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    Image.fromarray(rgb).save(src / "a.jpg", quality=90)
+    real_save = Image.Image.save
+
+    def short_save(self, fp, *a, **k):
+        real_save(self, fp, *a, **k)
+        data = Path(fp).read_bytes()
+        Path(fp).write_bytes(data[: len(data) // 2])  # what the full disk kept, silently
+
+    monkeypatch.setattr(Image.Image, "save", short_save)
+    [r] = list(batch.run(batch.plan([src], out), tiny_denoiser()))
+    assert r.status == "failed" and "not written completely" in r.error
+    assert list(out.iterdir()) == []  # neither the output nor a temp file
+    monkeypatch.setattr(Image.Image, "save", real_save)
+
+    good = out / "a.jpg"
+    Image.fromarray(rgb).save(good, quality=90)
+    good.write_bytes(good.read_bytes()[:300])  # a truncated output of an earlier run
+    assert not imageio.is_complete_image(good)
+    [item] = batch.plan([src], out, skip_existing=True)
+    assert not item.skip
+    [r] = list(batch.run([item], tiny_denoiser()))
+    assert r.status == "done" and imageio.is_complete_image(good)
+    read_image(good)
+    [item] = batch.plan([src], out, skip_existing=True)
+    assert item.skip
+    (out / "empty.jpg").write_bytes(b"")
+    assert not imageio.is_complete_image(out / "empty.jpg")
