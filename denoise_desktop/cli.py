@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from . import __version__
-from .engine import DEFAULT_ENSEMBLE, ENSEMBLES
+from .engine import DEFAULT_ENSEMBLE, ENSEMBLES, level_text
 from .progress import CancelToken, Progress
 
 __all__ = ["main", "build_parser", "ProgressBar"]
@@ -237,7 +237,8 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
             counts[res.status] += 1
             src = res.item.source
             if res.status == "done":
-                sig = f", σ {res.sigma_used:.1f}" if res.sigma_used is not None else ""
+                level = level_text(dict(res.info, sigma_used=res.sigma_used))
+                sig = f", {level}" if level else ""
                 note = res.info.get("sigma_note")
                 bar.line(f"[{i + 1}/{len(items)}] done     {src} → {res.item.output} ({res.seconds:.1f} s{sig})"
                          + (f"\n    note: {note}" if note else ""))

@@ -440,4 +440,20 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: float =
     for key in ("tile", "device", "precision", "ensemble", "sigma_note"):
         if key in last:
             info[key] = last[key]
+    if estimated is not None and estimated < LOW_LEVEL and "sigma_note" not in info:
+        info["sigma_note"] = (f"little noise found (σ {estimated:.1f} estimated), so little was changed: "
+                              "if the image looks noisy, set σ by hand")
     return result, info
+
+
+LOW_LEVEL = 1.5  # an estimate below this leaves the image nearly as it was: say so
+
+
+def level_text(info: dict[str, Any], estimated: bool | None = None) -> str | None:
+    """"σ 12.3 (estimated)" / "σ 25.0 (set)" for a status line; ``estimated`` overrides the
+    source when the caller passed an estimate it had made earlier."""
+    s = info.get("sigma_used")
+    if s is None:
+        return None
+    est = info.get("sigma_estimated") is not None if estimated is None else estimated
+    return f"σ {float(s):.1f} ({'estimated' if est else 'set'})"

@@ -130,6 +130,7 @@ def test_run_notes_a_sigma_beyond_the_models_training(tmp_path, capsys, make_ima
                      "--device", "cpu"]) == 0
         err = capsys.readouterr().err
         assert ("note: σ 45.0 is above the 0–30 this model was trained for" in err) is noted, err
+        assert f"σ {float(sigma):.1f} (set)" in err
 
 
 def test_models_json_parses(capsys):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from denoise_desktop.engine import level_text
 from denoise_desktop.settings import AppSettings
 
 from .. import jobs
@@ -485,8 +486,9 @@ class DenoisePanel(QWidget):
             self._reblend()
         info = out.info
         parts = [f"Done in {info.get('seconds', 0):.2f} s"]
-        if info.get("sigma_used") is not None:
-            parts.append(f"σ {info['sigma_used']:.1f}")
+        level = level_text(info, estimated=self.sigma_auto.isChecked())
+        if level:
+            parts.append(level)
         if info.get("sigma_estimated") is not None:
             self.document.set_estimated_sigma(float(info["sigma_estimated"]))
         if info.get("tiles", 1) and info.get("tiles", 1) > 1:

@@ -148,7 +148,7 @@ class BatchQueueModel(QAbstractTableModel):
         row.seconds = getattr(result, "seconds", None)
         row.sigma = getattr(result, "sigma_used", None)
         error = getattr(result, "error", None)
-        note = (getattr(result, "info", None) or {}).get("sigma_note")  # σ outside the model's range
+        note = (getattr(result, "info", None) or {}).get("sigma_note")  # out of range / little noise found
         row.message = str(error) if error else (note or "")
         self._changed(i)
         return i
