@@ -1,10 +1,13 @@
-"""How close the blind noise estimate (``noise_estimate.estimate_sigma``) comes to the true σ,
-on the images and the noise protocol of ``benchmarks/quality.py`` (8-bit rounded and clipped).
+"""How close the blind noise estimates come to the true σ, on the images and the noise protocol
+of ``benchmarks/quality.py`` (8-bit rounded and clipped), saved as PNG and as JPEG q90 4:2:0.
+
+Two estimators side by side: "Auto" (``noise_estimate.estimate_sigma``: the learned estimator
+when its weights are bundled) and the white-noise PCA estimate (``estimate_sigma_awgn``).
 
     python benchmarks/sigma_estimate.py                 # Set12 gray + the 24 held-out color images
     python benchmarks/sigma_estimate.py --sigmas 50 --per-image
 
-Prints mean / min / max of the estimate per σ; the low tail is what costs blind models PSNR.
+Prints mean / min / max of each estimate per σ; the low tail is what costs blind models PSNR.
 """
 
 from __future__ import annotations
@@ -18,7 +21,24 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality  # noqa: E402  (same images, same noise, same seeds)
 
-from denoise_desktop.noise_estimate import estimate_sigma  # noqa: E402
+from denoise_desktop.noise_estimate import estimate_sigma, estimate_sigma_awgn  # noqa: E402
+from real_noise import jpeg420  # noqa: E402
+
+
+def _jpeg(img: np.ndarray) -> np.ndarray:
+    return jpeg420(img) if img.shape[2] == 3 else _gray_jpeg(img)
+
+
+def _gray_jpeg(img: np.ndarray) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.uint8(np.rint(img[..., 0] * 255))).save(buf, "JPEG", quality=90)
+    buf.seek(0)
+    with Image.open(buf) as im:
+        return (np.asarray(im, np.float32) / 255.0)[..., None]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,12 +54,15 @@ def main(argv: list[str] | None = None) -> int:
         cleans = quality.load_cleans(files, channels)
         print(f"{name} ({len(files)} images)")
         for sigma in (float(s) for s in args.sigmas.split(",")):
-            est = np.array([estimate_sigma(quality.add_noise_8bit(c, sigma, 1000 * int(sigma) + i))
-                            for i, c in enumerate(cleans)])
-            worst = files[int(np.argmin(est))].name
-            print(f"  σ={sigma:4.0f}  mean {est.mean():5.1f}  min {est.min():5.1f} ({worst})  max {est.max():5.1f}")
-            if args.per_image:
-                print("    " + ", ".join(f"{p.name} {e:.1f}" for p, e in zip(files, est)))
+            noisy = [quality.add_noise_8bit(c, sigma, 1000 * int(sigma) + i) for i, c in enumerate(cleans)]
+            for saved, imgs in (("PNG", noisy), ("JPEG q90 4:2:0", [_jpeg(n) for n in noisy])):
+                for est_name, fn in (("Auto", estimate_sigma), ("PCA", estimate_sigma_awgn)):
+                    est = np.array([fn(n) for n in imgs])
+                    worst = files[int(np.argmin(est))].name
+                    print(f"  σ={sigma:4.0f} {saved:<15} {est_name:<5} mean {est.mean():5.1f}  "
+                          f"min {est.min():5.1f} ({worst})  max {est.max():5.1f}", flush=True)
+                    if args.per_image:
+                        print("    " + ", ".join(f"{p.name} {e:.1f}" for p, e in zip(files, est)))
     return 0
 
 

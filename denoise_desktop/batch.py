@@ -194,8 +194,10 @@ def run(items: list[BatchItem], denoiser: DenoiserOrFactory, *, sigma: float | N
         on_start: Callable[[int, BatchItem], None] | None = None) -> Iterator[ItemResult]:
     """Process items in order, yielding one ``ItemResult`` each; stops after a cancelled item."""
     from .engine import denoise_image
-    from .imageio import read_image, write_image
+    from .imageio import read_image, remove_stale_temps, write_image
 
+    for folder in dict.fromkeys(item.output.parent for item in items):
+        remove_stale_temps(folder)  # left by a run killed mid-write
     n = len(items)
     for i, item in enumerate(items):
         sub = progress.sub(i / n, (i + 1) / n)

@@ -27,6 +27,7 @@ import os
 import re
 import secrets
 import struct
+import time
 import warnings
 import zlib
 from pathlib import Path
@@ -45,6 +46,7 @@ __all__ = [
     "MAX_PIXELS",
     "SUPPORTED_EXTENSIONS",
     "atomic_write",
+    "remove_stale_temps",
     "is_complete_image",
     "format_for_suffix",
     "is_supported",
@@ -688,6 +690,30 @@ def atomic_write(path: os.PathLike | str) -> Iterator[Path]:
         raise
 
 
+TEMP_PREFIX, TEMP_SUFFIX = ".dd-", ".part"
+_STALE_SECONDS = 3600.0  # no write of ours takes an hour; younger temps may be a concurrent run's
+
+
+def remove_stale_temps(folder: os.PathLike | str, *, older_than: float = _STALE_SECONDS) -> list[Path]:
+    """Delete our temp files (``.dd-XXXXXXXX.part``) in ``folder`` left by a killed run; returns them."""
+    removed = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for e in entries:
+        name = e.name
+        if not (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
+                and len(name) == len(TEMP_PREFIX) + 8 + len(TEMP_SUFFIX)):
+            continue
+        with contextlib.suppress(OSError):
+            if e.is_file(follow_symlinks=False) and now - e.stat(follow_symlinks=False).st_mtime > older_than:
+                os.unlink(e.path)
+                removed.append(Path(e.path))
+    return removed
+
+
 def _create_temp(target: Path) -> Path:
     # os.open with 0o666 lets the umask decide permissions, like a normal new file (mkstemp
     # would leave the result readable by its owner only).
@@ -695,7 +721,9 @@ def _create_temp(target: Path) -> Path:
     with contextlib.suppress(OSError):
         mode = target.stat().st_mode & 0o777
     for _ in range(100):
-        tmp = target.with_name(f".{target.name}.denoise-{secrets.token_hex(4)}.part")
+        # A short name of bounded length (a 250-byte output name still fits) and one pattern,
+        # so a run that was killed mid-write leaves temps the next run can recognise.
+        tmp = target.with_name(f"{TEMP_PREFIX}{secrets.token_hex(4)}{TEMP_SUFFIX}")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         except FileExistsError:

@@ -226,3 +226,25 @@ def test_a_short_write_fails_the_file_and_skip_existing_redoes_a_truncated_outpu
     assert item.skip
     (out / "empty.jpg").write_bytes(b"")
     assert not imageio.is_complete_image(out / "empty.jpg")
+
+
+def test_long_names_fit_and_stale_temps_of_a_killed_run_are_removed(tmp_path):
+    from denoise_desktop import imageio
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    long_stem = "p" * 240  # + ".png" = 244 bytes: the old 23-byte temp suffix overflowed 255
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(src / f"{long_stem}.png")
+    stale = out / ".dd-0123abcd.part"
+    stale.write_bytes(b"half a file")
+    os.utime(stale, (1, 1))
+    young = out / ".dd-89abcdef.part"  # may be a concurrent run's: kept
+    young.write_bytes(b"x")
+    other = out / ".dd-notours.part"
+    other.write_bytes(b"x")
+    results = list(batch.run(batch.plan([src], out), tiny_denoiser()))
+    assert [r.status for r in results] == ["done"], results[0].error
+    assert (out / f"{long_stem}.png").is_file()
+    assert not stale.exists() and young.exists() and other.exists()
+    assert imageio.remove_stale_temps(tmp_path / "missing") == []

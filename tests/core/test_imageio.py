@@ -474,7 +474,7 @@ def test_failure_inside_atomic_write_leaves_no_temp_and_keeps_old_file(tmp_path)
     for exc in (RuntimeError("boom"), Cancelled(), KeyboardInterrupt()):
         with pytest.raises(type(exc)):
             with atomic_write(target) as tmp:
-                assert tmp.parent == tmp_path and tmp.name.startswith(".out.png.denoise-")
+                assert tmp.parent == tmp_path and tmp.name.startswith(".dd-") and tmp.name.endswith(".part")
                 tmp.write_bytes(b"partial")
                 raise exc
         assert folder_listing(tmp_path) == ["out.png"]

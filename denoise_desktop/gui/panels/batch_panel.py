@@ -43,7 +43,7 @@ from denoise_desktop.engine import DEFAULT_ENSEMBLE
 from denoise_desktop.gui import batch_job
 from denoise_desktop.gui.batch_job import AUTO_MODEL, PlanRequest, Planned
 from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
-from denoise_desktop.gui.panels.denoise_panel import QUALITY_CHOICES
+from denoise_desktop.gui.panels.denoise_panel import LEVEL_HELP, QUALITY_CHOICES
 from denoise_desktop.gui.widgets import fill_device_combo, path_row
 
 __all__ = ["BatchPanel", "FORMATS"]
@@ -148,6 +148,7 @@ class BatchPanel(QWidget):
         sigma_row = QHBoxLayout()
         self.sigma_auto_check = QCheckBox("estimate per image")
         self.sigma_auto_check.setChecked(True)
+        self.sigma_auto_check.setToolTip(LEVEL_HELP)
         self.sigma_spin = QDoubleSpinBox()
         self.sigma_spin.setRange(0.0, 100.0)
         self.sigma_spin.setDecimals(1)

@@ -38,6 +38,10 @@ __all__ = ["DenoisePanel", "SIGMA_MAX", "TILE_CHOICES", "QUALITY_CHOICES", "SAVE
 
 SIGMA_MAX = 75
 TILE_CHOICES = (None, 128, 256, 512, 1024, 2048)
+LEVEL_HELP = ("Auto estimates the noise level of each image: the standard deviation of its noise on the "
+              "0–255 scale, as it was before JPEG compression — real camera noise and JPEGs included. "
+              "Untick to set it yourself: higher removes more.")
+
 # Self-ensemble sizes (engine.ENSEMBLES) as the user sees them: more passes, a little cleaner.
 QUALITY_CHOICES = {1: "Fast (1 pass)", 2: "Balanced (2 passes)", 4: "High (4 passes)", 8: "Best (8 passes)"}
 #: settings value → (label, file suffix, imageio format name)
@@ -124,7 +128,7 @@ class DenoisePanel(QWidget):
         self.import_button = QPushButton("Import model…", self)
 
         self.sigma_auto = QCheckBox("Auto", self)
-        self.sigma_auto.setToolTip("Estimate the noise level of each image")
+        self.sigma_auto.setToolTip(LEVEL_HELP)
         self.sigma_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.sigma_slider.setRange(0, SIGMA_MAX)
         self.sigma_spin = QSpinBox(self)
@@ -366,7 +370,8 @@ class DenoisePanel(QWidget):
         if sigma is None:
             self.sigma_estimate.setText("Estimated: —" if self.document.has_image() else "")
         else:
-            self.sigma_estimate.setText(f"Estimated: {sigma:.1f}")
+            self.sigma_estimate.setText(f"Estimated: {sigma:.1f} (noise std. dev., 0–255)")
+            self.sigma_estimate.setToolTip(LEVEL_HELP)
             if self.sigma_auto.isChecked():
                 self._loading = True
                 self.sigma_spin.setValue(int(round(min(SIGMA_MAX, sigma))))

@@ -1,0 +1,121 @@
+"""The learned noise-level estimator: crop layout, safe loading with a PCA fallback, and (with
+the bundled weights) levels that mean σ on white noise and on the same noise saved as JPEG."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from denoise_desktop import noise_estimate, noise_level_estimator as nle
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    monkeypatch.setattr(nle, "_cache", {})
+    return monkeypatch
+
+
+def _photo(h: int = 256, w: int = 256, seed: int = 0) -> np.ndarray:
+    """Smooth shapes and gradients: a clean 'photo' whose own texture does not look like noise."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w] / max(h, w)
+    img = np.stack([0.5 + 0.3 * np.sin(3 * x + 1), 0.4 + 0.3 * np.cos(2 * y), 0.3 + 0.4 * x * y], -1)
+    for _ in range(6):
+        cy, cx, r = rng.uniform(0, 1, 3)
+        img[(y - cy) ** 2 + (x - cx) ** 2 < (0.1 + 0.2 * r) ** 2] *= 0.7
+    return img.astype(np.float32)
+
+
+def _noisy8(clean: np.ndarray, sigma: float, seed: int = 1) -> np.ndarray:
+    n = clean + np.random.default_rng(seed).normal(0, sigma / 255, clean.shape)
+    return (np.clip(np.rint(n * 255), 0, 255) / 255).astype(np.float32)
+
+
+def _jpeg420(img: np.ndarray, q: int = 90) -> np.ndarray:
+    buf = io.BytesIO()
+    Image.fromarray(np.uint8(np.rint(img * 255))).save(buf, "JPEG", quality=q, subsampling=2)
+    buf.seek(0)
+    return np.asarray(Image.open(buf), np.float32) / 255
+
+
+def test_crops_cover_the_image_within_bounds_and_even_sizes():
+    for h, w in [(8, 8), (9, 300), (127, 129), (1000, 700), (4000, 6000)]:
+        cs = nle.crops(h, w)
+        assert 1 <= len(cs) <= 16
+        for y, x, ch, cw in cs:
+            assert ch % 2 == 0 and cw % 2 == 0 and 0 <= y <= h - ch and 0 <= x <= w - cw
+    ys = {y for y, *_ in nle.crops(4000, 6000)}
+    assert min(ys) == 0 and max(ys) == 4000 - 128  # spread over the whole image
+
+
+def test_missing_weights_fall_back_to_the_pca_estimate(fresh, tmp_path):
+    fresh.setattr(nle, "weights_path", lambda: tmp_path / "none.safetensors")
+    img = _noisy8(_photo(), 20)
+    assert nle.estimate(img) is None and not nle.available()
+    assert noise_estimate.estimate_sigma(img) == noise_estimate.estimate_sigma_awgn(img)
+
+
+@pytest.mark.parametrize("payload", [b"", b"\x00" * 64, b"garbage that is not safetensors"])
+def test_a_corrupt_weights_file_falls_back_with_a_warning(fresh, tmp_path, caplog, payload):
+    bad = tmp_path / "noise_level.safetensors"
+    bad.write_bytes(payload)
+    fresh.setattr(nle, "weights_path", lambda: bad)
+    with caplog.at_level("WARNING"):
+        assert nle.estimate(_photo(64, 64)) is None
+    assert "PCA" in caplog.text
+
+
+def test_weights_of_another_shape_are_refused(fresh, tmp_path):
+    import json
+
+    import torch
+    from safetensors.torch import save_file
+
+    from denoise_desktop.models.noise_level import NoiseLevelNet
+
+    net = NoiseLevelNet(features=8, layers=2)
+    path = tmp_path / "noise_level.safetensors"
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path),
+              metadata={"hparams": json.dumps({"features": 16, "layers": 2})})  # header lies
+    fresh.setattr(nle, "weights_path", lambda: path)
+    assert nle.estimate(_photo(64, 64)) is None
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path),
+              metadata={"hparams": json.dumps({"features": 8, "layers": 2})})
+    nle._cache.clear()
+    assert isinstance(nle.estimate(_photo(64, 64)), float)
+    assert torch.is_grad_enabled()
+
+
+def test_small_and_odd_images(fresh, tmp_path):
+    fresh.setattr(nle, "weights_path", lambda: tmp_path / "none.safetensors")
+    with pytest.raises(ValueError, match="too small"):
+        nle.estimate(np.zeros((4, 30, 3), np.float32))
+    with pytest.raises(ValueError, match="1 or 3 channels"):
+        nle.estimate(np.zeros((30, 30, 2), np.float32))
+
+
+bundled = pytest.mark.skipif(not nle.weights_path().is_file(), reason="no bundled estimator weights")
+
+
+@bundled
+@pytest.mark.parametrize("sigma", [10, 25])
+def test_bundled_estimator_reads_sigma_on_white_noise_and_on_its_jpeg(fresh, sigma):
+    clean = _photo(384, 384)
+    png = _noisy8(clean, sigma)
+    jpg = _jpeg420(png)
+    est_png, est_jpg = nle.estimate(png), nle.estimate(jpg)
+    assert est_png == pytest.approx(sigma, rel=0.25)
+    assert est_jpg == pytest.approx(sigma, rel=0.3)
+    # the PCA estimate is what this fixes: it reads the JPEG far too low
+    assert noise_estimate.estimate_sigma_awgn(jpg) < 0.6 * sigma
+
+
+@bundled
+def test_bundled_estimator_gray_images_and_a_clean_image(fresh):
+    clean = _photo(256, 256)
+    gray = (clean @ np.array([0.299, 0.587, 0.114], np.float32))
+    assert nle.estimate(_noisy8(gray, 20)) == pytest.approx(20, rel=0.25)
+    assert nle.estimate(np.round(clean * 255) / 255) < 4
