@@ -43,7 +43,7 @@ def _sample(img: np.ndarray, rng: np.random.Generator, crop: int, gray_fraction:
     clean = np.ascontiguousarray(dihedral(to_float(random_crop(img, crop, rng)), int(rng.integers(8))))
     if rng.random() < gray_fraction:
         clean = to_channels(clean, 1)
-    noisy, level, _ = realistic(clean, rng, awgn_fraction=awgn_fraction)
+    noisy, level, _ = realistic(clean, rng, awgn_fraction=awgn_fraction, shot=[2e-5, 0.03])
     return np.repeat(noisy, 3, axis=2) if noisy.shape[2] == 1 else noisy, level * 255.0
 
 

@@ -116,3 +116,20 @@ def test_recipe_noise_gives_the_developed_target_to_the_dataset() -> None:
     assert target.shape == clean.shape and not np.array_equal(target, clean)
     assert np.allclose(noisy * 255, np.rint(noisy * 255), atol=1e-4)
     assert 0 < level < 0.5
+
+
+def test_in_camera_noise_reduction_makes_blotchy_colour_noise_like_camera_jpegs():
+    rng = np.random.default_rng(15)
+    ycc = np.array([[0.299, 0.587, 0.114], [-0.169, -0.331, 0.5], [0.5, -0.419, -0.081]], np.float32)
+
+    def stats(cam):
+        noisy, _, target = camera.camera_pipeline(_flat(0.4, 192), np.random.default_rng(16), cam=cam)
+        r = ((noisy - target)[8:-8, 8:-8] @ ycc.T)
+        r = r - r.mean(axis=(0, 1))
+        corr = [float((r[:, 1:, c] * r[:, :-1, c]).mean() / (r[..., c] ** 2).mean()) for c in range(3)]
+        return r.std(axis=(0, 1)), corr
+
+    plain_std, plain_corr = stats(_cam(rng, demosaic="bilinear", shot=1e-3, luma_nr=0.0, chroma_nr=0.0))
+    nr_std, nr_corr = stats(_cam(rng, demosaic="bilinear", shot=1e-3, luma_nr=0.8, chroma_nr=2.5))
+    assert nr_corr[0] > plain_corr[0] + 0.2 and min(nr_corr[1:]) > 0.85
+    assert nr_std[1] < 0.8 * nr_std[0] and nr_std[0] < plain_std[0]  # chroma noise now below luma noise
