@@ -177,6 +177,11 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
     return items
 
 
+def _held(progress: Progress) -> float:
+    """Seconds the worker has spent paused so far (not part of a file's time)."""
+    return progress.token.paused_seconds if progress.token is not None else 0.0
+
+
 DenoiserOrFactory = Any  # a Denoiser, or a callable ``channels -> Denoiser`` (default model per image)
 
 
@@ -208,6 +213,7 @@ def run(items: list[BatchItem], denoiser: DenoiserOrFactory, *, sigma: float | N
         if on_start is not None:
             on_start(i, item)
         t0 = time.perf_counter()
+        held0 = _held(progress)
         try:
             progress.check_cancelled()
             sub.set(0.0, item.source.name)
@@ -219,7 +225,8 @@ def run(items: list[BatchItem], denoiser: DenoiserOrFactory, *, sigma: float | N
             item.output.parent.mkdir(parents=True, exist_ok=True)
             write_image(out, item.output, quality=jpeg_quality, keep_metadata=keep_metadata)
             sub.set(1.0, item.source.name)
-            yield ItemResult(item, "done", None, time.perf_counter() - t0, info.get("sigma_used"), info)
+            yield ItemResult(item, "done", None, time.perf_counter() - t0 - (_held(progress) - held0),
+                             info.get("sigma_used"), info)
         except Cancelled:
             yield ItemResult(item, "cancelled", None, time.perf_counter() - t0)
             return

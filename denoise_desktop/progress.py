@@ -8,6 +8,7 @@ emits a Qt signal; the CLI passes one that draws a bar; everything else passes `
 from __future__ import annotations
 
 import threading
+import time
 from typing import Callable
 
 __all__ = ["Cancelled", "CancelToken", "Progress", "NOOP"]
@@ -24,6 +25,7 @@ class CancelToken:
         self._cancel = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self.paused_seconds = 0.0  # time the worker spent held in check_cancelled (per-file times exclude it)
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -76,8 +78,11 @@ class Progress:
         """Block while paused; raise ``Cancelled`` if cancelled."""
         if self.token is None:
             return
-        while self.token.paused and not self.token.cancelled:
-            self.token.wait_while_paused(0.1)
+        if self.token.paused:
+            t0 = time.perf_counter()
+            while self.token.paused and not self.token.cancelled:
+                self.token.wait_while_paused(0.1)
+            self.token.paused_seconds += time.perf_counter() - t0
         if self.token.cancelled:
             raise Cancelled()
 

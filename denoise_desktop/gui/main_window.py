@@ -558,9 +558,23 @@ class MainWindow(QMainWindow):
         )
         return answer == QMessageBox.StandardButton.Yes
 
+    def confirm_quit_while_batch(self) -> bool:
+        """Ask before quitting cancels a running batch (tests patch this)."""
+        answer = QMessageBox.question(
+            self,
+            "A batch is running",
+            "Quitting cancels the batch: finished files are kept, the file in progress is not written "
+            "(start again with \"Skip files whose output exists\" to go on). Quit anyway?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         running = getattr(self.training_panel, "is_running", None)
         if callable(running) and running() and not self.confirm_quit_while_training():
+            event.ignore()
+            return
+        batch_running = getattr(self.batch_panel, "is_running", None)
+        if callable(batch_running) and batch_running() and not self.confirm_quit_while_batch():
             event.ignore()
             return
         self.save_state()

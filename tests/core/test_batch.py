@@ -248,3 +248,26 @@ def test_long_names_fit_and_stale_temps_of_a_killed_run_are_removed(tmp_path):
     assert (out / f"{long_stem}.png").is_file()
     assert not stale.exists() and young.exists() and other.exists()
     assert imageio.remove_stale_temps(tmp_path / "missing") == []
+
+
+def test_a_files_time_leaves_out_the_time_the_batch_was_paused(tmp_path):
+    import threading
+    import time as _time
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(src / "a.png")
+    token = CancelToken()
+    dn = tiny_denoiser()
+
+    def pausing(msg_f, msg):  # pause once, early in the file; resume 0.6 s later
+        if not getattr(pausing, "done", False):
+            pausing.done = True
+            token.pause()
+            threading.Timer(0.6, token.resume).start()
+
+    t0 = _time.perf_counter()
+    [r] = list(batch.run(batch.plan([src], out), dn, sigma=10, progress=Progress(pausing, token)))
+    wall = _time.perf_counter() - t0
+    assert r.status == "done" and wall >= 0.6
+    assert token.paused_seconds >= 0.55 and r.seconds < wall - 0.5

@@ -488,3 +488,14 @@ def test_quality_choice_reaches_every_model_run(qtbot, window, noisy_png, monkey
     assert seen == [4]
     assert window._compute_options()["ensemble"] == 4  # Compare uses the same choice
     assert window.settings.ensemble == 4  # and Batch reads it from the settings
+
+
+def test_quit_while_a_batch_runs_asks_first(qtbot, window, monkeypatch):
+    monkeypatch.setattr(window.batch_panel, "is_running", lambda: True)
+    monkeypatch.setattr(window.batch_panel, "shutdown", lambda *a, **k: None)
+    answers = [False, True]
+    monkeypatch.setattr(window, "confirm_quit_while_batch", lambda: answers.pop(0))
+    window.close()
+    assert window.isVisible() and answers == [True]
+    window.close()
+    assert not window.isVisible() and answers == []
