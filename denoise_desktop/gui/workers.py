@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sys
 import threading
 import time
 import traceback
@@ -48,6 +49,19 @@ log = logging.getLogger(__name__)
 
 #: Progress is forwarded at most this often (~20 Hz) so a fast loop cannot flood the event queue.
 PROGRESS_MIN_INTERVAL_S = 0.05
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    """Errors the user can act on (bad input, a full disk, a missing file), not bugs."""
+    from denoise_desktop.batch import BatchError
+    from denoise_desktop.engine import OutOfMemory
+    from denoise_desktop.imageio import ImageIOError
+
+    known: tuple[type, ...] = (BatchError, OutOfMemory, ImageIOError, FileNotFoundError, PermissionError,
+                               IsADirectoryError, NotADirectoryError)
+    if "denoise_desktop.weights" in sys.modules:  # (imports torch: only if already loaded)
+        known += (sys.modules["denoise_desktop.weights"].WeightsError,)
+    return isinstance(exc, known)
 
 
 @dataclass(frozen=True)
@@ -170,7 +184,10 @@ class Task:
         except Cancelled:
             self._end(Task.CANCELLED)
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI, not kill the pool
-            log.exception("task %r failed", self)
+            if _is_user_error(exc):  # a refused batch, an unreadable image: one line, no traceback
+                log.warning("task %r failed: %s: %s", self, type(exc).__name__, exc)
+            else:
+                log.exception("task %r failed", self)
             self.error = ErrorInfo.from_exception(exc)
             self._end(Task.FAILED)
         else:

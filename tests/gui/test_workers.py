@@ -190,3 +190,22 @@ def test_slots_connected_after_submit_never_miss_the_outcome(qtbot, runner):
     got = []
     task.signals.finished.connect(got.append)
     qtbot.waitUntil(lambda: got == [2], timeout=5000)
+
+
+def test_user_errors_log_one_line_and_bugs_keep_their_traceback(qtbot, runner, caplog):
+    from denoise_desktop.batch import BatchError
+
+    def refused(*, progress):
+        raise BatchError("output out/a.png would overwrite the input in/a.png")
+
+    def bug(*, progress):
+        raise KeyError("oops")
+
+    for fn in (refused, bug):
+        task = runner.submit(fn)
+        with caplog.at_level("WARNING"), qtbot.waitSignal(task.signals.failed, timeout=5000):
+            pass
+    user, crash = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert "would overwrite the input" in user.getMessage() and user.exc_info is None
+    assert user.levelname == "WARNING"
+    assert crash.exc_info is not None and crash.levelname == "ERROR"
