@@ -419,6 +419,13 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: float =
     outside the model's trained range.
     """
     t0 = time.perf_counter()
+    h, w = image.pixels.shape[:2]
+    if min(h, w) < MIN_SIDE:  # nothing to learn noise from, and too small for the networks' padding
+        progress.set(1.0, "too small: unchanged")
+        return image, {"model": getattr(denoiser, "id", type(denoiser).__name__), "sigma_used": None,
+                       "sigma_estimated": None, "seconds": time.perf_counter() - t0, "tiles": 0,
+                       "sigma_note": f"{w}×{h} px is too small to denoise (needs {MIN_SIDE}×{MIN_SIDE}): "
+                                     "written unchanged"}
     estimated = None
     if sigma is None and getattr(denoiser, "takes_sigma", False):
         from .noise_estimate import estimate_sigma
@@ -446,6 +453,7 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: float =
     return result, info
 
 
+MIN_SIDE = 8  # smaller images pass through unchanged, with a note
 LOW_LEVEL = 1.5  # an estimate below this leaves the image nearly as it was: say so
 
 

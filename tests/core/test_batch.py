@@ -271,3 +271,15 @@ def test_a_files_time_leaves_out_the_time_the_batch_was_paused(tmp_path):
     wall = _time.perf_counter() - t0
     assert r.status == "done" and wall >= 0.6
     assert token.paused_seconds >= 0.55 and r.seconds < wall - 0.5
+
+
+@pytest.mark.parametrize("w,h", [(1, 1), (2, 1), (4, 4), (1920, 1), (1, 300)])
+def test_tiny_images_pass_through_unchanged_with_a_note(tmp_path, w, h):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    pixels = np.random.default_rng(2).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(src / "tiny.png")
+    [r] = list(batch.run(batch.plan([src], out), tiny_denoiser()))  # blind: the default "auto"
+    assert r.status == "done", r.error
+    assert f"{w}×{h} px is too small" in r.info["sigma_note"]
+    assert np.array_equal(np.asarray(Image.open(out / "tiny.png")), pixels)

@@ -368,15 +368,18 @@ def test_sigma_outside_the_trained_range_runs_with_a_note():
     assert "sigma_note" not in dn.last_info
 
 
-def test_the_level_used_and_its_source_are_reported_and_a_near_zero_estimate_is_noted():
+def test_the_level_used_and_its_source_are_reported_and_a_near_zero_estimate_is_noted(monkeypatch):
+    from denoise_desktop import noise_estimate
     from denoise_desktop.engine import denoise_image, level_text
     from denoise_desktop.imageio import ImageData
+
+    monkeypatch.setattr(noise_estimate, "estimate_sigma", lambda img: 0.4)  # "nothing found"
 
     dn = NetworkDenoiser(Identity(1), identity_spec(receptive_field=0), device="cpu")
     dn.takes_sigma = True
     flat = ImageData(np.full((32, 32), 128, np.uint8), bit_depth=8, format="PNG")
-    _, info = denoise_image(flat, dn)  # a flat image: the estimate reads ~0
-    assert info["sigma_estimated"] is not None and info["sigma_estimated"] < 1.5
+    _, info = denoise_image(flat, dn)
+    assert info["sigma_estimated"] == 0.4
     assert "little noise found" in info["sigma_note"] and "set σ by hand" in info["sigma_note"]
     assert level_text(info).endswith("(estimated)")
     _, info = denoise_image(flat, dn, sigma=25)
