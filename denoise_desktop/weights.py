@@ -94,14 +94,20 @@ def spec_of(model: nn.Module) -> ArchSpec:
     return get_spec(arch_of(model))
 
 
+MAX_CARD_BYTES = 1 << 20
+
+
 def read_card(weights_path: str | Path) -> dict[str, Any]:
     """The sidecar card as a dict; ``{}`` when missing or unreadable (the header suffices to load)."""
     cp = card_path(weights_path)
     try:
+        if cp.stat().st_size > MAX_CARD_BYTES:  # a card is a few kB; a huge one is hostile or broken
+            log.warning("ignoring model card %s: larger than %d bytes", cp, MAX_CARD_BYTES)
+            return {}
         data = json.loads(cp.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         log.warning("ignoring unreadable model card %s: %s", cp, e)
         return {}
     return data if isinstance(data, dict) else {}
@@ -374,6 +380,16 @@ def _unique_destination(folder: Path, stem: str) -> Path:
     return dest
 
 
+def file_sha256(path: str | Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def import_model(path: str | Path) -> Path:
     """Validate a user's model file and store it in ``paths.user_models_dir()``; returns the new path.
 
@@ -390,6 +406,7 @@ def import_model(path: str | Path) -> Path:
         if path.parent.resolve() == folder.resolve() and path.suffix == ".safetensors":
             return path  # already there
         card.setdefault("imported_from", path.name)
+        card["imported_sha256"] = file_sha256(path)  # tells a re-import of these bytes from new ones
         return save_weights(model, _unique_destination(folder, path.stem), card)
     # third party: a bare state dict (possibly wrapped as {"state_dict": ...}/{"params": ...})
     state = raw

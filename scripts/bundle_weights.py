@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from denoise_desktop import paths, weights  # noqa: E402
+from training.trainer import portable  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     _record_stages(card)
     dest = paths.weights_dir() / f"{args.id or args.source.stem}.safetensors"
     card["id"] = card["name"] = dest.stem
-    weights.save_weights(model, dest, card)
+    weights.save_weights(model, dest, portable(card))  # no build-machine folders in a shipped card
     print(f"bundled {dest.relative_to(ROOT)} ({dest.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -61,6 +62,9 @@ def _record_stages(card: dict) -> None:
             break
         stages.append({"recipe": (current.get("recipe") or {}).get("name"), "steps": current.get("steps"),
                        "train_seconds": current.get("train_seconds"), "val": current.get("val")})
+        if current.get("fine_tuned_from"):  # a bundled model: its card already holds its chain
+            stages.extend(current["fine_tuned_from"])
+            break
     if stages:
         card["fine_tuned_from"] = stages
         card["total_steps"] = (card.get("steps") or 0) + sum(s.get("steps") or 0 for s in stages)

@@ -57,6 +57,18 @@ class StopWatcher:
         return self._requested.is_set() or self.stop_file.exists()
 
 
+def portable(value: Any) -> Any:
+    """A model card without the training machine's folders: absolute paths become their last
+    component (the dataset's or file's name); shared as it is with everyone the model goes to."""
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable(v) for v in value]
+    if isinstance(value, str) and len(value) > 1 and (value.startswith("/") or value[1:3] in (":\\", ":/")):
+        return Path(value).name
+    return value
+
+
 def _pad_run(model: torch.nn.Module, spec: Any, x: torch.Tensor, sigma: torch.Tensor | None) -> torch.Tensor:
     """Run ``model`` on ``x`` reflect-padded to the architecture's size requirements, cropped back."""
     req = spec.size_req
@@ -230,6 +242,9 @@ class Trainer:
         return {"val_psnr": float(np.mean(ps)), "val_ssim": float(np.mean(ss))} if ps else {}
 
     def card(self, val: dict[str, float]) -> dict[str, Any]:
+        return portable(self._card(val))
+
+    def _card(self, val: dict[str, float]) -> dict[str, Any]:
         name = self.r.export.name or self.r.name
         lo, hi = self.r.sigma_range()
         return {

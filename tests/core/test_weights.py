@@ -278,3 +278,16 @@ def test_safetensors_whose_header_length_looks_like_a_pickle(tmp_path):
     assert path.read_bytes()[0] == 0x80
     model, card = weights.load_weights(path)
     assert card["arch"] == "dncnn"
+
+
+def test_a_deeply_nested_or_huge_card_is_ignored_with_a_warning(tmp_path, caplog):
+    from denoise_desktop import weights
+
+    w = tmp_path / "m.safetensors"
+    card = tmp_path / "m.json"
+    card.write_text("[" * 100_000 + "]" * 100_000)
+    with caplog.at_level("WARNING"):
+        assert weights.read_card(w) == {}
+    card.write_text('{"pad": "' + "x" * (weights.MAX_CARD_BYTES + 10) + '"}')
+    assert weights.read_card(w) == {}
+    assert "ignoring" in caplog.text

@@ -170,10 +170,15 @@ def test_form_changes_become_set_overrides(qtbot, tmp_path):
     data.mkdir()
     panel.data_dir_edit.setText(str(data))
     panel.folder_radio.setChecked(True)
-    assert panel.overrides() == {
+    got = panel.overrides()
+    export_name = got.pop("export.name")
+    assert got == {
         "train.epochs": 7, "noise.sigma": 5.0,
         "data.kind": "folder", "data.train": str(data), "data.val": "",
+        # a model trained on a folder is named after it, never after the recipe's bundled model
+        "name": "photos", "export.description": f"Trained here on the folder 'photos' with the {recipe.stem} recipe",
     }
+    assert export_name.startswith(f"{panel.arch_combo.currentData() or panel._recipe_arch or 'model'}_photos_")
 
 
 def test_form_shows_what_an_extending_recipe_inherits(qtbot, tmp_path):
@@ -341,3 +346,26 @@ def test_hidden_tab_defers_plot_updates_until_shown(qtbot):
     assert _points(panel.loss_curve) == 0  # not visible: no repaint work
     panel.show()
     assert _points(panel.loss_curve) == 3
+
+
+def test_a_resumed_runs_new_export_is_installed_not_the_earlier_copy(qtbot, tmp_path):
+    """Stop at step 40 installs run/export/m.safetensors as user models/m.safetensors; Resume
+    finishes and re-exports the same shapes (same size): the finished weights must be installed."""
+    import torch
+
+    from denoise_desktop import models, weights
+
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    export = tmp_path / "run" / "export" / "m.safetensors"
+    torch.manual_seed(0)
+    weights.save_weights(models.build("dncnn", in_channels=1, depth=3, features=8), export)
+    first = Path(panel._install(str(export)))
+    assert first.parent == paths.user_models_dir().resolve() or first.parent == paths.user_models_dir()
+    torch.manual_seed(1)  # the finished run: other weights, same size on disk
+    weights.save_weights(models.build("dncnn", in_channels=1, depth=3, features=8), export)
+    assert export.stat().st_size == first.stat().st_size
+    second = Path(panel._install(str(export)))
+    assert second != first and second.read_bytes() != first.read_bytes()
+    assert weights.read_card(second)["imported_sha256"] == weights.file_sha256(export)
+    assert Path(panel._install(str(export))) == second  # and installing it again reuses that copy

@@ -10,7 +10,10 @@ event loop almost nothing.
 
 from __future__ import annotations
 
+import filecmp
 import importlib.util
+import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,11 @@ __all__ = ["TrainingPanel", "recipes_dir", "list_recipes", "OVERRIDE_KEYS"]
 REFRESH_MS = 200  # 5 Hz plot refresh
 DEFAULT_RECIPE = "default_color"  # what the bundled color model was trained with
 HISTORY_MAX_BYTES = 32 << 20  # a resumed run's past events: read at most the last 32 MiB
+
+def _slug(text: str) -> str:
+    """A file-name-safe short form of a folder name."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:40]
+
 
 #: Recipe keys (``--set section.key=value``) behind each control; matches training/config.py.
 OVERRIDE_KEYS = {
@@ -356,9 +364,19 @@ class TrainingPanel(QWidget):
             # The recipe's hparams belong to its own architecture; start from the new one's defaults.
             changed["model.hparams"] = {}
         if self.folder_radio.isChecked() and self.data_dir_edit.text().strip():
+            folder = self.data_dir_edit.text().strip()
             changed[OVERRIDE_KEYS["data_kind"]] = "folder"
-            changed[OVERRIDE_KEYS["data_dir"]] = self.data_dir_edit.text().strip()
+            changed[OVERRIDE_KEYS["data_dir"]] = folder
             changed[OVERRIDE_KEYS["val_dir"]] = ""  # validate on a split of the same folder
+            # Its own name, run folder and card: never the recipe's (that names the bundled model
+            # and its data set), so it cannot be mistaken for, or shadow, a bundled model.
+            recipe = self.recipe_path()
+            stem = _slug(Path(folder).name) or "photos"
+            arch = self.arch_combo.currentData() or self._recipe_arch or "model"
+            changed["name"] = stem
+            changed["export.name"] = f"{arch}_{stem}_{time.strftime('%Y%m%d-%H%M')}"
+            changed["export.description"] = (f"Trained here on the folder '{Path(folder).name}'"
+                                             + (f" with the {recipe.stem} recipe" if recipe else ""))
         changed.update(self._init_overrides())
         return changed
 
@@ -529,10 +547,18 @@ class TrainingPanel(QWidget):
             if source.resolve().parent == models_dir:
                 return str(source)
             copy = models_dir / source.name  # export.to_user_models copies it there
-            if copy.is_file() and source.is_file() and copy.stat().st_size == source.stat().st_size:
+            # the same bytes, not only the same size: a resumed run re-exports the same shapes
+            if copy.is_file() and source.is_file() and filecmp.cmp(copy, source, shallow=False):
                 return str(copy)
             from denoise_desktop import weights
 
+            digest = weights.file_sha256(source)
+            for card_file in sorted(models_dir.glob("*.json")):  # imported before, these very bytes
+                try:
+                    if weights.read_card(card_file.with_suffix(".safetensors")).get("imported_sha256") == digest:
+                        return str(card_file.with_suffix(".safetensors"))
+                except Exception:  # noqa: BLE001 - an unreadable card is simply not a match
+                    continue
             return str(weights.import_model(source))
         except Exception as exc:  # noqa: BLE001 - show it; the run itself succeeded
             self._append_log(f"could not add the model to your models: {exc}")
