@@ -194,9 +194,12 @@ def _gray(x: np.ndarray) -> np.ndarray:  # BT.601 luma, as training.data.cache.t
 
 
 def camera_pipeline(clean: np.ndarray, rng: np.random.Generator, cam: CameraDraw | None = None,
-                    **draw_kw: Any) -> tuple[np.ndarray, float, np.ndarray]:
+                    jpeg_target: bool = True, **draw_kw: Any) -> tuple[np.ndarray, float, np.ndarray]:
     """``(noisy, level, target)`` for a clean H×W×C patch (C = 3, or 1: a gray photo is the
-    luma of a colour camera's output). ``noisy`` is 8-bit quantised."""
+    luma of a colour camera's output). ``noisy`` is 8-bit quantised. With ``jpeg_target`` a
+    JPEG'd sample's target is the noise-free development JPEG'd the same way: at quality 60–80
+    JPEG alone moves a detailed photo by 6 RMS, and a denoiser asked to undo that learns to
+    sharpen chroma that no camera file had (real pairs' references are JPEGs too)."""
     cam = cam or draw_camera(rng, **draw_kw)
     gray = clean.shape[2] == 1
     rgb = np.repeat(clean, 3, axis=2) if gray else clean
@@ -218,13 +221,15 @@ def camera_pipeline(clean: np.ndarray, rng: np.random.Generator, cam: CameraDraw
     level = float(np.sqrt(np.mean((noisy.astype(np.float64) - target) ** 2)))
     if cam.jpeg_quality:
         noisy = jpeg(noisy, cam.jpeg_quality, cam.subsampling)
+        if jpeg_target:  # the camera JPEGs a clean exposure too: remove the noise, not the format
+            target = jpeg(target, cam.jpeg_quality, cam.subsampling)
     return noisy.astype(np.float32), level, np.ascontiguousarray(target, dtype=np.float32)
 
 
 def realistic(clean: np.ndarray, rng: np.random.Generator, *, sigma: Any = (0, 55),
               awgn_fraction: float = 0.3, jpeg_quality: list[int] | None = None,
               jpeg_fraction: float = 0.85, shot: list[float] | None = None, nr_fraction: float = 0.8,
-              **_: Any) -> tuple[np.ndarray, float, np.ndarray]:
+              jpeg_target: bool = True, **_: Any) -> tuple[np.ndarray, float, np.ndarray]:
     """The training mix: with probability ``awgn_fraction`` plain Gaussian σ (0–255, a range =
     uniform draw) on the 8-bit grid, JPEG'd like a camera file with probability
     ``jpeg_fraction`` (level = σ); otherwise :func:`camera_pipeline`."""
@@ -240,4 +245,4 @@ def realistic(clean: np.ndarray, rng: np.random.Generator, *, sigma: Any = (0, 5
         return noisy.astype(np.float32), float(s), clean
     lo, hi = (shot or (2e-5, 0.012))[:2]
     return camera_pipeline(clean, rng, shot=(float(lo), float(hi)), jpeg_quality=q, jpeg_fraction=jpeg_fraction,
-                           nr_fraction=nr_fraction)
+                           nr_fraction=nr_fraction, jpeg_target=jpeg_target)

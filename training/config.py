@@ -67,6 +67,7 @@ class NoiseConfig:
     awgn_fraction: float = 0.3  # realistic: share of plain Gaussian samples (σ from `sigma`)
     jpeg_fraction: float = 0.85  # realistic: share of samples saved as JPEG (jpeg_quality, default 60–98)
     nr_fraction: float = 0.8  # realistic: share of camera samples with in-camera noise reduction
+    jpeg_target: bool = True  # realistic: a JPEG'd camera sample's target is JPEG'd alike
     shot: list[float] = field(default_factory=lambda: [2e-5, 0.012])  # realistic: shot-noise variance range (log-uniform)
     quantize_8bit: bool = False  # round/clip to 1/255 steps, like users' files
     clip: bool = False  # clip to [0, 1] (always on with quantize_8bit)

@@ -133,3 +133,14 @@ def test_in_camera_noise_reduction_makes_blotchy_colour_noise_like_camera_jpegs(
     nr_std, nr_corr = stats(_cam(rng, demosaic="bilinear", shot=1e-3, luma_nr=0.8, chroma_nr=2.5))
     assert nr_corr[0] > plain_corr[0] + 0.2 and min(nr_corr[1:]) > 0.85
     assert nr_std[1] < 0.8 * nr_std[0] and nr_std[0] < plain_std[0]  # chroma noise now below luma noise
+
+
+def test_a_jpeg_camera_samples_target_is_jpegd_alike_unless_asked_not_to():
+    clean = np.random.default_rng(17).random((64, 64, 3)).astype(np.float32)
+    cam = dataclasses.replace(camera.draw_camera(np.random.default_rng(18)), jpeg_quality=70, subsampling="4:2:0")
+    n1, l1, t1 = camera.camera_pipeline(clean, np.random.default_rng(19), cam=cam)
+    n0, l0, t0 = camera.camera_pipeline(clean, np.random.default_rng(19), cam=cam, jpeg_target=False)
+    assert np.array_equal(n1, n0) and l1 == l0
+    assert np.array_equal(t1, camera.jpeg(t0, 70, "4:2:0"))
+    # the JPEG'd pair differs by the noise, not by the format: much closer than to the raw target
+    assert np.abs(n1 - t1).mean() < np.abs(n1 - t0).mean()
