@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--default", action="store_true", help="the app's default for this channel count")
     ap.add_argument("--blind", action="store_true", help="run on the estimated σ unless the user sets one")
     ap.add_argument("--sigma-range", default="", help="e.g. 0,55")
+    ap.add_argument("--init", type=Path, help="the weights this export was fine-tuned from, when its card "
+                    "names only the file (cards keep no machine paths)")
     args = ap.parse_args(argv)
     model, card = weights.load_weights(args.source)
     card = dict(card)
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sigma_range:
         card["sigma_range"] = [float(s) for s in args.sigma_range.split(",")]
     card["bundled_from"] = str(args.source.resolve().parents[1].name)
-    _record_stages(card)
+    _record_stages(card, args.init)
     dest = paths.weights_dir() / f"{args.id or args.source.stem}.safetensors"
     card["id"] = card["name"] = dest.stem
     weights.save_weights(model, dest, portable(card))  # no build-machine folders in a shipped card
@@ -46,11 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _record_stages(card: dict) -> None:
+def _record_stages(card: dict, first_init: Path | None = None) -> None:
     """Chain the cards of the models this one was fine-tuned from (read beside each init file)."""
-    stages, current = [], card
-    for _ in range(10):  # a chain, not a loop
+    stages, current = list(card.get("fine_tuned_from") or []), card
+    for i in range(0 if stages else 10):  # the trainer records the chain; older cards are walked
         init = ((current.get("recipe") or {}).get("model") or {}).get("init")
+        if i == 0 and first_init is not None:
+            init = str(first_init)
         if not init:
             break
         try:

@@ -242,7 +242,24 @@ class Trainer:
         return {"val_psnr": float(np.mean(ps)), "val_ssim": float(np.mean(ss))} if ps else {}
 
     def card(self, val: dict[str, float]) -> dict[str, Any]:
-        return portable(self._card(val))
+        card = self._card(val)
+        stages = self._init_stages()
+        if stages:  # recorded now: the card keeps only the init file's name, not where it was
+            card["fine_tuned_from"] = stages
+        return portable(card)
+
+    def _init_stages(self) -> list[dict[str, Any]]:
+        init = self.r.model.init
+        if not init:
+            return []
+        from denoise_desktop.weights import read_card
+
+        prev = read_card(init)
+        if not prev:
+            return [{"init": Path(init).name, "card": "not found"}]
+        stage = {"recipe": (prev.get("recipe") or {}).get("name"), "steps": prev.get("steps"),
+                 "train_seconds": prev.get("train_seconds"), "val": prev.get("val")}
+        return [stage, *(prev.get("fine_tuned_from") or [])]
 
     def _card(self, val: dict[str, float]) -> dict[str, Any]:
         name = self.r.export.name or self.r.name
