@@ -158,12 +158,14 @@ def markdown(rows: list[dict], notes: dict[str, str], argv: list[str]) -> str:
 
 
 def write_crops(args, tmp: Path) -> None:
-    """Before/after crops: noisy, previous default (as the app ran it), new default (×2)."""
+    """Before/after crops: noisy, previous default (as the app ran it: PCA estimate), new default
+    (Auto level), both ×2. Gray photos use the bundled gray default with each estimate."""
     from PIL import Image
 
     new, old = network_from(args.model, tmp), network_from(args.previous, tmp)
-    new.set_ensemble(2)
-    old.set_ensemble(2)
+    gray = registry.load(registry.default_model_id(1), device="cpu", channels=1)
+    for d in (new, old, gray):
+        d.set_ensemble(2)
     dest = Path(args.crops)
     dest.mkdir(parents=True, exist_ok=True)
     picks = [p for p, _ in pairs(args.pairs)][:: max(1, len(pairs(args.pairs)) // 2)][:2]
@@ -173,8 +175,9 @@ def write_crops(args, tmp: Path) -> None:
         h, w = img.shape[:2]
         c = min(256, h, w)
         crop = img[(h - c) // 2:(h - c) // 2 + c, (w - c) // 2:(w - c) // 2 + c]
-        s_old, s_new = estimate_sigma_awgn(crop if crop.shape[2] == 3 else crop), estimate_sigma(crop)
-        panels = [crop, old.denoise(crop, sigma=s_old), new.denoise(crop, sigma=s_new)]
+        s_old, s_new = estimate_sigma_awgn(crop), estimate_sigma(crop)
+        before, after = (old, new) if crop.shape[2] == 3 else (gray, gray)
+        panels = [crop, before.denoise(crop, sigma=s_old), after.denoise(crop, sigma=s_new)]
         strip = np.concatenate([np.clip(x, 0, 1) for x in panels], axis=1)
         strip = np.uint8(np.rint(strip * 255))
         Image.fromarray(strip[..., 0] if strip.shape[2] == 1 else strip).save(dest / f"{p.stem}.png")
