@@ -129,3 +129,10 @@ def test_compare_selection_needs_a_selection(qtbot, setup):
     region["selection"] = (0, 0, 12, 10)
     items = run_and_wait(qtbot, panel)
     assert items[-1].pixels.shape == (10, 12, 3)
+
+
+
+def test_placeholder_names_the_side_the_model_list_is_on(qtbot, runner, tmp_path):
+    panel, *_ = setup(qtbot, runner, tmp_path, [])
+    assert panel.splitter.widget(0) is panel.grid_host  # results left, the list right
+    assert "on the right" in panel.placeholder.text() and panel.run_button.text() in panel.placeholder.text()

@@ -220,7 +220,7 @@ class ComparePanel(QWidget):
         self.grid = QGridLayout(self.grid_host)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(2)
-        self.placeholder = QLabel("Check models on the left and run a comparison.", self.grid_host)
+        self.placeholder = QLabel("Tick models and baselines in the list on the right, then Run comparison.", self.grid_host)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.grid.addWidget(self.placeholder, 0, 0)
 
