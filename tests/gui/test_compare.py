@@ -132,7 +132,7 @@ def test_compare_selection_needs_a_selection(qtbot, setup):
 
 
 
-def test_placeholder_names_the_side_the_model_list_is_on(qtbot, runner, tmp_path):
-    panel, *_ = setup(qtbot, runner, tmp_path, [])
+def test_placeholder_names_the_side_the_model_list_is_on(setup):
+    panel, *_ = setup
     assert panel.splitter.widget(0) is panel.grid_host  # results left, the list right
     assert "on the right" in panel.placeholder.text() and panel.run_button.text() in panel.placeholder.text()
