@@ -426,17 +426,23 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: float =
                        "sigma_estimated": None, "seconds": time.perf_counter() - t0, "tiles": 0,
                        "sigma_note": f"{w}×{h} px is too small to denoise (needs {MIN_SIDE}×{MIN_SIDE}): "
                                      "written unchanged"}
+    from .routing import NoiseRoutedDenoiser
+
+    routed = isinstance(denoiser, NoiseRoutedDenoiser)  # estimates itself: its estimate picks the network
     estimated = None
-    if sigma is None and getattr(denoiser, "takes_sigma", False):
+    if sigma is None and getattr(denoiser, "takes_sigma", False) and not routed:
         from .noise_estimate import estimate_sigma
 
         sigma = estimated = float(estimate_sigma(image.to_float()))
     # The engine converts integer pixels tile by tile: no full-size float copy of the input.
-    x = image.pixels if isinstance(denoiser, NetworkDenoiser) else image.to_float()
+    x = image.pixels if isinstance(denoiser, (NetworkDenoiser, NoiseRoutedDenoiser)) else image.to_float()
     out = denoiser.denoise(x, sigma=sigma, strength=strength, progress=progress)
     del x
     result = _quantise_like(image, out)
     last = dict(getattr(denoiser, "last_info", {}) or {})
+    if routed and sigma is None:
+        sigma = last.get("sigma_used")
+        estimated = last.get("sigma_estimated")
     info = {
         "model": getattr(denoiser, "id", type(denoiser).__name__),
         "sigma_used": sigma,
@@ -444,7 +450,7 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: float =
         "seconds": time.perf_counter() - t0,
         "tiles": last.get("tiles", 1),
     }
-    for key in ("tile", "device", "precision", "ensemble", "sigma_note"):
+    for key in ("tile", "device", "precision", "ensemble", "sigma_note", "model_used", "noise_kind"):
         if key in last:
             info[key] = last[key]
     if estimated is not None and estimated < LOW_LEVEL and "sigma_note" not in info:
@@ -464,4 +470,5 @@ def level_text(info: dict[str, Any], estimated: bool | None = None) -> str | Non
     if s is None:
         return None
     est = info.get("sigma_estimated") is not None if estimated is None else estimated
-    return f"σ {float(s):.1f} ({'estimated' if est else 'set'})"
+    kind = f", {info['noise_kind']}" if info.get("noise_kind") else ""
+    return f"σ {float(s):.1f} ({'estimated' if est else 'set'}{kind})"

@@ -21,30 +21,45 @@ forward pass by ~2× on a 2-core CPU (``benchmarks/speed.py``, σ-estimated rows
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["estimate_sigma", "estimate_sigma_awgn", "learned_estimator_available", "ESTIMATOR_NAME"]
+__all__ = ["estimate_sigma", "estimate_noise", "NoiseEstimate", "estimate_sigma_awgn", "learned_estimator_available", "ESTIMATOR_NAME"]
 
 _PATCH = 8
 _MAX_PATCHES = 60_000  # enough for a stable 64..192-dim covariance; keeps big photos fast
 
 
+@dataclass(frozen=True)
+class NoiseEstimate:
+    level: float  # what Auto uses (0–255)
+    correlated: bool  # camera/JPEG noise (PCA sees little of it): the real-noise model's case
+    pca: float
+    learned: float | None  # None without the estimator's weights
+
+
 def estimate_sigma(img: np.ndarray) -> float:
     """Noise level of ``img`` (float H×W or H×W×C in [0, 1]) on the **0–255 scale**: the learned
     estimator where it is available, else :func:`estimate_sigma_awgn`."""
+    return estimate_noise(img).level
+
+
+def estimate_noise(img: np.ndarray) -> NoiseEstimate:
+    """:func:`estimate_sigma`'s level, and whether the noise is correlated (see below)."""
     from . import noise_level_estimator
 
     level = noise_level_estimator.estimate(img)
     pca = estimate_sigma_awgn(img)
     if level is None:
-        return pca
+        return NoiseEstimate(pca, False, pca, None)
     # White noise: the PCA estimate sees (nearly) all of it and is the more precise of the two
     # (±2 % on Set12, where the network reads up to 1.5× on texture). Correlated noise —
     # demosaiced, processed, JPEG'd with 4:2:0 chroma — hides from PCA's finest scale: it reads
     # 0.01–0.26× the network's level there (PolyU, noisy 4:2:0 JPEGs) against ≥ 0.26× (10th
     # percentile ≥ 0.53×) on white noise; then the network's level is the one to trust.
-    return pca if pca >= WHITE_AGREEMENT * level else level
+    white = pca >= WHITE_AGREEMENT * level
+    return NoiseEstimate(pca if white else level, not white, pca, level)
 
 
 def learned_estimator_available() -> bool:

@@ -143,12 +143,24 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
     if entry.kind == "classical":
         return CLASSICAL[entry.id]
     from .engine import NetworkDenoiser  # noqa: PLC0415 - the engine imports torch; keep listing light
-    from .weights import load_weights, spec_of  # noqa: PLC0415
+    from .weights import WeightsError, load_weights, spec_of  # noqa: PLC0415
 
     assert entry.path is not None
     model, _card = load_weights(entry.path, device="cpu")  # the engine moves it to `device`
-    return NetworkDenoiser(model, spec_of(model), device=device, id=entry.id, name=entry.name, ensemble=ensemble,
-                           sigma_range=_sigma_range(entry.card))
+    net = NetworkDenoiser(model, spec_of(model), device=device, id=entry.id, name=entry.name, ensemble=ensemble,
+                          sigma_range=_sigma_range(entry.card))
+    real_id = entry.card.get("real_noise_model")
+    if entry.source == "bundled" and isinstance(real_id, str) and real_id != entry.id:
+        # the default color model: camera noise and noisy JPEGs go to its real-noise sibling
+        try:
+            real = load(real_id, device=device, channels=channels, ensemble=ensemble)
+        except (KeyError, WeightsError) as e:
+            log.warning("%s: real-noise model %r unavailable (%s); white-noise network only", entry.id, real_id, e)
+            return net
+        from .routing import NoiseRoutedDenoiser  # noqa: PLC0415
+
+        return NoiseRoutedDenoiser(net, real, id=entry.id, name=entry.name)
+    return net
 
 
 def _sigma_range(card: dict[str, Any]) -> tuple[float, float] | None:
