@@ -119,6 +119,11 @@ def methods(args, tmp: Path, synthetic: bool) -> list[Method]:
     return out
 
 
+def _only(args, ms: list[Method]) -> list[Method]:
+    keep = {x.strip() for x in args.only.split(",") if x.strip()}
+    return [m for m in ms if m.label in keep] if keep else ms
+
+
 def score(rows: list[dict], set_name: str, cases, ms: list[Method]) -> None:
     """cases: list of (noisy, reference, true σ or None)."""
     rows.append({"set": set_name, "method": "noisy input", "level": "-", "seconds": 0.0,
@@ -194,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ensembles", default="1,2")
     ap.add_argument("--jpeg-sigmas", default="15,25", help="'' skips the Gaussian + JPEG set")
     ap.add_argument("--bm3d", action="store_true", help="also CBM3D (slow: ~10 s per image)")
+    ap.add_argument("--only", default="", help="keep only these method labels (comma list, e.g. CBM3D)")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--skip-pairs", action="store_true")
     ap.add_argument("--crops", default="", help="write before/after crops to this folder and exit")
@@ -215,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             name = f"{args.pairs.name} ({len(cases)} real pairs)"
             notes[name] = levels_line(cases)
             print(notes[name], flush=True)
-            score(rows, name, cases, methods(args, tmp, synthetic=False))
+            score(rows, name, cases, _only(args, methods(args, tmp, synthetic=False)))
         for sigma in [float(s) for s in args.jpeg_sigmas.split(",") if s]:
             files = quality.color_holdout(args.color_dir)[: args.limit or None]
             cleans = quality.load_cleans(files, 3)
@@ -224,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             name = f"Gaussian σ {sigma:g} + JPEG q90 4:2:0 ({len(cases)} BSDS val)"
             notes[name] = levels_line(cases)
             print(notes[name], flush=True)
-            score(rows, name, cases, methods(args, tmp, synthetic=True))
+            score(rows, name, cases, _only(args, methods(args, tmp, synthetic=True)))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     md = markdown(rows, notes, args_list)
