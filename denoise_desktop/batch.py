@@ -129,6 +129,8 @@ def _check_writable_dir(out_dir: Path) -> None:
 def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, recursive: bool = False,
          fmt: str = "keep", skip_existing: bool = False, naming: str = "{stem}") -> list[BatchItem]:
     """Validate a batch and list its items; raises ``BatchError`` and creates nothing on a problem."""
+    from .imageio import is_complete_image
+
     inputs = list(inputs)
     if not inputs:
         raise BatchError("no input files or folders given")
@@ -144,8 +146,6 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
     out_dir = Path(out_dir).expanduser()
     _check_writable_dir(out_dir)
     out_exists = out_dir.exists()
-    from .imageio import is_complete_image
-
     sources = _collect(inputs, recursive, out_dir if out_exists else None)
     if not sources:
         raise BatchError("no supported image files found in " + ", ".join(str(i) for i in inputs))

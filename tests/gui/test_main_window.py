@@ -297,11 +297,13 @@ def test_drop_image_opens_it(qtbot, window, noisy_png):
     assert window.windowTitle().startswith("noisy.png")
 
 
-def test_quit_while_training_asks_first(qtbot, window, monkeypatch):
-    monkeypatch.setattr(window.training_panel, "is_running", lambda: True)
-    monkeypatch.setattr(window.training_panel, "shutdown", lambda *a, **k: None)
+@pytest.mark.parametrize("panel,confirm", [("training_panel", "confirm_quit_while_training"),
+                                           ("batch_panel", "confirm_quit_while_batch")])
+def test_quit_while_training_or_a_batch_runs_asks_first(qtbot, window, monkeypatch, panel, confirm):
+    monkeypatch.setattr(getattr(window, panel), "is_running", lambda: True)
+    monkeypatch.setattr(getattr(window, panel), "shutdown", lambda *a, **k: None)
     answers = [False, True]
-    monkeypatch.setattr(window, "confirm_quit_while_training", lambda: answers.pop(0))
+    monkeypatch.setattr(window, confirm, lambda: answers.pop(0))
     window.close()
     assert window.isVisible() and answers == [True]
     window.close()
@@ -487,15 +489,5 @@ def test_quality_choice_reaches_every_model_run(qtbot, window, noisy_png, monkey
     denoise_and_wait(qtbot, window)
     assert seen == [4]
     assert window._compute_options()["ensemble"] == 4  # Compare uses the same choice
-    assert window.settings.ensemble == 4  # and Batch reads it from the settings
+    assert window.settings.ensemble == 4  # remembered (Batch has its own Quality)
 
-
-def test_quit_while_a_batch_runs_asks_first(qtbot, window, monkeypatch):
-    monkeypatch.setattr(window.batch_panel, "is_running", lambda: True)
-    monkeypatch.setattr(window.batch_panel, "shutdown", lambda *a, **k: None)
-    answers = [False, True]
-    monkeypatch.setattr(window, "confirm_quit_while_batch", lambda: answers.pop(0))
-    window.close()
-    assert window.isVisible() and answers == [True]
-    window.close()
-    assert not window.isVisible() and answers == []
