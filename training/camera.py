@@ -66,13 +66,20 @@ class CameraDraw:
     chroma_nr: float  # … and on the chroma noise (cameras smooth chroma hard: blotchy colour noise)
     jpeg_quality: int  # 0 = no JPEG
     subsampling: str  # "4:2:0" | "4:4:4"
+    luma_coarse: float = 0.0  # share of the luma noise's variance held at coarse scale, 0 = none
+    chroma_coarse: float = 0.0  # … of the chroma noise's
+    coarse_sigma: float = 0.0  # scale (Gaussian σ, px) of that coarse part
+    chroma_gain: float = 1.0  # chroma noise reduction beyond the blur: its RMS × this
 
 
 def draw_camera(rng: np.random.Generator, *, shot: tuple[float, float] = (2e-5, 0.012),
                 jpeg_quality: tuple[int, int] | None = (60, 98), jpeg_fraction: float = 0.85,
-                sharpen_fraction: float = 0.3, nr_fraction: float = 0.8) -> CameraDraw:
+                sharpen_fraction: float = 0.3, nr_fraction: float = 0.8,
+                coarse_fraction: float = 0.0) -> CameraDraw:
     """A camera as Brooks et al. draw it: shot noise log-uniform over ``shot``, and the read noise
-    from it by the log-linear fit across ISO of real sensors (plus scatter)."""
+    from it by the log-linear fit across ISO of real sensors (plus scatter). With probability
+    ``coarse_fraction`` a noise-reduced camera also leaves low-frequency noise (see
+    :func:`noise_reduction`)."""
     w = rng.uniform(1e-8, 1.0, size=len(_XYZ2CAMS))
     xyz2cam = np.tensordot(w / w.sum(), _XYZ2CAMS, axes=1)
     rgb2cam = xyz2cam @ _RGB2XYZ
@@ -81,6 +88,11 @@ def draw_camera(rng: np.random.Generator, *, shot: tuple[float, float] = (2e-5, 
     log_read = 2.18 * log_shot + 1.20 + rng.normal(0.0, 0.26)
     use_jpeg = bool(jpeg_quality) and rng.random() < jpeg_fraction
     nr = rng.random() < nr_fraction
+    # Drawn only when asked, so that recipes without it keep their random stream.
+    coarse = nr and coarse_fraction > 0 and rng.random() < coarse_fraction
+    coarse_kw = dict(luma_coarse=float(rng.uniform(0.02, 0.15)), chroma_coarse=float(rng.uniform(0.3, 0.9)),
+                     coarse_sigma=float(rng.uniform(3.0, 8.0)), chroma_gain=float(rng.uniform(0.4, 1.0)),
+                     chroma_nr=float(rng.uniform(2.5, 6.0))) if coarse else {}
     return CameraDraw(
         rgb2cam=rgb2cam,
         red_gain=float(rng.uniform(1.9, 2.4)),
@@ -92,7 +104,7 @@ def draw_camera(rng: np.random.Generator, *, shot: tuple[float, float] = (2e-5, 
         demosaic=str(rng.choice(DEMOSAIC)),
         sharpen=float(rng.uniform(0.2, 0.7)) if rng.random() < sharpen_fraction else 0.0,
         luma_nr=float(rng.uniform(0.4, 1.5)) if nr else 0.0,
-        chroma_nr=float(rng.uniform(1.5, 4.0)) if nr else 0.0,
+        **({"chroma_nr": float(rng.uniform(1.5, 4.0)) if nr else 0.0} | coarse_kw),
         jpeg_quality=int(rng.integers(jpeg_quality[0], jpeg_quality[1] + 1)) if use_jpeg else 0,
         subsampling="4:2:0" if rng.random() < 0.7 else "4:4:4",
     )
@@ -153,18 +165,37 @@ def develop(cam_rgb: np.ndarray, cam: CameraDraw) -> np.ndarray:
 _YCC = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]], np.float32)
 
 
-def noise_reduction(noise: np.ndarray, luma_sigma: float, chroma_sigma: float) -> np.ndarray:
+def noise_reduction(noise: np.ndarray, luma_sigma: float, chroma_sigma: float, luma_coarse: float = 0.0,
+                    chroma_coarse: float = 0.0, coarse_sigma: float = 0.0, chroma_gain: float = 1.0) -> np.ndarray:
     """A camera's noise reduction as it acts on the noise: an edge-preserving filter leaves the
     image's edges and smooths the noise, luma a little and chroma hard. Modelled on the noise
     itself (Gaussian blur in YCbCr), it makes luma noise correlated over a pixel or two and
     colour noise into soft blotches, as in-camera JPEGs show them (PolyU: lag-1 correlation
-    0.7 in Y, 0.9 in Cb/Cr, chroma noise well below luma noise)."""
+    0.7 in Y, 0.9 in Cb/Cr, chroma noise well below luma noise).
+
+    Cameras' multi-scale noise reduction removes fine noise more than coarse noise, and what is
+    left is blotchy at several pixels: ``*_coarse`` is the share of each channel's variance put
+    at scale ``coarse_sigma`` (PolyU's Canon noise keeps 12 % of its luma variance and 36 % of
+    its chroma variance after a Gaussian blur of σ 4 px; without this part, 5 % and 22 %), and
+    ``chroma_gain`` scales the chroma noise down (PolyU: chroma RMS 0.4× luma; blur alone, 0.6×)."""
     import cv2
 
+    def blur(x: np.ndarray, s: float) -> np.ndarray:
+        return cv2.GaussianBlur(np.ascontiguousarray(x), (0, 0), s, borderType=cv2.BORDER_REFLECT)
+
     ycc = noise @ _YCC.T
-    for c, s in ((0, luma_sigma), (1, chroma_sigma), (2, chroma_sigma)):
-        if s > 0:
-            ycc[..., c] = cv2.GaussianBlur(np.ascontiguousarray(ycc[..., c]), (0, 0), s, borderType=cv2.BORDER_REFLECT)
+    for c, s, share in ((0, luma_sigma, luma_coarse), (1, chroma_sigma, chroma_coarse), (2, chroma_sigma, chroma_coarse)):
+        fine = blur(ycc[..., c], s) if s > 0 else ycc[..., c]
+        if share > 0 and coarse_sigma > 0:
+            # The same sensor noise, seen at a coarse scale (keeps its brightness dependence),
+            # scaled to hold ``share`` of the channel's variance.
+            coarse = blur(ycc[..., c], coarse_sigma)
+            ratio = np.sqrt(share / (1.0 - share) * (fine.var() + 1e-12) / (coarse.var() + 1e-12))
+            mixed = fine + np.float32(ratio) * coarse
+            fine = mixed * np.float32(np.sqrt((fine.var() + 1e-12) / (mixed.var() + 1e-12)))
+        if c and chroma_gain != 1.0:
+            fine = fine * np.float32(chroma_gain)
+        ycc[..., c] = fine
     return ycc @ np.linalg.inv(_YCC).T.astype(np.float32)
 
 
@@ -214,7 +245,8 @@ def camera_pipeline(clean: np.ndarray, rng: np.random.Generator, cam: CameraDraw
     target = develop(demosaic(raw, cam.pattern, cam.demosaic), cam)[:h, :w]
     noisy = develop(demosaic(noisy_raw, cam.pattern, cam.demosaic), cam)[:h, :w]
     if cam.luma_nr or cam.chroma_nr:
-        noisy = np.clip(target + noise_reduction(noisy - target, cam.luma_nr, cam.chroma_nr), 0.0, 1.0)
+        noisy = np.clip(target + noise_reduction(noisy - target, cam.luma_nr, cam.chroma_nr, cam.luma_coarse,
+                                                 cam.chroma_coarse, cam.coarse_sigma, cam.chroma_gain), 0.0, 1.0)
     if gray:
         target, noisy = _gray(target), _gray(noisy)
     noisy = np.clip(np.rint(noisy * 255.0), 0, 255) / 255.0
@@ -229,7 +261,7 @@ def camera_pipeline(clean: np.ndarray, rng: np.random.Generator, cam: CameraDraw
 def realistic(clean: np.ndarray, rng: np.random.Generator, *, sigma: Any = (0, 55),
               awgn_fraction: float = 0.3, jpeg_quality: list[int] | None = None,
               jpeg_fraction: float = 0.85, shot: list[float] | None = None, nr_fraction: float = 0.8,
-              jpeg_target: bool = True, **_: Any) -> tuple[np.ndarray, float, np.ndarray]:
+              jpeg_target: bool = True, coarse_fraction: float = 0.0, **_: Any) -> tuple[np.ndarray, float, np.ndarray]:
     """The training mix: with probability ``awgn_fraction`` plain Gaussian σ (0–255, a range =
     uniform draw) on the 8-bit grid, JPEG'd like a camera file with probability
     ``jpeg_fraction`` (level = σ); otherwise :func:`camera_pipeline`."""
@@ -245,4 +277,4 @@ def realistic(clean: np.ndarray, rng: np.random.Generator, *, sigma: Any = (0, 5
         return noisy.astype(np.float32), float(s), clean
     lo, hi = (shot or (2e-5, 0.012))[:2]
     return camera_pipeline(clean, rng, shot=(float(lo), float(hi)), jpeg_quality=q, jpeg_fraction=jpeg_fraction,
-                           nr_fraction=nr_fraction, jpeg_target=jpeg_target)
+                           nr_fraction=nr_fraction, jpeg_target=jpeg_target, coarse_fraction=coarse_fraction)

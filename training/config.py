@@ -67,6 +67,7 @@ class NoiseConfig:
     awgn_fraction: float = 0.3  # realistic: share of plain Gaussian samples (σ from `sigma`)
     jpeg_fraction: float = 0.85  # realistic: share of samples saved as JPEG (jpeg_quality, default 60–98)
     nr_fraction: float = 0.8  # realistic: share of camera samples with in-camera noise reduction
+    coarse_fraction: float = 0.0  # realistic: share of noise-reduced samples that keep coarse (blotchy) noise
     jpeg_target: bool = True  # realistic: a JPEG'd camera sample's target is JPEG'd alike
     shot: list[float] = field(default_factory=lambda: [2e-5, 0.012])  # realistic: shot-noise variance range (log-uniform)
     quantize_8bit: bool = False  # round/clip to 1/255 steps, like users' files
@@ -240,7 +241,7 @@ def _validate(r: Recipe, origin: str) -> None:
             bad(f"noise.{key} range must be [lo, hi] with 0 <= lo <= hi, got {v}")
         if not isinstance(v, list) and v < 0:
             bad(f"noise.{key} must be >= 0, got {v}")
-    for key in ("awgn_fraction", "jpeg_fraction", "nr_fraction"):
+    for key in ("awgn_fraction", "jpeg_fraction", "nr_fraction", "coarse_fraction"):
         if not 0.0 <= getattr(r.noise, key) <= 1.0:
             bad(f"noise.{key} must be within [0, 1], got {getattr(r.noise, key)}")
     if len(r.noise.shot) != 2 or not 0 < r.noise.shot[0] <= r.noise.shot[1]:

@@ -39,19 +39,21 @@ VAL_SPLIT = Path(__file__).parent / "recipes" / "splits" / "bsds500_val.txt"
 
 
 def _sample(img: np.ndarray, rng: np.random.Generator, crop: int, gray_fraction: float,
-            awgn_fraction: float) -> tuple[np.ndarray, float]:
+            awgn_fraction: float, coarse_fraction: float = 0.0) -> tuple[np.ndarray, float]:
     clean = np.ascontiguousarray(dihedral(to_float(random_crop(img, crop, rng)), int(rng.integers(8))))
     if rng.random() < gray_fraction:
         clean = to_channels(clean, 1)
-    noisy, level, _ = realistic(clean, rng, awgn_fraction=awgn_fraction, shot=[2e-5, 0.03])
+    noisy, level, _ = realistic(clean, rng, awgn_fraction=awgn_fraction, shot=[2e-5, 0.03],
+                                coarse_fraction=coarse_fraction)
     return np.repeat(noisy, 3, axis=2) if noisy.shape[2] == 1 else noisy, level * 255.0
 
 
 def make_batch(images: list[np.ndarray], rng: np.random.Generator, *, batch: int, crop: int,
-               gray_fraction: float = 0.25, awgn_fraction: float = 0.35) -> tuple[torch.Tensor, torch.Tensor]:
+               gray_fraction: float = 0.25, awgn_fraction: float = 0.35,
+               coarse_fraction: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     xs, ys = [], []
     for _ in range(batch):
-        x, y = _sample(images[int(rng.integers(len(images)))], rng, crop, gray_fraction, awgn_fraction)
+        x, y = _sample(images[int(rng.integers(len(images)))], rng, crop, gray_fraction, awgn_fraction, coarse_fraction)
         xs.append(x.transpose(2, 0, 1))
         ys.append(y)
     return torch.from_numpy(np.stack(xs)), torch.tensor(ys, dtype=torch.float32)
@@ -89,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crop", type=int, default=96)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--alpha", type=float, default=0.3, help="weight of over-estimates (under: 1 - alpha)")
+    ap.add_argument("--coarse-fraction", type=float, default=0.0,
+                    help="share of noise-reduced camera samples that keep coarse noise (training/camera.py)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-minutes", type=float, default=0.0)
@@ -107,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     for f in (val_files or train_files[:8]):
         img = load_folder([f], channels=3)[0]
         for _ in range(8):
-            x, y = _sample(img, vrng, 128, 0.25, 0.35)
+            x, y = _sample(img, vrng, 128, 0.25, 0.35, a.coarse_fraction)
             val.append((torch.from_numpy(x.transpose(2, 0, 1).copy()), y))
     model = NoiseLevelNet()
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
@@ -135,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.max_minutes and t_used + time.perf_counter() - t0 > a.max_minutes * 60:
             print("time budget reached", flush=True)
             break
-        x, y = make_batch(images, np.random.default_rng([a.seed, step]), batch=a.batch, crop=a.crop)
+        x, y = make_batch(images, np.random.default_rng([a.seed, step]), batch=a.batch, crop=a.crop,
+                          coarse_fraction=a.coarse_fraction)
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         loss = asymmetric_loss(model(x), y, a.alpha)
@@ -156,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = round(t_used + time.perf_counter() - t0, 1)
     card = {"id": "noise_level", "arch": "noise_level", "hparams": dict(model.hparams), "steps": step,
             "train_seconds": seconds, "alpha": a.alpha, "batch": a.batch, "crop": a.crop,
+            "coarse_fraction": a.coarse_fraction,
             "data": f"{Path(a.data).name} (BSDS500 val split held out), training/camera.py realistic mix",
             "val": metrics, "level": "RMS noise (0–255) before JPEG, as the denoiser is trained with",
             "trained_with": "python -m training.estimator"}

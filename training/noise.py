@@ -140,5 +140,5 @@ def make_noise(cfg: Any, *, sigma: Any = None) -> NoiseModel:
                   salt_ratio=cfg.salt_ratio, scale=cfg.scale, jpeg_quality=list(cfg.jpeg_quality))
     if cfg.kind == "realistic":
         params.update(awgn_fraction=cfg.awgn_fraction, jpeg_fraction=cfg.jpeg_fraction, shot=list(cfg.shot),
-                      nr_fraction=cfg.nr_fraction, jpeg_target=cfg.jpeg_target)
+                      nr_fraction=cfg.nr_fraction, jpeg_target=cfg.jpeg_target, coarse_fraction=cfg.coarse_fraction)
     return NoiseModel(cfg.kind, params, quantize=bool(cfg.quantize_8bit), clip=bool(cfg.clip))

@@ -144,3 +144,37 @@ def test_a_jpeg_camera_samples_target_is_jpegd_alike_unless_asked_not_to():
     assert np.array_equal(t1, camera.jpeg(t0, 70, "4:2:0"))
     # the JPEG'd pair differs by the noise, not by the format: much closer than to the raw target
     assert np.abs(n1 - t1).mean() < np.abs(n1 - t0).mean()
+
+
+def _coarse_share(cam: camera.CameraDraw, sigma: float = 4.0) -> np.ndarray:
+    """Share of each YCbCr channel's noise variance that survives a Gaussian blur of ``sigma`` px."""
+    import cv2
+
+    noisy, _, target = camera.camera_pipeline(_flat(0.4, 192), np.random.default_rng(20), cam=cam)
+    r = ((noisy - target) @ camera._YCC.T)[12:-12, 12:-12].astype(np.float32)
+    r = r - r.mean(axis=(0, 1))
+    return np.array([(cv2.GaussianBlur(np.ascontiguousarray(r[..., c]), (0, 0), sigma) ** 2).mean()
+                     / (r[..., c] ** 2).mean() for c in range(3)])
+
+
+def test_coarse_noise_reduction_leaves_blotchy_noise_at_several_pixels():
+    rng = np.random.default_rng(21)
+    base = _cam(rng, demosaic="bilinear", shot=1e-3, luma_nr=0.8, chroma_nr=2.5)
+    fine = _coarse_share(base)
+    coarse = _coarse_share(dataclasses.replace(base, luma_coarse=0.15, chroma_coarse=0.6, coarse_sigma=6.0))
+    assert coarse[0] > fine[0] + 0.05 and min(coarse[1:]) > min(fine[1:]) + 0.1
+    # the level keeps its meaning: the coarse part re-scales the noise, it does not add to it
+    _, l_fine, _ = camera.camera_pipeline(_flat(0.4, 192), np.random.default_rng(20), cam=base)
+    _, l_coarse, _ = camera.camera_pipeline(_flat(0.4, 192), np.random.default_rng(20),
+                                            cam=dataclasses.replace(base, luma_coarse=0.15, coarse_sigma=6.0))
+    assert l_coarse == pytest.approx(l_fine, rel=0.15)
+
+
+def test_recipes_without_coarse_noise_keep_their_random_stream():
+    # coarse_fraction = 0 draws nothing more: earlier stages' samples are reproduced exactly
+    a = camera.draw_camera(np.random.default_rng(22))
+    b = camera.draw_camera(np.random.default_rng(22), coarse_fraction=0.0)
+    assert all(np.array_equal(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    assert a.luma_coarse == a.chroma_coarse == a.coarse_sigma == 0.0 and a.chroma_gain == 1.0
+    drawn = [camera.draw_camera(np.random.default_rng(s), coarse_fraction=1.0, nr_fraction=1.0) for s in range(20)]
+    assert all(d.coarse_sigma > 0 and 0 < d.chroma_gain <= 1 for d in drawn)
