@@ -43,6 +43,10 @@ class AppSettings:
     batch_ensemble: int = DEFAULT_ENSEMBLE
     recursive: bool = False
     skip_existing: bool = False
+    # compare (its own level and Quality: a comparison says what it ran with)
+    compare_sigma_mode: str = "auto"
+    compare_sigma: float = 25.0
+    compare_ensemble: int = DEFAULT_ENSEMBLE
     # history
     recent_files: list[str] = field(default_factory=list)
     last_open_dir: str = ""
@@ -86,6 +90,11 @@ class AppSettings:
             self.ensemble = DEFAULT_ENSEMBLE
         if self.batch_ensemble not in ENSEMBLES:
             self.batch_ensemble = DEFAULT_ENSEMBLE
+        if self.compare_ensemble not in ENSEMBLES:
+            self.compare_ensemble = DEFAULT_ENSEMBLE
+        if self.compare_sigma_mode not in SIGMA_MODES:
+            self.compare_sigma_mode = "auto"
+        self.compare_sigma = min(255.0, max(0.0, self.compare_sigma))
         if self.tile is not None and self.tile < 32:
             self.tile = None
         if "{stem}" not in self.naming:

@@ -70,6 +70,8 @@ class CompareItem:
     seconds: float
     metrics: dict = field(default_factory=dict)  # e.g. {"psnr": .., "ssim": ..} with a reference
     error: str = ""  # a model that failed on this image does not stop the comparison
+    sigma: float | None = None  # the level every σ-aware model was given (0–255)
+    sigma_source: str = ""  # "estimated" | "set"
 
 
 # -- images ------------------------------------------------------------------------------------
@@ -259,13 +261,15 @@ def compare(
             f"the reference image is {clean.shape[1]}×{clean.shape[0]}×{clean.shape[2]} but the image is "
             f"{x.shape[1]}×{x.shape[0]}×{x.shape[2]}; load a reference of the same size and channels"
         )
+    source = "set" if sigma is not None else "estimated"
     if sigma is None:
         sigma = float(estimate_sigma(x))  # once, so every model sees the same σ
+    level = dict(sigma=float(sigma), sigma_source=source)
 
     def measure(out: np.ndarray) -> dict:
         return dict(metrics.all_metrics(clean, out)) if clean is not None else {}
 
-    yield CompareItem("input", "Input", x, to_qimage(x), 0.0, measure(x))
+    yield CompareItem("input", "Input", x, to_qimage(x), 0.0, measure(x), **level)
     n = max(1, len(model_ids))
     for i, model_id in enumerate(model_ids):
         progress.check_cancelled()
@@ -283,9 +287,9 @@ def compare(
         except Cancelled:
             raise
         except Exception as exc:  # noqa: BLE001 - one failing model must not end the comparison
-            yield CompareItem(model_id, name, x, QImage(), 0.0, {}, f"{type(exc).__name__}: {exc}")
+            yield CompareItem(model_id, name, x, QImage(), 0.0, {}, f"{type(exc).__name__}: {exc}", **level)
             continue
         seconds = time.perf_counter() - t0
         out = np.asarray(out, dtype=np.float32)
-        yield CompareItem(model_id, name, out, to_qimage(out), seconds, measure(out))
+        yield CompareItem(model_id, name, out, to_qimage(out), seconds, measure(out), **level)
     progress.set(1.0, "Done")

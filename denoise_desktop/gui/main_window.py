@@ -121,6 +121,35 @@ class _SpaceFlip(QObject):
         return not isinstance(focus, own_use) and w.viewer.mode() == "split"
 
 
+class _ViewKeys(QObject):
+    """Single-key view shortcuts (F, 1) keep working while a number field has focus.
+
+    A spin box claims every printable key, so F did nothing after the user touched the σ field.
+    Letters mean nothing to our numeric fields: they go to the shortcuts. Digits still type into
+    the field; Enter commits it and hands the keyboard back to the viewer, so 1 then works too."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        etype = event.type()
+        if etype not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        focus = QApplication.focusWidget()
+        if not isinstance(focus, QAbstractSpinBox) or focus.window() is not self._window or obj is not focus:
+            return False
+        plain = not (event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier))
+        if etype == QEvent.Type.ShortcutOverride:
+            if plain and Qt.Key.Key_A <= event.key() <= Qt.Key.Key_Z:
+                event.ignore()  # not claimed: the shortcut map gets the key
+                return True
+            return False
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            QTimer.singleShot(0, self._window, self._window.focus_viewer)
+        return False
+
+
 class MainWindow(QMainWindow):
     image_opened = Signal(Path)
 
@@ -174,6 +203,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self._space_flip = _SpaceFlip(self)
         QApplication.instance().installEventFilter(self._space_flip)
+        self._view_keys = _ViewKeys(self)
+        QApplication.instance().installEventFilter(self._view_keys)
         self.viewer.set_mode(self.settings.compare_mode if self.settings.compare_mode in ("split", "side_by_side", "diff") else "split")
         self._sync_view_actions(self.viewer.mode())
         self.restore_state()
@@ -588,4 +619,11 @@ class MainWindow(QMainWindow):
         self.denoise_panel.cancel()
         self.compare_panel.cancel()
         QApplication.instance().removeEventFilter(self._space_flip)
+        QApplication.instance().removeEventFilter(self._view_keys)
         super().closeEvent(event)
+
+    def focus_viewer(self) -> None:
+        """Give the keyboard back to the image (after a number field was committed)."""
+        canvas = self.viewer.current_canvas() if self.tabs.currentIndex() == TAB_DENOISE else None
+        if canvas is not None:
+            canvas.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -207,7 +207,7 @@ def test_controls_are_remembered_in_app_settings(qtbot, runner, tmp_path, fake):
     panel.skip_existing_check.setChecked(True)
     panel.sigma_auto_check.setChecked(False)
     panel.sigma_spin.setValue(15.0)
-    panel.strength_spin.setValue(0.7)
+    panel.strength_spin.setValue(70)
     panel.out_dir_edit.setText(str(tmp_path / "o"))
     panel.out_dir_edit.editingFinished.emit()
     panel.model_combo.setCurrentIndex(panel.model_combo.findData("slow"))
@@ -227,6 +227,7 @@ def test_controls_are_remembered_in_app_settings(qtbot, runner, tmp_path, fake):
     assert again.recursive_check.isChecked() and not again.sigma_auto_check.isChecked()
     assert again.sigma_spin.value() == 15.0 and again.out_dir_edit.text() == str(tmp_path / "o")
     assert again.ensemble_combo.currentData() == 8
+    assert again.strength_spin.value() == 70 and again.strength_spin.suffix() == " %"  # as the Denoise tab says it
     _listed(qtbot, again)
     assert again.model_combo.currentData() == "slow"
 
@@ -384,3 +385,15 @@ def test_automatic_uses_the_bundled_default_whatever_the_denoise_tab_picked(qtbo
     _start_and_wait(qtbot, panel)
     assert seen == {"model_id": bj.AUTO_MODEL, "ensemble": 2}  # Batch's own Quality (default 2)
     assert panel.settings.model_color == "slow" and panel.settings.batch_model is None
+
+
+def test_the_queue_shows_many_rows_in_a_normal_window(qtbot, runner, fake):
+    from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel  # noqa: F401 - the model in use
+
+    panel = BatchPanel(runner, AppSettings())
+    qtbot.addWidget(panel)
+    panel.resize(1240, 700)  # the tab's area in a 1280×800 window
+    panel.show()
+    qtbot.waitExposed(panel)
+    row_h = panel.table.verticalHeader().defaultSectionSize()
+    assert panel.table.viewport().height() // row_h >= 10

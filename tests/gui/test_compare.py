@@ -136,3 +136,58 @@ def test_placeholder_names_the_side_the_model_list_is_on(setup):
     panel, *_ = setup
     assert panel.splitter.widget(0) is panel.grid_host  # results left, the list right
     assert "on the right" in panel.placeholder.text() and panel.run_button.text() in panel.placeholder.text()
+
+
+def test_compare_has_its_own_level_and_quality_and_says_what_it_shares(qtbot, setup, tmp_path):
+    panel, *_ = setup
+    # the Denoise tab's σ (25 from options_provider) does not leak in: Compare's own control rules
+    panel.sigma_auto.setChecked(False)
+    panel.sigma_spin.setValue(12)
+    panel.quality_combo.setCurrentIndex(panel.quality_combo.findData(4))
+    opts = panel.run_options()
+    assert opts["sigma"] == 12.0 and opts["ensemble"] == 4
+    assert panel.settings.compare_sigma_mode == "manual" and panel.settings.compare_sigma == 12.0
+    assert panel.settings.compare_ensemble == 4
+    panel.sigma_auto.setChecked(True)
+    assert panel.run_options()["sigma"] is None and not panel.sigma_spin.isEnabled()
+    assert "Denoise tab" in panel.shared_label.text() and "strength" in panel.shared_label.text()
+    # the settings survive a restart (a new panel on the same settings)
+    again = ComparePanel(panel.runner, panel.settings, panel.document)
+    qtbot.addWidget(again)
+    assert again.quality_combo.currentData() == 4 and again.sigma_auto.isChecked()
+
+
+def test_csv_records_level_passes_and_region(qtbot, setup, tmp_path):
+    panel, doc, *_rest, region = setup
+    region["selection"] = (4, 6, 24, 20)
+    panel.region_combo.setCurrentIndex(panel.region_combo.findData("selection"))
+    panel.sigma_auto.setChecked(False)
+    panel.sigma_spin.setValue(18)
+    panel.quality_combo.setCurrentIndex(panel.quality_combo.findData(1))
+    panel.set_checked(classical_ids(1))
+    run_and_wait(qtbot, panel)
+    with qtbot.waitSignal(panel.status_message, timeout=10000, check_params_cb=lambda m: m.startswith("Exported")):
+        panel.export_to(tmp_path / "cmp.png")
+    with (tmp_path / "cmp.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["sigma"] for r in rows} == {"18.00"} and {r["sigma_source"] for r in rows} == {"set"}
+    assert rows[1]["passes"] == "1" and rows[0]["passes"] == ""  # the input row ran nothing
+    assert {r["region"] for r in rows} == {"4 6 24 20"} and rows[0]["image"] == "noisy.png"
+
+
+def test_long_model_names_neither_truncate_nor_widen_the_window(qtbot, setup):
+    from denoise_desktop.gui import jobs
+
+    panel, doc, *_ = setup
+    width = panel.width()
+    long_name = "unet_res_color_real_trained_on_my_holiday_photos_2026-12-03"
+    img = doc.original.to_float()
+    for k in range(4):
+        item = jobs.CompareItem(f"m{k}", f"{long_name}_{k}", img, jobs.to_qimage(img), 1.0, {"psnr": 30.0, "ssim": 0.9},
+                                sigma=10.0, sigma_source="estimated")
+        panel._add_item(item)
+    qtbot.wait(50)
+    assert panel.width() == width
+    assert panel.minimumSizeHint().width() < width
+    fm = panel.table.fontMetrics()
+    assert panel.table.columnWidth(0) >= fm.horizontalAdvance(f"{long_name}_0")

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 from denoise_desktop.gui import qsettings
 from denoise_desktop.gui.main_window import MainWindow
@@ -491,3 +492,41 @@ def test_quality_choice_reaches_every_model_run(qtbot, window, noisy_png, monkey
     assert window._compute_options()["ensemble"] == 4  # Compare uses the same choice
     assert window.settings.ensemble == 4  # remembered (Batch has its own Quality)
 
+
+
+def test_f_and_1_work_while_a_number_field_has_focus(qtbot, window, noisy_png):
+    open_and_wait(qtbot, window, noisy_png)
+    spin = window.denoise_panel.strength_spin
+    canvas = window.viewer.current_canvas()
+    window.viewer.actual_size()
+    actual = canvas.scale_factor()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    qtbot.keyClick(spin, Qt.Key.Key_F)
+    assert canvas.scale_factor() != actual  # fitted
+    assert spin.hasFocus()  # the field keeps the focus: F was a view command, not input
+    # digits type into the field; Enter commits and hands the keyboard back to the image
+    spin.selectAll()
+    qtbot.keyClicks(spin, "40")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == 40
+    qtbot.waitUntil(lambda: not spin.hasFocus())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_1)
+    assert canvas.scale_factor() == pytest.approx(actual)
+
+
+def test_a_compare_run_does_not_widen_the_window(qtbot, window, noisy_png):
+    from denoise_desktop.gui import jobs
+
+    open_and_wait(qtbot, window, noisy_png)
+    window.resize(1280, 800)
+    qtbot.wait(50)
+    window.tabs.setCurrentWidget(window.compare_panel)
+    width = window.width()
+    img = window.document.original.to_float()
+    for k in range(6):
+        name = f"unet_res_color_real trained on a very long folder name {k}"
+        window.compare_panel._add_item(jobs.CompareItem(f"m{k}", name, img, jobs.to_qimage(img), 1.0,
+                                                        {"psnr": 30.0, "ssim": 0.9}, sigma=10.0, sigma_source="estimated"))
+    qtbot.wait(100)
+    assert window.width() == width

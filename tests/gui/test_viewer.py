@@ -224,3 +224,20 @@ def test_fit_enlarges_a_small_image(qtbot):
     assert view.scale_factor() > CRISP_FROM  # a tiny image fills the view, pixels crisp
     r = view.visible_image_rect()
     assert (r.width(), r.height()) == (30, 20)
+
+
+def test_captions_say_which_side_shows_when_the_divider_is_off_screen(qtbot):
+    view = _show(qtbot, BeforeAfterView())
+    assert view.side_labels() == []  # nothing loaded: the hint is drawn instead
+    before, after = _rgb(100, 200, seed=1), _rgb(100, 200, seed=2)
+    view.set_images(to_qimage(before), to_qimage(after))
+    view.fit()
+    assert [t for t, _x, _a in view.side_labels()] == ["Original", "Denoised"]
+    # 16× zoom on the right edge: only the result is on screen, the divider far to the left
+    view.set_view_state((16.0, QPointF(190, 50), False))
+    (text, x, _align), = view.side_labels()
+    assert text.startswith("Denoised") and "left" in text and view.visible_side_at(190) == "after"
+    view.set_view_state((16.0, QPointF(10, 50), False))
+    (text, x, _align), = view.side_labels()
+    assert text.startswith("Original") and "right" in text and x < view.viewport().width()
+    view.grab()  # painting with the captions does not raise

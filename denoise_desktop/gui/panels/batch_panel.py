@@ -109,9 +109,11 @@ class BatchPanel(QWidget):
         self.add_folder_button.clicked.connect(self._choose_folder)
         self.remove_button.clicked.connect(self.remove_selected)
         self.clear_button.clicked.connect(self.clear_inputs)
-        layout.addWidget(inputs, 1)
+        top = QHBoxLayout()  # inputs beside the options: the queue below gets the height
+        top.addWidget(inputs, 1)
+        layout.addLayout(top, 1)
 
-        options = QGroupBox("Output and model")
+        options = QGroupBox("Output")
         form = QFormLayout(options)
         out_row, self.out_dir_edit, self.out_dir_button = path_row("output folder", self._choose_out_dir)
         form.addRow("Output folder", out_row)
@@ -135,6 +137,9 @@ class BatchPanel(QWidget):
         self.skip_existing_check.setChecked(True)
         form.addRow("", self.recursive_check)
         form.addRow("", self.skip_existing_check)
+        top.addWidget(options, 1)
+        model_box = QGroupBox("Model")  # a third column: five rows each keep the queue tall
+        form = QFormLayout(model_box)
         self.model_combo = QComboBox()
         self._model_channels: dict[str, tuple[int, ...]] = {}
         self.set_model_choices([])  # the models arrive from a worker
@@ -159,15 +164,17 @@ class BatchPanel(QWidget):
         sigma_row.addWidget(self.sigma_spin)
         sigma_row.addStretch(1)
         form.addRow("Noise σ (0–255)", sigma_row)
-        self.strength_spin = QDoubleSpinBox()
-        self.strength_spin.setRange(0.0, 1.0)
-        self.strength_spin.setSingleStep(0.05)
-        self.strength_spin.setValue(1.0)
+        self.strength_spin = QSpinBox()  # in % like the Denoise tab's (settings keep a 0–1 fraction)
+        self.strength_spin.setRange(0, 100)
+        self.strength_spin.setSingleStep(5)
+        self.strength_spin.setSuffix(" %")
+        self.strength_spin.setValue(100)
+        self.strength_spin.setToolTip("How much of the removed noise to take away: 100 % is the model's output")
         form.addRow("Strength", self.strength_spin)
         self.device_combo = QComboBox()
         fill_device_combo(self.device_combo)  # the rest arrive from a worker: set_devices
         form.addRow("Device", self.device_combo)
-        layout.addWidget(options)
+        top.addWidget(model_box, 1)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -176,7 +183,7 @@ class BatchPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        layout.addWidget(self.table, 2)
+        layout.addWidget(self.table, 4)
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
@@ -288,8 +295,11 @@ class BatchPanel(QWidget):
         _select_data(self.ensemble_combo, int(_get(s, "batch_ensemble", DEFAULT_ENSEMBLE)))
         self.sigma_auto_check.setChecked(_get(s, "sigma_mode", "auto") != "manual")
         self.sigma_spin.setValue(float(_get(s, "sigma", 25.0)))
-        self.strength_spin.setValue(float(_get(s, "strength", 1.0)))
+        self.strength_spin.setValue(int(round(100 * float(_get(s, "strength", 1.0)))))
         _select_data(self.device_combo, _get(s, "device", "auto"))
+
+    def strength(self) -> float:
+        return self.strength_spin.value() / 100.0
 
     def _store_settings(self, *_: Any) -> None:
         """Write the controls into the ``AppSettings`` fields they share with the rest of the app."""
@@ -310,7 +320,7 @@ class BatchPanel(QWidget):
         _set(s, "batch_ensemble", int(self.ensemble_combo.currentData()))
         _set(s, "sigma_mode", "auto" if self.sigma_auto_check.isChecked() else "manual")
         _set(s, "sigma", self.sigma_spin.value())
-        _set(s, "strength", self.strength_spin.value())
+        _set(s, "strength", self.strength())
         _set(s, "device", self.device_combo.currentData() or "auto")
         self.settings_changed.emit(s)
 
@@ -403,7 +413,7 @@ class BatchPanel(QWidget):
             model_id,
             self.device_combo.currentData() or "auto",
             sigma,
-            self.strength_spin.value(),
+            self.strength(),
             jpeg_quality=self.quality_spin.value(),
             keep_metadata=bool(_get(self.settings, "keep_metadata", True)),
             ensemble=int(self.ensemble_combo.currentData()),

@@ -16,6 +16,7 @@ from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QGridLayout,
@@ -26,6 +27,8 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
+    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -39,7 +42,7 @@ from .. import jobs
 from ..document import ImageDocument
 from ..viewer.canvas import CanvasGroup, ImageCanvas
 from ..workers import ErrorInfo, TaskRunner
-from .denoise_panel import model_card_text
+from .denoise_panel import LEVEL_HELP, QUALITY_CHOICES, SIGMA_MAX, model_card_text
 
 __all__ = ["ComparePanel", "compose_grid", "write_csv", "image_filter"]
 
@@ -106,27 +109,32 @@ def compose_grid(items: list[jobs.CompareItem]) -> QImage:
     return out
 
 
-def write_csv(items: list[jobs.CompareItem], path: str | Path) -> Path:
-    """One row per model: time, every metric, and the error if it failed."""
+def write_csv(items: list[jobs.CompareItem], path: str | Path, *, passes: int | None = None,
+              region: tuple[int, int, int, int] | None = None, image: str = "") -> Path:
+    """One row per model: time, every metric, what it ran with (σ and where it came from,
+    self-ensemble passes, region x/y/w/h or "whole") and the error if it failed — a CSV read
+    later must say how its numbers were made."""
     keys: list[str] = []
     for item in items:
         for k in item.metrics:
             if k not in keys:
                 keys.append(k)
+    where = "whole" if region is None else " ".join(str(int(v)) for v in region)
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["model_id", "name", "seconds", *keys, "error"])
+        w.writerow(["model_id", "name", "seconds", *keys, "sigma", "sigma_source", "passes", "region", "image", "error"])
         for item in items:
             w.writerow(
                 [item.model_id, item.name, f"{item.seconds:.4f}"]
                 + [f"{item.metrics[k]:.6g}" if k in item.metrics else "" for k in keys]
-                + [item.error]
+                + ["" if item.sigma is None else f"{item.sigma:.2f}", item.sigma_source,
+                   "" if passes is None or item.model_id == "input" else passes, where, image, item.error]
             )
     return path
 
 
-def _export(grid: QImage, items: list[jobs.CompareItem], png_path: Path, *, progress) -> tuple[Path, Path]:
+def _export(grid: QImage, items: list[jobs.CompareItem], png_path: Path, context: dict, *, progress) -> tuple[Path, Path]:
     from denoise_desktop.imageio import atomic_write
 
     with atomic_write(png_path) as tmp:
@@ -134,7 +142,7 @@ def _export(grid: QImage, items: list[jobs.CompareItem], png_path: Path, *, prog
             raise OSError(f"could not write {png_path}")
     csv_path = png_path.with_suffix(".csv")
     with atomic_write(csv_path) as tmp:
-        write_csv(items, tmp)
+        write_csv(items, tmp, **context)
     return png_path, csv_path
 
 
@@ -162,6 +170,7 @@ class ComparePanel(QWidget):
         self.options_provider = options_provider or (lambda: {})
         self.items: list[jobs.CompareItem] = []
         self._task = None
+        self._run_context: dict = {}  # passes / region / image of the results shown
         self._group = CanvasGroup()
         self._cells: list[QWidget] = []
         self._build()
@@ -182,6 +191,20 @@ class ComparePanel(QWidget):
         self.clear_reference_button = QPushButton("Clear", self)
         self.reference_label = QLabel(self)
         self.reference_label.setWordWrap(True)
+        # Its own level and Quality (remembered apart from the Denoise tab's): the table and CSV
+        # say what ran; device, tile and strength are the Denoise tab's, and the label says so.
+        self.sigma_auto = QCheckBox("Auto", self)
+        self.sigma_auto.setToolTip(LEVEL_HELP + " Every model of a comparison gets the same level.")
+        self.sigma_spin = QSpinBox(self)
+        self.sigma_spin.setRange(0, SIGMA_MAX)
+        self.sigma_spin.setToolTip("Noise level (σ, 0–255) given to σ-aware models when Auto is off")
+        self.quality_combo = QComboBox(self)
+        for n, label in QUALITY_CHOICES.items():
+            self.quality_combo.addItem(label, n)
+        self.quality_combo.setToolTip("Self-ensemble passes for every network of the comparison")
+        self.shared_label = QLabel(self)
+        self.shared_label.setWordWrap(True)
+        self.shared_label.setObjectName("compareSharedOptions")
         self.run_button = QPushButton("Run comparison", self)
         self.cancel_button = QPushButton("Cancel", self)
         self.progress = QProgressBar(self)
@@ -191,9 +214,13 @@ class ComparePanel(QWidget):
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels(["Model", "Seconds", "PSNR (dB)", "SSIM"])
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2, 3):
+        # Names are the point of the table: sized to their text (the table scrolls sideways when
+        # the pane is narrow) instead of elided to "unet…".
+        for col in range(4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
 
@@ -203,6 +230,17 @@ class ComparePanel(QWidget):
         cl.addWidget(self.model_list, 1)
         cl.addWidget(QLabel("Region", controls))
         cl.addWidget(self.region_combo)
+        level_row = QHBoxLayout()
+        level_row.addWidget(QLabel("Noise level", controls))
+        level_row.addWidget(self.sigma_auto)
+        level_row.addWidget(self.sigma_spin)
+        level_row.addStretch(1)
+        cl.addLayout(level_row)
+        quality_row = QHBoxLayout()
+        quality_row.addWidget(QLabel("Quality", controls))
+        quality_row.addWidget(self.quality_combo, 1)
+        cl.addLayout(quality_row)
+        cl.addWidget(self.shared_label)
         ref_row = QHBoxLayout()
         ref_row.addWidget(self.reference_button, 1)
         ref_row.addWidget(self.clear_reference_button)
@@ -241,6 +279,39 @@ class ComparePanel(QWidget):
         self.reference_button.clicked.connect(self.load_reference_dialog)
         self.clear_reference_button.clicked.connect(lambda: self.document.set_reference(None, None, None))
         self.model_list.itemChanged.connect(lambda _i: self._update_buttons())
+        s = self.settings
+        self.sigma_spin.setValue(int(round(min(SIGMA_MAX, s.compare_sigma))))
+        self.sigma_auto.setChecked(s.compare_sigma_mode == "auto")
+        self.sigma_spin.setEnabled(not self.sigma_auto.isChecked())
+        self.quality_combo.setCurrentIndex(max(0, self.quality_combo.findData(s.compare_ensemble)))
+        self.sigma_auto.toggled.connect(self._store_options)
+        self.sigma_spin.valueChanged.connect(self._store_options)
+        self.quality_combo.currentIndexChanged.connect(self._store_options)
+        self._update_shared_label()
+
+    def _store_options(self, *_args) -> None:
+        s = self.settings
+        s.compare_sigma_mode = "auto" if self.sigma_auto.isChecked() else "manual"
+        s.compare_sigma = float(self.sigma_spin.value())
+        s.compare_ensemble = int(self.quality_combo.currentData())
+        self.sigma_spin.setEnabled(not self.sigma_auto.isChecked())
+
+    def run_options(self) -> dict:
+        """Device, tile and strength from the Denoise tab; level and Quality from this tab."""
+        opts = dict(self.options_provider())
+        opts["sigma"] = None if self.sigma_auto.isChecked() else float(self.sigma_spin.value())
+        opts["ensemble"] = int(self.quality_combo.currentData())
+        return opts
+
+    def _update_shared_label(self) -> None:
+        opts = dict(self.options_provider())
+        strength = float(opts.get("strength", 1.0))
+        device = opts.get("device", "auto")
+        self.shared_label.setText(f"From the Denoise tab: device {device}, strength {strength * 100:.0f} %")
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._update_shared_label()  # the Denoise tab may have changed them meanwhile
+        super().showEvent(event)
 
     # -- models ----------------------------------------------------------------------------------
     def set_models(self, entries: list) -> None:
@@ -331,8 +402,11 @@ class ComparePanel(QWidget):
         if kind == "selection" and region is None:
             self.status_message.emit("No selection: Shift+drag over the image in the Denoise tab first.")
             return None
-        opts = dict(self.options_provider())
+        opts = self.run_options()
+        self._update_shared_label()
         self._clear_results()
+        self._run_context = {"passes": opts.get("ensemble"), "region": region,
+                             "image": self.document.path.name if self.document.path else ""}
         task = self.runner.submit(
             jobs.compare,
             self.document.original,
@@ -390,6 +464,9 @@ class ComparePanel(QWidget):
         lay.setSpacing(1)
         label = QLabel(item_caption(item), cell)
         label.setToolTip(item.error or item_caption(item))
+        # A long caption must not set the cell's minimum width: the window would widen itself.
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        label.setMinimumWidth(1)
         canvas = ImageCanvas(cell)
         if item.error:
             label.setStyleSheet("color: #d05050;")
@@ -412,7 +489,10 @@ class ComparePanel(QWidget):
             f"{m['ssim']:.4f}" if "ssim" in m else "",
         ]
         for col, v in enumerate(values):
-            self.table.setItem(row, col, QTableWidgetItem(v))
+            cell_item = QTableWidgetItem(v)
+            if col == 0:
+                cell_item.setToolTip(f"{v} ({item.model_id})")
+            self.table.setItem(row, col, cell_item)
         self._update_buttons()
 
     def _relayout(self) -> None:
@@ -448,7 +528,7 @@ class ComparePanel(QWidget):
         png_path = Path(png_path).with_suffix(".png")
         self.settings.last_save_dir = str(png_path.parent)
         grid = compose_grid(self.items)  # painting text is GUI-thread work; writing is not
-        task = self.runner.submit(_export, grid, list(self.items), png_path, lane="io")
+        task = self.runner.submit(_export, grid, list(self.items), png_path, dict(self._run_context), lane="io")
         task.signals.finished.connect(lambda paths: self.status_message.emit(f"Exported {paths[0].name} and {paths[1].name}"))
         task.signals.failed.connect(lambda info: self.error_occurred.emit("Could not export the comparison", info))
         return task

@@ -111,10 +111,37 @@ class BeforeAfterView(ImageCanvas):
         w, _h = self.image_size()
         return float(self.mapFromScene(QPointF(self._divider * w, 0)).x())
 
+    EMPTY_HINT = "Open an image (Ctrl+O) or drop one here"
+
+    def side_labels(self) -> list[tuple[str, float, Qt.AlignmentFlag]]:
+        """The captions drawn over the view: (text, viewport x, which side of x). At high zoom
+        the divider can be off-screen; the one caption then says which image fills the view and
+        where the divider is, so nobody takes the original for the result."""
+        if not self.has_image() or not self._has_after:
+            return []
+        vx = self._divider_view_x()
+        left, right = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight
+        if vx is None:
+            text = "Original" if (self._show_original or self._mode == MODE_BEFORE) else "Denoised"
+            return [(text, 8.0, left)]
+        width = self.viewport().width()
+        if vx <= 0:
+            return [("Denoised · divider ◂ off to the left", 8.0, left)]
+        if vx >= width:
+            return [("Original · divider off to the right ▸", width - 8.0, right)]
+        return [("Original", vx - 8, right), ("Denoised", vx + 8, left)]
+
     # -- drawing -----------------------------------------------------------------------------------
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt override
         super().drawForeground(painter, rect)
-        if not self.has_image() or not self._has_after:
+        if not self.has_image():
+            painter.save()
+            painter.resetTransform()
+            painter.setPen(QColor(170, 170, 170))
+            painter.drawText(QRectF(self.viewport().rect()), Qt.AlignmentFlag.AlignCenter, self.EMPTY_HINT)
+            painter.restore()
+            return
+        if not self._has_after:
             return
         w, h = self.image_size()
         painter.save()
@@ -133,11 +160,8 @@ class BeforeAfterView(ImageCanvas):
             mid = (max(top, 0) + min(bottom, self.viewport().height())) / 2
             painter.setBrush(QColor(255, 255, 255))
             painter.drawEllipse(QPointF(vx, mid), 7, 7)
-            self._label(painter, QPointF(vx - 8, 8), "Original", Qt.AlignmentFlag.AlignRight)
-            self._label(painter, QPointF(vx + 8, 8), "Denoised", Qt.AlignmentFlag.AlignLeft)
-        else:
-            text = "Original" if (self._show_original or self._mode == MODE_BEFORE) else "Denoised"
-            self._label(painter, QPointF(8, 8), text, Qt.AlignmentFlag.AlignLeft)
+        for text, x, align in self.side_labels():
+            self._label(painter, QPointF(x, 8), text, align)
         painter.restore()
 
     @staticmethod
