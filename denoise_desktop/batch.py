@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .progress import NOOP, Cancelled, Progress
 
-__all__ = ["BatchItem", "ItemResult", "BatchError", "FORMATS", "plan", "run", "collect_inputs"]
+__all__ = ["BatchItem", "ItemResult", "BatchError", "FORMATS", "LOCK_NAME", "Plan", "plan", "run",
+           "collect_inputs", "output_lock"]
 
 # --format choice → output suffix (None keeps the input's suffix)
 FORMATS: dict[str, str | None] = {"keep": None, "png": ".png", "jpg": ".jpg", "jpeg": ".jpg",
@@ -44,11 +45,70 @@ class ItemResult:
     sigma_used: float | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def notes(self) -> list[str]:
+        """What the output line should say besides "done": the σ note, then what reading and
+        writing noted (only the first frame denoised, metadata fields that could not be kept)."""
+        sigma_note = self.info.get("sigma_note")
+        return ([sigma_note] if sigma_note else []) + list(self.info.get("notes", ()))
+
 
 def _supported(path: Path) -> bool:
-    from .imageio import SUPPORTED_EXTENSIONS
+    from .imageio import READABLE_EXTENSIONS
 
-    return path.suffix.lower() in SUPPORTED_EXTENSIONS
+    return path.suffix.lower() in READABLE_EXTENSIONS
+
+
+def _converted(src: Path, fmt_key: str) -> bool:
+    """Whether a read-only format (GIF) is written as PNG because the format is "keep"."""
+    from .imageio import format_for_suffix
+
+    return FORMATS[fmt_key] is None and format_for_suffix(src.suffix) is None
+
+
+def _output_suffix(src: Path, fmt_key: str) -> str:
+    """The output suffix: the chosen format's, else the input's (a read-only format → PNG)."""
+    from .imageio import format_for_suffix
+
+    forced = FORMATS[fmt_key]
+    if forced:
+        return forced
+    return src.suffix if format_for_suffix(src.suffix) else ".png"  # GIF: palette-based, written as PNG
+
+
+class Plan(list):
+    """The ``BatchItem`` list of a batch, plus what planning left out and why (``notes()``).
+
+    ``excluded``: files found inside the output folder (earlier outputs), not taken as inputs;
+    ``unsupported``: files of a scanned folder that are not images this app reads;
+    ``replacing``: outputs that exist and will be replaced (skip_existing off).
+    """
+
+    def __init__(self, items: Iterable[BatchItem] = (), *, out_dir: Path | None = None,
+                 excluded: Iterable[Path] = (), unsupported: Iterable[Path] = (), replacing: int = 0) -> None:
+        super().__init__(items)
+        self.out_dir = out_dir
+        self.excluded = list(excluded)
+        self.unsupported = list(unsupported)
+        self.replacing = replacing
+
+    def notes(self, max_names: int | None = None) -> list[str]:
+        """One line per remark, for a log or a summary; each skipped file is named (up to
+        ``max_names``, then a count)."""
+        lines = []
+        if self.excluded:
+            lines.append(f"left out {len(self.excluded)} image file(s) inside the output folder {self.out_dir}: "
+                         "files there are never taken as inputs (they may be earlier outputs)")
+        if self.unsupported:
+            shown = self.unsupported if max_names is None else self.unsupported[:max_names]
+            lines.append(f"skipped: {len(self.unsupported)} unsupported file(s) (not an image type this app reads)")
+            lines += [f"  {f}" for f in shown]
+            if len(shown) < len(self.unsupported):
+                lines.append(f"  … and {len(self.unsupported) - len(shown)} more")
+        if self.replacing:
+            lines.append(f"{self.replacing} output(s) already exist in {self.out_dir} and will be replaced "
+                         "(skip them with --skip-existing / Skip existing)")
+        return lines
 
 
 def _norm(resolved: Path) -> str:
@@ -73,8 +133,12 @@ def collect_inputs(inputs: Iterable[str | os.PathLike], *, recursive: bool = Fal
     return [(f, rel) for f, rel, _key in _collect(inputs, recursive, exclude)]
 
 
-def _collect(inputs: Iterable[str | os.PathLike], recursive: bool,
-             exclude: Path | None) -> list[tuple[Path, Path, str]]:
+def _collect(inputs: Iterable[str | os.PathLike], recursive: bool, exclude: Path | None,
+             excluded: list[Path] | None = None,
+             unsupported: list[Path] | None = None) -> list[tuple[Path, Path, str]]:
+    """As ``collect_inputs`` (with keys); files left out inside ``exclude`` are appended to
+    ``excluded``, and a scanned folder's files that are not readable images (hidden files
+    aside) to ``unsupported``."""
     found: list[tuple[Path, Path, str]] = []
     seen: set[str] = set()
     ex = exclude.resolve() if exclude is not None else None
@@ -85,14 +149,23 @@ def _collect(inputs: Iterable[str | os.PathLike], recursive: bool,
         if p.is_dir():
             base = p.resolve()
             pattern = p.rglob("*") if recursive else p.iterdir()
-            files = sorted(f for f in pattern if _supported(f) and f.is_file())
             # out_dir strictly inside this folder: skip what is in it (outputs of an earlier run)
             skip_out = ex is not None and ex != base and ex.is_relative_to(base)
+            files = []
+            for f in sorted(pattern):
+                if _supported(f):
+                    if f.is_file():
+                        files.append(f)
+                elif unsupported is not None and not f.name.startswith(".") and f.is_file():
+                    if not (skip_out and (base / f.relative_to(p)).is_relative_to(ex)):
+                        unsupported.append(f)
             for f in files:
                 rel = f.relative_to(p)
                 # a symlinked file is keyed by its target: it may be another file's output
                 real = f.resolve() if f.is_symlink() else base / rel
-                if skip_out and real.is_relative_to(ex):
+                if skip_out and (real.is_relative_to(ex) or (base / rel).is_relative_to(ex)):
+                    if excluded is not None:
+                        excluded.append(f)
                     continue
                 if _norm(real) not in seen:
                     seen.add(_norm(real))
@@ -127,8 +200,14 @@ def _check_writable_dir(out_dir: Path) -> None:
 
 
 def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, recursive: bool = False,
-         fmt: str = "keep", skip_existing: bool = False, naming: str = "{stem}") -> list[BatchItem]:
-    """Validate a batch and list its items; raises ``BatchError`` and creates nothing on a problem."""
+         fmt: str = "keep", skip_existing: bool = False, naming: str = "{stem}") -> Plan:
+    """Validate a batch and list its items; raises ``BatchError`` and creates nothing on a problem.
+
+    Files inside ``out_dir`` (when it lies within a scanned folder) are never taken as inputs;
+    the returned ``Plan`` counts them, names a scanned folder's unsupported files and says how
+    many existing outputs will be replaced. A batch already writing into ``out_dir`` (its lock
+    file is held by a live process) refuses this one.
+    """
     from .imageio import is_complete_image
 
     inputs = list(inputs)
@@ -146,20 +225,40 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
     out_dir = Path(out_dir).expanduser()
     _check_writable_dir(out_dir)
     out_exists = out_dir.exists()
-    sources = _collect(inputs, recursive, out_dir if out_exists else None)
+    if out_exists:
+        _check_not_locked(out_dir)
+    excluded: list[Path] = []
+    unsupported: list[Path] = []
+    # excluded even before out_dir exists: nothing is in it then, and the count stays 0
+    sources = _collect(inputs, recursive, out_dir, excluded, unsupported)
     if not sources:
-        raise BatchError("no supported image files found in " + ", ".join(str(i) for i in inputs))
+        why = "no supported image files found in " + ", ".join(str(i) for i in inputs)
+        if excluded:
+            why += f" (left out {len(excluded)} file(s) inside the output folder {out_dir})"
+        if unsupported:
+            why += f" ({len(unsupported)} unsupported file(s): " + ", ".join(f.name for f in unsupported[:5]) \
+                + (", …" if len(unsupported) > 5 else "") + ")"
+        raise BatchError(why)
     out_real = out_dir.resolve()
     input_keys = {key: src for src, _rel, key in sources}
     outputs: dict[str, Path] = {}
     items: list[BatchItem] = []
+    replacing = 0
+    names: list[tuple[Path, Path, str]] = []  # (source, relative folder, output file name)
     for src, rel, _src_key in sources:
         name = naming.format(stem=src.stem)
         if not name or "/" in name or "\\" in name or name in (".", ".."):
             raise BatchError(f"naming pattern {naming!r} gives an invalid file name {name!r} for {src}")
-        suffix = FORMATS[fmt_key] or src.suffix
-        out = out_dir / rel / (name + suffix)
-        key = _norm(out_real / rel / (name + suffix))
+        names.append((src, rel, name + _output_suffix(src, fmt_key)))
+    # A GIF is written as PNG; when a.gif and a.png sit side by side, the GIF's output is named
+    # a.gif.png rather than refusing a batch over a clash the user did not cause.
+    kept = {_norm(out_real / rel / fname) for src, rel, fname in names if not _converted(src, fmt_key)}
+    for k, (src, rel, fname) in enumerate(names):
+        if _converted(src, fmt_key) and _norm(out_real / rel / fname) in kept:
+            names[k] = (src, rel, fname[: -len(".png")] + src.suffix.lower() + ".png")
+    for src, rel, fname in names:
+        out = out_dir / rel / fname
+        key = _norm(out_real / rel / fname)
         exists = out_exists and out.exists()
         clash = input_keys.get(key)
         if clash is None and exists and _same_file(out, src):  # e.g. a symlink onto the input
@@ -168,13 +267,151 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
             raise BatchError(f"output {out} would overwrite the input {clash}; "
                              "choose another output folder or naming pattern")
         if key in outputs:
-            raise BatchError(f"{outputs[key]} and {src} would both be written to {out}; "
-                             "use --format keep or a naming pattern")
+            raise BatchError(_collision_message(outputs[key], src, out, fmt_key))
         outputs[key] = src
         if exists and not out.is_file():
             raise BatchError(f"output {out} exists and is not a file")
-        items.append(BatchItem(src, out, skip=skip_existing and exists and is_complete_image(out)))
-    return items
+        skip = skip_existing and exists and is_complete_image(out)
+        replacing += bool(exists and not skip)
+        items.append(BatchItem(src, out, skip=skip))
+    return Plan(items, out_dir=out_dir, excluded=excluded, unsupported=unsupported, replacing=replacing)
+
+
+def _collision_message(first: Path, second: Path, out: Path, fmt_key: str) -> str:
+    """Two inputs of one batch would be written to one output: say why and what helps."""
+    head = f"{first} and {second} would both be written to {out} (the second would replace the first)"
+    if first.parent.resolve() != second.parent.resolve() and first.name == second.name:
+        return (head + "; they have the same name in different input folders: denoise the folders "
+                "one at a time into separate output folders, or their common parent with --recursive")
+    if FORMATS[fmt_key] is not None:
+        return head + "; keep each file's format (--format keep) or rename one of them"
+    return (head + f"; {out.suffix[1:].upper()} is the output format of both "
+            "(GIF is written as PNG): choose another --format or rename one of them")
+
+
+# -- the output folder's lock --------------------------------------------------------------------
+
+LOCK_NAME = ".denoise-desktop.lock"
+_LOCK_STALE_SECONDS = 6 * 3600.0  # another machine's lock (PID unknowable) untouched this long is stale
+
+
+def _read_lock(path: Path) -> dict | None:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}  # unreadable or half-written: judged by its age
+
+
+def _lock_is_live(path: Path, info: dict) -> bool:
+    import socket
+
+    try:
+        age = time.time() - path.stat().st_mtime
+    except OSError:
+        return False
+    pid = info.get("pid")
+    if info.get("host") == socket.gethostname() and isinstance(pid, int) and pid > 0:
+        if pid == os.getpid():
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False  # that process has ended: the lock is stale
+        except (PermissionError, OSError):
+            return True  # it exists (another user's process)
+        return True
+    return age < _LOCK_STALE_SECONDS
+
+
+def _lock_holder(info: dict) -> str:
+    started = info.get("started")
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(started)) if isinstance(started, (int, float)) else "?"
+    return f"process {info.get('pid', '?')} on {info.get('host', '?')}, started {when}"
+
+
+def _check_not_locked(out_dir: Path) -> None:
+    lock = out_dir / LOCK_NAME
+    info = _read_lock(lock)
+    if info is not None and _lock_is_live(lock, info):
+        raise BatchError(f"another batch is writing into {out_dir} ({_lock_holder(info)}); wait for it "
+                         f"to finish or choose another output folder (if no batch is running, delete {lock})")
+
+
+class output_lock:  # noqa: N801 - used like a function: ``with output_lock(folder):``
+    """Hold ``LOCK_NAME`` in ``out_dir`` while a batch writes there, so that a second batch into
+    the same folder is refused instead of silently replacing the first one's files. A lock left
+    by a process that has ended (same machine) or untouched for hours (another machine) is
+    stale and taken over. ``touch()`` refreshes it."""
+
+    def __init__(self, out_dir: str | os.PathLike) -> None:
+        self.path = Path(out_dir) / LOCK_NAME
+        self._held = False
+
+    def __enter__(self) -> "output_lock":
+        import json
+        import socket
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return self
+        payload = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()})
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                info = _read_lock(self.path)
+                if info is None:
+                    continue  # just released: try again
+                if _lock_is_live(self.path, info):
+                    raise BatchError(f"another batch is writing into {self.path.parent} ({_lock_holder(info)}); "
+                                     "wait for it to finish or choose another output folder "
+                                     f"(if no batch is running, delete {self.path})") from None
+                try:
+                    self.path.unlink()  # stale: left by a killed run
+                except FileNotFoundError:
+                    pass
+                continue
+            except OSError:  # e.g. a read-only folder: no lock; each write fails and says why
+                return self
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(payload)
+            self._held = True
+            return self
+        raise BatchError(f"cannot take the lock {self.path}: another batch keeps taking it")
+
+    def touch(self) -> None:
+        if self._held:
+            try:
+                os.utime(self.path)
+            except OSError:
+                pass
+
+    def __exit__(self, *exc) -> None:
+        if self._held:
+            self._held = False
+            try:
+                self.path.unlink()
+            except OSError:
+                pass
+
+
+def _lock_root(items: list[BatchItem]) -> Path | None:
+    out_dir = getattr(items, "out_dir", None)
+    if out_dir is not None:
+        return Path(out_dir)
+    parents = [str(item.output.parent) for item in items]
+    if not parents:
+        return None
+    try:
+        return Path(os.path.commonpath(parents))
+    except ValueError:  # different drives
+        return None
 
 
 def _held(progress: Progress) -> float:
@@ -197,7 +434,20 @@ def run(items: list[BatchItem], denoiser: DenoiserOrFactory, *, sigma: float | N
         strength: float = 1.0, jpeg_quality: int = 95, keep_metadata: bool = True,
         progress: Progress = NOOP,
         on_start: Callable[[int, BatchItem], None] | None = None) -> Iterator[ItemResult]:
-    """Process items in order, yielding one ``ItemResult`` each; stops after a cancelled item."""
+    """Process items in order, yielding one ``ItemResult`` each; stops after a cancelled item.
+
+    Holds the output folder's lock (``output_lock``) while it runs: a batch already writing
+    there makes this one raise ``BatchError`` before anything is written."""
+    root = _lock_root(items)
+    if root is None:
+        yield from _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start, None)
+        return
+    with output_lock(root) as lock:
+        yield from _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start, lock)
+
+
+def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start,
+         lock: output_lock | None) -> Iterator[ItemResult]:
     from .engine import denoise_image
     from .imageio import read_image, remove_stale_temps, write_image
 
@@ -212,18 +462,26 @@ def run(items: list[BatchItem], denoiser: DenoiserOrFactory, *, sigma: float | N
             continue
         if on_start is not None:
             on_start(i, item)
+        if lock is not None:
+            lock.touch()
         t0 = time.perf_counter()
         held0 = _held(progress)
         try:
             progress.check_cancelled()
             sub.set(0.0, item.source.name)
             img = read_image(item.source)
+            notes = list(img.notes)  # e.g. only the first of N frames, unreadable EXIF
             dn = _denoiser_for(denoiser, img.channels)
             out, info = denoise_image(img, dn, sigma=sigma, strength=strength, progress=sub.sub(0.0, 0.95))
             del img
             progress.check_cancelled()  # cancelled during the last tile: do not write
             item.output.parent.mkdir(parents=True, exist_ok=True)
-            write_image(out, item.output, quality=jpeg_quality, keep_metadata=keep_metadata)
+            write_image(out, item.output, quality=jpeg_quality, keep_metadata=keep_metadata,
+                        notes=notes if keep_metadata else None)
+            if not keep_metadata:
+                notes = [n for n in notes if "metadata" not in n and "EXIF" not in n]
+            if notes:
+                info["notes"] = notes
             sub.set(1.0, item.source.name)
             yield ItemResult(item, "done", None, time.perf_counter() - t0 - (_held(progress) - held0),
                              info.get("sigma_used"), info)

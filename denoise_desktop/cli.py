@@ -228,33 +228,46 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
     progress = Progress(bar.update, token)
     counts = {"done": 0, "failed": 0, "skipped": 0, "cancelled": 0}
     failed: list[str] = []
+    unsupported = list(getattr(items, "unsupported", []))
+    for line in (items.notes(max_names=0) if hasattr(items, "notes") else []):
+        if not line.startswith("  "):  # counts now; the unsupported files are named at the end
+            bar.line(f"note: {line}")
     t0 = time.perf_counter()
     with _SigintCancels(token, err):
         results = batch.run(items, denoiser, sigma=args.sigma, strength=args.strength, jpeg_quality=args.quality,
                             keep_metadata=not args.no_metadata, progress=progress,
                             on_start=lambda i, it: bar.start_item(i, it.source.name))
-        for i, res in enumerate(results):
-            counts[res.status] += 1
-            src = res.item.source
-            if res.status == "done":
-                level = level_text(dict(res.info, sigma_used=res.sigma_used))
-                sig = f", {level}" if level else ""
-                note = res.info.get("sigma_note")
-                bar.line(f"[{i + 1}/{len(items)}] done     {src} → {res.item.output} ({res.seconds:.1f} s{sig})"
-                         + (f"\n    note: {note}" if note else ""))
-            elif res.status == "skipped":
-                bar.line(f"[{i + 1}/{len(items)}] skipped  {src} (output exists)")
-            elif res.status == "failed":
-                failed.append(f"{src}: {res.error}")
-                bar.line(f"[{i + 1}/{len(items)}] FAILED   {res.error}")
-            else:
-                bar.line(f"[{i + 1}/{len(items)}] cancelled {src} (nothing written)")
+        try:
+            for i, res in enumerate(results):
+                counts[res.status] += 1
+                src = res.item.source
+                if res.status == "done":
+                    level = level_text(dict(res.info, sigma_used=res.sigma_used))
+                    sig = f", {level}" if level else ""
+                    notes = "".join(f"\n    note: {n}" for n in res.notes)
+                    bar.line(f"[{i + 1}/{len(items)}] done     {src} → {res.item.output} ({res.seconds:.1f} s{sig})"
+                             + notes)
+                elif res.status == "skipped":
+                    bar.line(f"[{i + 1}/{len(items)}] skipped  {src} (output exists)")
+                elif res.status == "failed":
+                    error = res.error or "failed"
+                    failed.append(error if str(src) in error else f"{src}: {error}")  # each path once
+                    bar.line(f"[{i + 1}/{len(items)}] FAILED   {failed[-1]}")
+                else:
+                    bar.line(f"[{i + 1}/{len(items)}] cancelled {src} (nothing written)")
+        except batch.BatchError as exc:  # another batch holds the output folder: nothing written
+            err.write(f"error: {exc}\n")
+            return EXIT_USAGE
     not_run = len(items) - sum(counts.values())
     summary = (f"{counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped"
+               + (f" ({len(unsupported)} unsupported file(s) not read)" if unsupported else "")
                + (f", cancelled ({not_run} not started; rerun with --skip-existing to resume)"
                   if counts["cancelled"] else "")
                + f" in {time.perf_counter() - t0:.1f} s")
     out.write(summary + "\n")
+    if unsupported:
+        err.write(f"skipped: {len(unsupported)} unsupported file(s) (not an image type this app reads):\n"
+                  + "".join(f"  {f}\n" for f in unsupported))
     if failed:
         err.write("failed files:\n" + "".join(f"  {f}\n" for f in failed))
     if counts["cancelled"]:
@@ -276,6 +289,8 @@ def _cmd_models(args, out: TextIO, err: TextIO) -> int:
     for e in entries:
         ch = "/".join("gray" if c == 1 else "rgb" for c in e.channels)
         out.write(f"{e.id:<28} {e.kind:<10} {ch:<9} {'yes' if e.takes_sigma else 'no':<3} {e.name}\n")
+    for b in registry.broken_models():  # listed with the reason; every other model still works
+        out.write(f"{b.id:<28} {'broken':<10} {'-':<9} {'-':<3} {b.reason}\n")
     return EXIT_OK
 
 

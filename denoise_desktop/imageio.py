@@ -5,7 +5,9 @@ Reading
     it can; 16-bit PNG and high-bit-depth TIFF are decoded with OpenCV / tifffile because Pillow
     reduces 16-bit RGB to 8 bit. Pixels come back as RGB (or gray) uint8/uint16, rotated per
     EXIF orientation; alpha is split off and passed through untouched. Multi-frame files
-    (animated PNG/WebP, multipage TIFF) give their first frame; ``frames`` records how many.
+    (animated GIF/PNG/WebP, multipage TIFF) give their first frame; ``frames`` records how many
+    and ``notes`` says so. GIF is read (first frame, as RGB/RGBA) but not written: it is
+    palette-based, so a GIF's output is PNG.
     Float TIFFs are converted to 16 bit: data within [0, 1] maps to 0..65535, data beyond 1 is
     first divided by its maximum (negative values clip to 0).
     Every decoder failure (Pillow, OpenCV, tifffile, zlib, struct...) becomes ``ImageReadError``
@@ -16,6 +18,8 @@ Writing
     ICC are kept by default. PNG and TIFF keep 16 bit; JPEG, WebP and BMP are 8 bit (16-bit data
     is rounded down to 8). JPEG and BMP cannot hold alpha, so it is dropped there; WebP has no
     gray mode, so gray is stored as RGB. WebP at ``quality=100`` is lossless.
+    A metadata field the encoder refuses (a fuzzed TIFF's garbage DateTime, EXIF that cannot be
+    parsed) is dropped and the rest kept; ``write_image(notes=[...])`` receives a line saying so.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ __all__ = [
     "ImageReadError",
     "ImageWriteError",
     "MAX_PIXELS",
+    "READABLE_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "atomic_write",
     "remove_stale_temps",
@@ -78,6 +83,11 @@ _FORMAT_ALIASES = {"JPG": "JPEG", "TIF": "TIFF"}
 _EIGHT_BIT_ONLY = frozenset({"JPEG", "BMP", "WEBP"})
 
 SUPPORTED_EXTENSIONS = frozenset(_FORMAT_BY_SUFFIX)
+"""Suffixes read and written (also the training data's image types)."""
+
+_READ_ONLY_FORMATS = {".gif": "GIF"}
+READABLE_EXTENSIONS = SUPPORTED_EXTENSIONS | frozenset(_READ_ONLY_FORMATS)
+"""What a batch takes from a folder: the supported types plus read-only GIF (written as PNG)."""
 
 _ORIENTATION = 0x0112
 _EXIF_IFD = 0x8769
@@ -129,6 +139,8 @@ class ImageData:
     dpi: tuple[float, float] | None = None
     xmp: bytes | None = None  # the XMP packet (UTF-8 XML): ratings, keywords, captions, rights
     iptc: bytes | None = None  # IPTC-IIM records (JPEG APP13 / TIFF tag 33723), as stored
+    notes: tuple[str, ...] = ()  # what reading noted, e.g. "only the first of 12 frames ..."
+    metadata_notes: tuple[str, ...] = ()  # metadata found but unreadable (said when it is not written)
 
     def __repr__(self) -> str:  # arrays and metadata bytes would flood logs and test reports
         alpha = ", alpha" if self.alpha is not None else ""
@@ -261,8 +273,8 @@ def read_image(path: os.PathLike | str) -> ImageData:
             shown = "WebP" if expected == "WEBP" else expected
             raise ImageReadError(p, f"not a {shown} file (unrecognised contents)")
         raise ImageReadError(p, "unsupported or unrecognised file type")
-    if fmt not in _SUFFIX_BY_FORMAT:
-        raise ImageReadError(p, f"{fmt} images are not supported (use PNG, JPEG, TIFF, BMP or WebP)")
+    if fmt not in _SUFFIX_BY_FORMAT and fmt not in _READ_ONLY_FORMATS.values():
+        raise ImageReadError(p, f"{fmt} images are not supported (use PNG, JPEG, TIFF, BMP, WebP or GIF)")
     try:
         return _decode(data, fmt, p)
     except (ImageReadError, Cancelled):
@@ -302,9 +314,12 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
         # tifffile/OpenCV can still decode some TIFFs Pillow cannot identify (e.g. 16-bit LA).
         if tiff_page is None:
             raise
+    metadata_notes: list[str] = []
     if im is not None:
         width, height = im.size
         exif_obj = _safe_exif(im)
+        if exif_obj is None and im.info.get("exif"):
+            metadata_notes.append("EXIF could not be read (damaged block): not copied")
         icc = im.info.get("icc_profile") or None
         dpi = _dpi(im.info.get("dpi"))
         xmp, iptc = _as_bytes(im.info.get("xmp")), _jpeg_iptc(im)
@@ -337,7 +352,11 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
             orientation = int(exif_obj.get(_ORIENTATION, 1) or 1)
         except (TypeError, ValueError):
             orientation = 1
-        exif_bytes = _exif_for_tiff(exif_obj) if fmt == "TIFF" else _exif_raw(im, orientation)
+        try:
+            exif_bytes = _exif_for_tiff(exif_obj) if fmt == "TIFF" else _exif_raw(im, orientation)
+        except Exception:  # noqa: BLE001 - a damaged EXIF block must not cost the pixels
+            exif_bytes = None
+            metadata_notes.append("EXIF could not be read (damaged block): not copied")
     if orientation not in range(1, 9):
         orientation = 1
     if dpi is not None and orientation in (5, 6, 7, 8):
@@ -346,6 +365,10 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
     if alpha is not None:
         alpha = _apply_orientation(alpha[:, :, None], orientation)[:, :, 0]
     bit_depth = 16 if pixels.dtype == np.uint16 else 8
+    notes = []
+    if frames > 1:
+        kind = "pages" if fmt == "TIFF" else "frames"
+        notes.append(f"only the first of {frames} {kind} was denoised")
     return ImageData(
         pixels=np.ascontiguousarray(pixels),
         alpha=None if alpha is None else np.ascontiguousarray(alpha),
@@ -358,6 +381,8 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
         dpi=dpi,
         xmp=_xmp_orientation_1(xmp) if xmp else None,
         iptc=iptc or None,
+        notes=tuple(notes),
+        metadata_notes=tuple(metadata_notes),
     )
 
 
@@ -756,8 +781,12 @@ def write_image(
     quality: int = 95,
     keep_metadata: bool = True,
     bit_depth: int | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
-    """Encode ``img`` to ``path`` atomically; returns the path. Raises ``ImageWriteError``."""
+    """Encode ``img`` to ``path`` atomically; returns the path. Raises ``ImageWriteError``.
+
+    A metadata field the encoder refuses is dropped (the rest kept) and a line saying so is
+    appended to ``notes``, as is metadata the reader could not parse (``img.metadata_notes``)."""
     target = Path(path)
     if format is not None:
         fmt = _normalise_format(format)
@@ -765,6 +794,9 @@ def write_image(
             raise ImageWriteError(target, f"unsupported output format {format!r}")
     else:
         fmt = format_for_suffix(target.suffix)
+        if fmt is None and target.suffix.lower() in _READ_ONLY_FORMATS:
+            raise ImageWriteError(target, f"{_READ_ONLY_FORMATS[target.suffix.lower()]} output is not supported "
+                                  "(palette-based: it would lose colours); save as PNG")
         if fmt is None:
             raise ImageWriteError(
                 target, f"unsupported file type {target.suffix or '(no suffix)'!r}; use one of "
@@ -782,26 +814,77 @@ def write_image(
     pixels = _to_depth(img.pixels, depth)
     alpha = None if img.alpha is None else _to_depth(img.alpha, depth)
     # ImageData pixels are always display-oriented, so the written orientation must be 1.
+    said: list[str] = list(img.metadata_notes) if keep_metadata else []
     exif = _exif_orientation_1(img.exif) if keep_metadata and img.exif else None
-    icc = img.icc_profile if keep_metadata else None
-    xmp = _xmp_orientation_1(img.xmp) if keep_metadata and img.xmp else None
-    iptc = img.iptc if keep_metadata else None
-    try:
+    if keep_metadata and img.exif and exif is None:
+        said.append("EXIF could not be parsed: not copied")
+    meta = {
+        "EXIF": exif,
+        "ICC profile": img.icc_profile if keep_metadata else None,
+        "XMP": _xmp_orientation_1(img.xmp) if keep_metadata and img.xmp else None,
+        "IPTC": img.iptc if keep_metadata else None,
+        "resolution": img.dpi,
+    }
+
+    def encode(m: dict, dropped: list[str]) -> None:
         with atomic_write(target) as tmp:
             if depth == 16 and fmt == "PNG":
-                tmp.write_bytes(_encode_png16(pixels, alpha, exif, icc, img.dpi, xmp))
+                tmp.write_bytes(_encode_png16(pixels, alpha, m["EXIF"], m["ICC profile"], m["resolution"], m["XMP"]))
             elif fmt == "TIFF":  # tifffile, not Pillow: libtiff rejects Pillow's EXIF sub-IFDs
-                tmp.write_bytes(_encode_tiff(pixels, alpha, exif, icc, img.dpi, xmp, iptc))
+                tmp.write_bytes(_encode_tiff(pixels, alpha, m["EXIF"], m["ICC profile"], m["resolution"], m["XMP"],
+                                             m["IPTC"], dropped=dropped))
             else:
-                _write_pillow(tmp, fmt, pixels, alpha, exif, icc, img.dpi, quality, xmp, iptc)
+                _write_pillow(tmp, fmt, pixels, alpha, m["EXIF"], m["ICC profile"], m["resolution"], quality,
+                              m["XMP"], m["IPTC"])
             _check_complete(target, tmp, fmt)
+
+    try:
+        try:
+            dropped: list[str] = []
+            encode(meta, dropped)
+            said += [f"could not write the {d}: dropped, the rest of the metadata kept" for d in dropped]
+        except Exception as first:
+            if not _may_be_metadata(first) or not any(v is not None for v in meta.values()):
+                raise
+            said += _encode_without_bad_metadata(encode, meta, first)
     except (ImageWriteError, Cancelled, KeyboardInterrupt):
         raise
     except OSError as e:
         raise ImageWriteError(target, e.strerror or str(e)) from e
     except Exception as e:
         raise ImageWriteError(target, f"{fmt} encoder failed ({e})") from e
+    if notes is not None:
+        notes.extend(said)
     return target
+
+
+def _may_be_metadata(e: BaseException) -> bool:
+    """An encoder complaint (retry without metadata), not a full disk, a cancel or a short write."""
+    if isinstance(e, (ImageWriteError, Cancelled, KeyboardInterrupt, MemoryError)):
+        return False
+    return not (isinstance(e, OSError) and e.errno is not None)
+
+
+def _encode_without_bad_metadata(encode, meta: dict, first: BaseException) -> list[str]:
+    """Find the metadata field the encoder refuses: drop one field at a time (the rest kept),
+    then all of them. Returns the notes; re-raises ``first`` when even bare pixels fail."""
+    reason = str(first).strip().splitlines()[0] if str(first).strip() else type(first).__name__
+    present = [k for k, v in meta.items() if v is not None]
+    for name in present:
+        try:
+            encode(dict(meta, **{name: None}), [])
+        except Exception as e:
+            if not _may_be_metadata(e):
+                raise
+            continue
+        return [f"could not write the {name} ({reason}): dropped, the rest of the metadata kept"]
+    try:
+        encode(dict.fromkeys(meta), [])
+    except Exception as e:
+        if not _may_be_metadata(e):
+            raise
+        raise first from None  # not the metadata after all
+    return [f"could not write the metadata ({reason}): {', '.join(present)} dropped"]
 
 
 # How a complete file of each format ends; a short write (a full disk) loses the end first.
@@ -971,8 +1054,15 @@ def _encode_png16_gray_alpha(gray: np.ndarray, alpha: np.ndarray) -> bytes:
 _TIFF_PLACEHOLDER = {34666: _EXIF_IFD, 34854: _GPS_IFD}
 
 
+def _tiff_string(value) -> str | bytes:
+    """TIFF ASCII tags: tifffile takes 7-bit str only; other text is stored as its UTF-8 bytes."""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    text = text.rstrip("\x00")
+    return text if text.isascii() else text.encode("utf-8")
+
+
 def _encode_tiff(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi,
-                 xmp: bytes | None = None, iptc: bytes | None = None) -> bytes:
+                 xmp: bytes | None = None, iptc: bytes | None = None, dropped: list[str] | None = None) -> bytes:
     import tifffile
 
     arr = pixels if alpha is None else np.dstack([pixels, alpha])
@@ -1002,15 +1092,19 @@ def _encode_tiff(pixels: np.ndarray, alpha: np.ndarray | None, exif, icc, dpi,
             if value is None:
                 continue
             if tag == 270:
-                kw["description"] = str(value)
+                kw["description"] = _tiff_string(value)
             elif tag == 305:
-                kw["software"] = str(value)
+                kw["software"] = _tiff_string(value)
             elif tag == 306:
-                kw["datetime"] = str(value)
+                text = str(value).rstrip("\x00")
+                if re.fullmatch(r"[0-9 ]{4}:[0-9 ]{2}:[0-9 ]{2} [0-9 ]{2}:[0-9 ]{2}:[0-9 ]{2}", text):
+                    kw["datetime"] = text
+                elif dropped is not None:  # "YYYY:MM:DD HH:MM:SS" or nothing (a fuzzed file's garbage)
+                    dropped.append(f"TIFF DateTime tag (invalid value {text[:24]!r})")
             elif tag == _ORIENTATION:
                 extratags.append((tag, "H", 1, 1, True))
-            elif isinstance(value, str):
-                extratags.append((tag, "s", 0, value, True))
+            elif isinstance(value, (str, bytes)):
+                extratags.append((tag, "s", 0, _tiff_string(value), True))
         for placeholder, tag in _TIFF_PLACEHOLDER.items():
             with contextlib.suppress(Exception):
                 sub = ex.get_ifd(tag)
