@@ -187,7 +187,7 @@ def test_import_third_party_without_spandrel(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "spandrel", None)  # makes `import spandrel` raise ImportError
     src = tmp_path / "esrgan.pth"
     torch.save({"conv_first.weight": torch.zeros(4, 3, 3, 3)}, src)
-    with pytest.raises(WeightsError, match="install the 'thirdparty' extra"):
+    with pytest.raises(WeightsError, match="pip install --no-deps"):
         weights.import_model(src)
     assert list(paths.user_models_dir().iterdir()) == []
 

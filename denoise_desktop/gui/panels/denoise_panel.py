@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from denoise_desktop import thirdparty
 from denoise_desktop.engine import level_text
 from denoise_desktop.settings import AppSettings
 
@@ -637,6 +638,6 @@ def _import_message(path: Path, info: ErrorInfo) -> ErrorInfo:
         f"{path.name} could not be imported: {info.message}\n\n"
         "Denoise Desktop can use weights saved by its own training (.safetensors), PyTorch state "
         "dicts of its architectures (.pth), and — with the optional 'spandrel' package — many "
-        "published denoisers.",
+        f"published denoisers (install: {thirdparty.INSTALL_COMMAND}).",
         info.traceback,
     )
