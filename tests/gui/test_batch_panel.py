@@ -397,3 +397,17 @@ def test_the_queue_shows_many_rows_in_a_normal_window(qtbot, runner, fake):
     qtbot.waitExposed(panel)
     row_h = panel.table.verticalHeader().defaultSectionSize()
     assert panel.table.viewport().height() // row_h >= 10
+
+
+def test_plan_notes_and_per_file_notes_reach_the_panel(qtbot, runner, images, tmp_path, fake):
+    (images / "notes.txt").write_text("not an image")
+    frames = [Image.fromarray(np.full((16, 16, 3), v, np.uint8)) for v in (40, 120, 200)]
+    frames[0].save(images / "anim.gif", save_all=True, append_images=frames[1:])
+    out = tmp_path / "out"
+    panel = _panel(qtbot, runner, [images], out)
+    summary = _start_and_wait(qtbot, panel)
+    assert summary["state"] == "finished" and summary["failed"] == 0
+    text = panel.summary_label.text()
+    assert "unsupported" in text and "notes.txt" in text  # named, not skipped without a word
+    rows = {r.src.name: r for r in panel.model.rows}
+    assert "first of 3 frames" in rows["anim.gif"].message  # the Details column says it

@@ -530,3 +530,14 @@ def test_a_compare_run_does_not_widen_the_window(qtbot, window, noisy_png):
                                                         {"psnr": 30.0, "ssim": 0.9}, sigma=10.0, sigma_source="estimated"))
     qtbot.wait(100)
     assert window.width() == width
+
+
+def test_a_gif_opens_and_save_suggests_png(qtbot, window, tmp_path):
+    from PIL import Image
+
+    _clean, noisy = clean_and_noisy()
+    gif = tmp_path / "anim.gif"
+    Image.fromarray(noisy).save(gif)
+    open_and_wait(qtbot, window, gif)
+    assert window.document.has_image()
+    assert window.denoise_panel.output_suffix() == ".png"  # "Same as input" cannot write a GIF

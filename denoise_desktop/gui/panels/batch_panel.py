@@ -75,6 +75,7 @@ class BatchPanel(QWidget):
         self._active_s = 0.0  # time spent running, pauses excluded
         self._resumed_at: float | None = None
         self._loading = True
+        self._plan_notes: list[str] = []  # what planning left out or will replace, kept in the summary
         self._catalog_task = None
         self._devices_listed = False
         batch_job.preload_native_modules()
@@ -430,6 +431,7 @@ class BatchPanel(QWidget):
         self._active_s = 0.0
         self._resumed_at = time.monotonic()
         self.progress_bar.setValue(0)
+        self._plan_notes = []
         self.summary_label.setText("")
         self.progress_label.setText("Checking the inputs…")
         self._eta_timer.start()
@@ -476,6 +478,9 @@ class BatchPanel(QWidget):
             self.model.set_items(value.items)
             self.model.mark_next_running()
             self.batch_started.emit(len(value.items))
+            # what planning left out (files in the output folder, unsupported files) or will replace
+            self._plan_notes = value.items.notes(max_names=5) if hasattr(value.items, "notes") else []
+            self.summary_label.setText("\n".join(self._plan_notes))
         else:
             i = self.model.apply_result(value)
             if self.task is not None and not self.task.token.cancelled:
@@ -526,7 +531,8 @@ class BatchPanel(QWidget):
         if how == "invalid":
             self.summary_label.setText(title + ".")
         else:
-            self.summary_label.setText(f"{title}: {', '.join(parts)} in {_format_seconds(self._active_s)}.")
+            lines = [f"{title}: {', '.join(parts)} in {_format_seconds(self._active_s)}.", *self._plan_notes]
+            self.summary_label.setText("\n".join(lines))
         if how == "finished":
             self.progress_bar.setValue(1000)
         self.progress_label.setText("")

@@ -544,7 +544,8 @@ class DenoisePanel(QWidget):
         suffix = SAVE_FORMATS.get(key, SAVE_FORMATS["keep"])[1]
         if suffix is None:
             src = self.document.path.suffix.lower() if self.document.path else ""
-            suffix = src or ".png"
+            # A GIF is read (first frame) but not written: palette-based, it would lose the result.
+            suffix = src if src and src != ".gif" else ".png"
         return suffix
 
     def save_as(self) -> None:

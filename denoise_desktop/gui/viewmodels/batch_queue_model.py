@@ -148,8 +148,9 @@ class BatchQueueModel(QAbstractTableModel):
         row.seconds = getattr(result, "seconds", None)
         row.sigma = getattr(result, "sigma_used", None)
         error = getattr(result, "error", None)
-        note = (getattr(result, "info", None) or {}).get("sigma_note")  # out of range / little noise found
-        row.message = str(error) if error else (note or "")
+        # σ out of range / little noise found, first of N frames, metadata fields dropped…
+        notes = getattr(result, "notes", None) or []
+        row.message = str(error) if error else "; ".join(str(n) for n in notes)
         self._changed(i)
         return i
 
