@@ -3,12 +3,13 @@
 Ids are file stems (``resources/weights/unet_res_color.safetensors`` → ``unet_res_color``); a
 user model whose stem collides with a bundled or classical id is listed as ``user:<stem>``.
 Listing reads only cards and safetensors headers (cheap), so it rescans every call: a model the
-user just imported or trained shows up without any cache to refresh.
+user just imported or trained shows up without any cache to refresh. A file that cannot be used
+(corrupt header, unknown architecture, hyper-parameters that do not match its tensors) is left
+out of the list and reported by :func:`broken_models` with the reason; everything else works.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +18,10 @@ from typing import Any
 from . import paths
 from .models import ARCHITECTURES
 from .models.classical import CLASSICAL
-from .weights import FORMAT, SPANDREL_ARCH, read_card
+from .weights import SPANDREL_ARCH, WeightsError, check_weights_file, read_card
 
-__all__ = ["ModelEntry", "list_models", "get", "load", "default_model_id", "refresh", "FALLBACK_ID"]
+__all__ = ["ModelEntry", "BrokenModel", "list_models", "broken_models", "get", "load", "default_model_id",
+           "refresh", "FALLBACK_ID"]
 
 FALLBACK_ID = "nlm"  # the default when no bundled network fits the image
 log = logging.getLogger(__name__)
@@ -39,45 +41,55 @@ class ModelEntry:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class BrokenModel:
+    id: str  # the id it would have: ``get``/``load`` of it raise ``WeightsError`` with the reason
+    path: Path
+    reason: str  # the loader's message (it names the file)
+    source: str  # "bundled" | "user"
+
+
 def refresh() -> None:
     """Kept for callers that expect one; listing always rescans the folders."""
 
 
-def _header(path: Path) -> dict[str, str] | None:
-    from safetensors import safe_open
+# header checks by (path, size, mtime): the meta-device check costs ~15 ms per file and a listing
+# runs often; a changed file gets a new key, so nothing ever needs refreshing
+_CHECKED: dict[tuple, tuple[str, dict[str, Any]] | str] = {}
 
+
+def _checked(path: Path) -> tuple[str, dict[str, Any]]:
+    """(arch, hparams) of a usable weights file; raises ``WeightsError`` (logged once per file)."""
     try:
-        with safe_open(str(path), framework="pt", device="cpu") as f:
-            meta = f.metadata() or {}
-    except Exception as e:  # noqa: BLE001 - any unreadable file is skipped, not fatal to the list
-        log.warning("skipping unreadable weights file %s: %s", path, e)
-        return None
-    if meta.get("format") != FORMAT:
-        log.warning("skipping %s: not a Denoise Desktop weights file", path)
-        return None
-    return meta
+        st = path.stat()
+    except OSError as e:
+        raise WeightsError(f"{path}: cannot read: {e.strerror or e}") from None
+    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    if key not in _CHECKED:
+        try:
+            _CHECKED[key] = check_weights_file(path)
+        except WeightsError as e:
+            log.warning("skipping model %s", e)
+            _CHECKED[key] = str(e)
+    result = _CHECKED[key]
+    if isinstance(result, str):
+        raise WeightsError(result)
+    return result
 
 
-def _entry(path: Path, entry_id: str, source: str) -> ModelEntry | None:
-    meta = _header(path)
-    if meta is None:
-        return None
-    arch = meta.get("arch", "")
+def _entry(path: Path, entry_id: str, source: str) -> ModelEntry:
+    arch, hparams = _checked(path)
     card = read_card(path)
     if arch == SPANDREL_ARCH:
         takes_sigma, default_name, description = False, f"{path.stem} (third-party)", "Imported third-party model"
-    elif arch in ARCHITECTURES:
-        spec = ARCHITECTURES[arch]
-        takes_sigma, default_name, description = spec.takes_sigma, f"{spec.name} ({path.stem})", spec.description
     else:
-        log.warning("skipping %s: unknown architecture %r", path, arch)
-        return None
+        spec = ARCHITECTURES[arch]  # known: checked above
+        takes_sigma, default_name, description = spec.takes_sigma, f"{spec.name} ({path.stem})", spec.description
     ch = card.get("channels")
     if not isinstance(ch, int) or ch not in (1, 3):
-        try:
-            ch = json.loads(meta.get("hparams") or "{}").get("in_channels", 3)
-        except (ValueError, AttributeError):
-            ch = 3
+        ch = hparams.get("in_channels", 3)
+    if ch not in (1, 3):
+        raise WeightsError(f"{path}: takes {ch}-channel images; 1 (gray) or 3 (color) is needed")
     return ModelEntry(
         id=entry_id,
         name=str(card.get("name") or default_name),
@@ -100,21 +112,29 @@ def _scan(folder: Path) -> list[Path]:
         return []
 
 
+def _scan_all() -> tuple[list[ModelEntry], list[BrokenModel]]:
+    """Usable networks (bundled first, then the user's) and the files that cannot be used."""
+    entries: list[ModelEntry] = []
+    broken: list[BrokenModel] = []
+    taken = set(CLASSICAL)
+    for source, folder in (("bundled", paths.weights_dir()), ("user", paths.user_models_dir())):
+        for p in _scan(folder):
+            entry_id = p.stem if source == "bundled" or p.stem not in taken else f"user:{p.stem}"
+            if entry_id in taken:
+                continue
+            try:
+                e = _entry(p, entry_id, source)
+            except WeightsError as exc:
+                broken.append(BrokenModel(entry_id, p, str(exc), source))
+                continue
+            entries.append(e)
+            taken.add(e.id)
+    return entries, broken
+
+
 def list_models() -> list[ModelEntry]:
     """Bundled networks, then the user's, then the classical baselines available here."""
-    entries: list[ModelEntry] = []
-    taken = set(CLASSICAL)
-    for p in _scan(paths.weights_dir()):
-        e = _entry(p, p.stem, "bundled")
-        if e is not None and e.id not in taken:
-            entries.append(e)
-            taken.add(e.id)
-    for p in _scan(paths.user_models_dir()):
-        entry_id = p.stem if p.stem not in taken else f"user:{p.stem}"
-        e = _entry(p, entry_id, "user")
-        if e is not None and e.id not in taken:
-            entries.append(e)
-            taken.add(e.id)
+    entries = _scan_all()[0]
     for d in CLASSICAL.values():
         if d.available():
             entries.append(ModelEntry(id=d.id, name=d.name, kind="classical", takes_sigma=d.takes_sigma,
@@ -122,11 +142,20 @@ def list_models() -> list[ModelEntry]:
     return entries
 
 
+def broken_models() -> list[BrokenModel]:
+    """Weights files in the model folders that cannot be used, each with the reason."""
+    return _scan_all()[1]
+
+
 def get(model_id: str) -> ModelEntry:
+    """The listed model ``model_id``; ``KeyError`` when unknown, ``WeightsError`` when its file is broken."""
     entries = list_models()
     for e in entries:
         if e.id == model_id:
             return e
+    for b in broken_models():
+        if b.id == model_id:
+            raise WeightsError(b.reason)
     raise KeyError(f"unknown model {model_id!r}; known: {', '.join(e.id for e in entries)}")
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
 import pickle
 import warnings
 import zipfile
@@ -39,6 +41,8 @@ __all__ = [
     "load_state_strict",
     "import_model",
     "read_card",
+    "read_header",
+    "check_weights_file",
     "card_path",
     "arch_of",
     "spec_of",
@@ -48,6 +52,12 @@ __all__ = [
 FORMAT = "denoise-desktop/1"
 SPANDREL_ARCH = "spandrel"  # header arch of third-party models stored via spandrel
 WEIGHT_SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".bin")
+# A header lists each tensor in ~100 bytes: 16 MB covers 100 000+ tensors. A bigger one is hostile
+# (a 90 MB header cost 510 MB of RAM, re-parsed at every model listing).
+MAX_HEADER_BYTES = 16 << 20
+# 250 M parameters (1 GB in float32): 10× the largest denoiser we know of; a header declaring more
+# would make the loader allocate gigabytes before anything could be checked.
+MAX_PARAMETERS = 250_000_000
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +128,137 @@ def _channels(arch: str, hparams: Mapping[str, Any]) -> int | None:
     return int(c) if isinstance(c, int) else None
 
 
+# --------------------------------------------------------------------------- header checks
+
+
+def read_header(path: str | Path) -> dict[str, Any]:
+    """The JSON header of a safetensors file (tensor name → dtype/shape/offsets, plus
+    ``__metadata__``), read without touching the tensor data and refused above ``MAX_HEADER_BYTES``."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            n = int.from_bytes(f.read(8), "little")
+            if n > MAX_HEADER_BYTES:
+                raise WeightsError(f"{path}: safetensors header of {n / 2**20:.0f} MB is larger than the "
+                                   f"{MAX_HEADER_BYTES >> 20} MB allowed (a model's header is a few kB); not loaded")
+            if n + 8 > size:
+                raise WeightsError(f"{path}: truncated or corrupt safetensors file (the header runs past the end)")
+            text = f.read(n)
+    except OSError as e:
+        raise WeightsError(f"{path}: cannot read: {e.strerror or e}") from e
+    try:
+        header = json.loads(text)
+    except (ValueError, RecursionError) as e:  # RecursionError: deeply nested JSON
+        raise WeightsError(f"{path}: corrupt safetensors header: {_first_line(e)}") from None
+    if not isinstance(header, dict):
+        raise WeightsError(f"{path}: corrupt safetensors header (not a JSON object)")
+    if _data_end(header) > size - 8 - n:
+        raise WeightsError(f"{path}: truncated or corrupt safetensors file (the tensor data runs past the end)")
+    return header
+
+
+def _data_end(header: Mapping[str, Any]) -> int:
+    """Where the last tensor's bytes end (malformed entries are left to ``_header_shapes``)."""
+    end = 0
+    for name, entry in header.items():
+        off = entry.get("data_offsets") if isinstance(entry, dict) and name != "__metadata__" else None
+        if isinstance(off, list) and len(off) == 2 and all(isinstance(x, int) for x in off):
+            end = max(end, off[1])
+    return end
+
+
+def _header_shapes(path: Path, header: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        if not (isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape)):
+            raise WeightsError(f"{path}: corrupt safetensors header (tensor {name!r} has no valid shape)")
+        shapes[name] = tuple(shape)
+    return shapes
+
+
+def _header_model(path: Path, header: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(arch, hparams) declared in our header's metadata, None when the file is not ours."""
+    meta = header.get("__metadata__")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        return None
+    return _parse_declared(path, meta.get("arch"), meta.get("hparams") or "{}")
+
+
+def _parse_declared(path: Path, arch: Any, hparams: Any) -> tuple[str, dict[str, Any]]:
+    if isinstance(hparams, str):
+        try:
+            hparams = json.loads(hparams)
+        except (ValueError, RecursionError) as e:
+            raise WeightsError(f"{path}: corrupt hyper-parameters in the header: {_first_line(e)}") from None
+    if not isinstance(arch, str) or not isinstance(hparams, dict) or not all(isinstance(k, str) for k in hparams):
+        raise WeightsError(f"{path}: malformed Denoise Desktop header (arch/hparams)")
+    return arch, hparams
+
+
+def _check_fits(path: Path, arch: str, hparams: Mapping[str, Any], shapes: Mapping[str, tuple[int, ...]]) -> None:
+    """Raise ``WeightsError`` unless ``build(arch, **hparams)`` makes exactly the tensors in
+    ``shapes`` within the parameter budget — decided on the meta device, so a header declaring a
+    huge network costs nothing (it once drove the loader to 22 GB before any check)."""
+    total = sum(math.prod(s) for s in shapes.values())
+    if total > MAX_PARAMETERS:
+        raise WeightsError(f"{path}: {total / 1e6:.0f} M parameters, more than the "
+                           f"{MAX_PARAMETERS // 1_000_000} M a denoiser may have; not loaded")
+    if arch == SPANDREL_ARCH:
+        return  # spandrel detects its architecture from the tensors themselves
+    if arch not in ARCHITECTURES:
+        raise WeightsError(f"{path}: unknown architecture {arch!r}; known: {', '.join(sorted(ARCHITECTURES))}")
+    _check_int_hparams(path, arch, hparams, shapes)
+    try:
+        with torch.device("meta"):  # shapes only: no memory, no initialisation work
+            own = {k: tuple(v.shape) for k, v in build(arch, **hparams).state_dict().items()}
+    except Exception as e:  # noqa: BLE001 - constructors raise Type/Value/Key/RuntimeError for bad values
+        raise WeightsError(f"{path}: invalid hyper-parameters for {arch}: {_first_line(e)}") from None
+    problem = _mismatch(own, shapes)
+    if problem:
+        raise WeightsError(f"{path}: weights do not match the architecture — {problem}")
+
+
+def _check_int_hparams(path: Path, arch: str, hparams: Mapping[str, Any], shapes: Mapping[str, tuple[int, ...]]) -> None:
+    """Even on the meta device a depth of 10**8 takes minutes to build: no integer hyper-parameter
+    of a real model exceeds its tensor count or its widest tensor dimension (or 1024)."""
+    widest = max((max(s, default=0) for s in shapes.values()), default=0)
+    limit = max(1024, len(shapes), widest)
+    for key, value in hparams.items():
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > limit:
+            raise WeightsError(f"{path}: invalid hyper-parameters for {arch}: {key} = {value} is far beyond the "
+                               f"file's tensors ({len(shapes)} tensors, widest dimension {widest})")
+
+
+def _mismatch(own: Mapping[str, tuple[int, ...]], theirs: Mapping[str, tuple[int, ...]]) -> str:
+    """What differs between the model's tensor shapes and the file's ("" when they match)."""
+    missing = sorted(own.keys() - theirs.keys())
+    unexpected = sorted(theirs.keys() - own.keys())
+    shapes = sorted(f"{k} {tuple(theirs[k])} vs {tuple(own[k])}"
+                    for k in own.keys() & theirs.keys() if tuple(theirs[k]) != tuple(own[k]))
+    parts = []
+    for label, items in (("missing", missing), ("unexpected", unexpected), ("wrong shape", shapes)):
+        if items:
+            more = f" (+{len(items) - 5} more)" if len(items) > 5 else ""
+            parts.append(f"{label}: {', '.join(items[:5])}{more}")
+    return "; ".join(parts)
+
+
+def check_weights_file(path: str | Path) -> tuple[str, dict[str, Any]]:
+    """(arch, hparams) of one of our safetensors files, checked from its header alone (size,
+    architecture, hyper-parameters against the tensor shapes); raises ``WeightsError`` naming it."""
+    path = Path(path)
+    header = read_header(path)
+    declared = _header_model(path, header)
+    if declared is None:
+        raise WeightsError(f"{path}: not a Denoise Desktop weights file (no '{FORMAT}' header)")
+    _check_fits(path, *declared, _header_shapes(path, header))
+    return declared
+
+
 # --------------------------------------------------------------------------- saving
 
 
@@ -179,9 +320,19 @@ def _sniff(path: Path) -> str:
     return "unknown"
 
 
+def _sniff_file(path: Path) -> str:
+    if not path.is_file():
+        raise WeightsError(f"{path}: no such file")
+    try:
+        return _sniff(path)
+    except OSError as e:
+        raise WeightsError(f"{path}: cannot read: {e}") from e
+
+
 def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     from safetensors import SafetensorError, safe_open
 
+    read_header(path)  # the size cap and a clear message before safetensors parses it
     try:
         with safe_open(str(path), framework="pt", device="cpu") as f:
             meta = dict(f.metadata() or {})
@@ -216,12 +367,7 @@ def _first_line(e: BaseException) -> str:
 
 def _read_raw(path: Path) -> tuple[Any, dict[str, str] | None]:
     """(tensors or unpickled object, safetensors metadata or None)."""
-    if not path.is_file():
-        raise WeightsError(f"{path}: no such file")
-    try:
-        kind = _sniff(path)
-    except OSError as e:
-        raise WeightsError(f"{path}: cannot read: {e}") from e
+    kind = _sniff_file(path)
     if kind == "safetensors":
         return _read_safetensors(path)
     if kind in ("zip", "pickle"):
@@ -231,21 +377,16 @@ def _read_raw(path: Path) -> tuple[Any, dict[str, str] | None]:
 
 def _ours(path: Path, raw: Any, meta: dict[str, str] | None) -> tuple[str, dict[str, Any], dict[str, torch.Tensor]] | None:
     """(arch, hparams, state_dict) when the file is in our layout, else None."""
-    try:
-        if meta is not None:
-            if meta.get("format") != FORMAT:
-                return None
-            arch, hparams = meta.get("arch"), json.loads(meta.get("hparams") or "{}")
-            state = raw
-        else:
-            if not (isinstance(raw, dict) and {"arch", "state_dict"} <= raw.keys()):
-                return None
-            arch, hparams, state = raw["arch"], raw.get("hparams") or {}, raw["state_dict"]
-            if isinstance(hparams, str):
-                hparams = json.loads(hparams)
-    except json.JSONDecodeError as e:
-        raise WeightsError(f"{path}: corrupt hyper-parameters in the header: {e}") from e
-    if not isinstance(arch, str) or not isinstance(hparams, dict) or not isinstance(state, Mapping):
+    if meta is not None:
+        if meta.get("format") != FORMAT:
+            return None
+        arch, hparams, state = meta.get("arch"), meta.get("hparams") or "{}", raw
+    else:
+        if not (isinstance(raw, dict) and {"arch", "state_dict"} <= raw.keys()):
+            return None
+        arch, hparams, state = raw["arch"], raw.get("hparams") or {}, raw["state_dict"]
+    arch, hparams = _parse_declared(path, arch, hparams)
+    if not isinstance(state, Mapping):
         raise WeightsError(f"{path}: malformed Denoise Desktop header (arch/hparams/state_dict)")
     if not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise WeightsError(f"{path}: state_dict holds non-tensor values")
@@ -254,18 +395,10 @@ def _ours(path: Path, raw: Any, meta: dict[str, str] | None) -> tuple[str, dict[
 
 def load_state_strict(path: Path, model: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
     """``load_state_dict(strict=True)`` with a message listing what does not match."""
-    own = model.state_dict()
-    missing = sorted(own.keys() - state.keys())
-    unexpected = sorted(state.keys() - own.keys())
-    shapes = [f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}"
-              for k in own.keys() & state.keys() if state[k].shape != own[k].shape]
-    if missing or unexpected or shapes:
-        parts = []
-        for label, items in (("missing", missing), ("unexpected", unexpected), ("wrong shape", sorted(shapes))):
-            if items:
-                more = f" (+{len(items) - 5} more)" if len(items) > 5 else ""
-                parts.append(f"{label}: {', '.join(items[:5])}{more}")
-        raise WeightsError(f"{path}: weights do not match the architecture — " + "; ".join(parts))
+    problem = _mismatch({k: tuple(v.shape) for k, v in model.state_dict().items()},
+                        {k: tuple(v.shape) for k, v in state.items()})
+    if problem:
+        raise WeightsError(f"{path}: weights do not match the architecture — {problem}")
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:
@@ -282,6 +415,11 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> tuple[
     ``{"arch", "hparams", "state_dict"}``; raises ``WeightsError`` for anything else.
     """
     path = Path(path)
+    if _sniff_file(path) == "safetensors":  # checked from the header before any tensor is read
+        header = read_header(path)
+        declared = _header_model(path, header)
+        if declared is not None:
+            _check_fits(path, *declared, _header_shapes(path, header))
     raw, meta = _read_raw(path)
     ours = _ours(path, raw, meta)
     if ours is None:
@@ -290,15 +428,15 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> tuple[
             "{arch, hparams, state_dict} layout); third-party models must be imported first"
         )
     arch, hparams, state = ours
+    if meta is None:  # a .pth file: the same check, from the loaded tensors' shapes
+        _check_fits(path, arch, hparams, {k: tuple(v.shape) for k, v in state.items()})
     if arch == SPANDREL_ARCH:
         model: nn.Module = _spandrel_model(path, state)
     else:
-        if arch not in ARCHITECTURES:
-            raise WeightsError(f"{path}: unknown architecture {arch!r}; known: {', '.join(sorted(ARCHITECTURES))}")
         try:
             model = build(arch, **hparams)
-        except (TypeError, ValueError) as e:
-            raise WeightsError(f"{path}: invalid hyper-parameters for {arch}: {e}") from e
+        except Exception as e:  # noqa: BLE001 - checked on the meta device already; still one message
+            raise WeightsError(f"{path}: invalid hyper-parameters for {arch}: {_first_line(e)}") from None
         load_state_strict(path, model, state)
     card = read_card(path)
     card.update(arch=arch, hparams=hparams)
@@ -312,14 +450,15 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> tuple[
 
 
 def _require_spandrel(path: Path):
+    from .thirdparty import INSTALL_COMMAND, import_spandrel  # optional dependency, only when needed
+
     try:
-        import spandrel  # noqa: PLC0415 - optional dependency, imported only when needed
+        return import_spandrel()
     except ImportError as e:
         raise WeightsError(
             f"{path}: not a Denoise Desktop model; third-party models need the optional 'spandrel' "
-            "package — install the 'thirdparty' extra (pip install 'denoise-desktop[thirdparty]')"
+            f"package — install it with: {INSTALL_COMMAND}"
         ) from e
-    return spandrel
 
 
 class SpandrelNet(nn.Module):

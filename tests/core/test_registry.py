@@ -95,11 +95,12 @@ def test_broken_files(dirs):
     path = weights.save_weights(tiny_unet(1), bundled / "cut.safetensors", {})
     path.write_bytes(path.read_bytes()[:-64])  # truncated: not listed, so not loadable by id
     assert "cut" not in [e.id for e in registry.list_models()]
-    # a valid header whose tensors do not fit the architecture: listed, loading says why
+    # a valid header whose tensors do not fit the architecture: listed as broken, loading says why
     from safetensors.torch import save_file
 
     save_file({"head.weight": torch.zeros(1)}, str(bundled / "bad.safetensors"),
               metadata={"format": weights.FORMAT, "arch": "unet_res", "hparams": "{}"})
-    assert registry.get("bad").arch == "unet_res"
+    assert "bad" not in [e.id for e in registry.list_models()]
+    assert {b.id: "do not match" in b.reason for b in registry.broken_models()} == {"cut": False, "bad": True}
     with pytest.raises(weights.WeightsError, match="bad.safetensors.*do not match"):
         registry.load("bad", device="cpu")
