@@ -11,8 +11,9 @@ Two sets:
 
 Methods: the noisy input; the default color model (``--model``, a registry id or a
 ``.safetensors`` file) at each self-ensemble size of ``--ensembles``, on the app's Auto level
-(learned estimator); ``--previous`` (a file, or ``git:REV`` = the bundled color model of that
-commit) as it ran in the app then (PCA estimate) and with today's estimate; NLM and (with
+(learned estimator); ``--previous`` (a file, or ``git:REV`` = the default color model of that
+commit: its networks, routed as then, and its estimator — PCA before it had one) as it ran in the
+app then and with today's estimate; NLM and (with
 ``--bm3d``) CBM3D on the estimated level.
 
     python benchmarks/real_noise.py                                  # both sets
@@ -23,6 +24,7 @@ commit) as it ran in the app then (PCA estimate) and with today's estimate; NLM 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -54,22 +56,78 @@ def pairs(folder: Path) -> list[tuple[Path, Path]]:
     return out
 
 
+def _git_blob(rev: str, path: str) -> bytes | None:
+    out = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{path}"], capture_output=True)
+    return out.stdout if out.returncode == 0 else None
+
+
 def network_from(spec: str, tmp: Path):
-    """A NetworkDenoiser from a registry id, a weights file, or ``git:REV`` (bundled color model)."""
+    """A denoiser from a registry id, a weights file, or ``git:REV``: that commit's default color
+    model — its Gaussian network, and where the commit had them, its real-noise network (routed
+    as the app routes) and its noise-level estimator (see :func:`estimator_of`)."""
     from denoise_desktop.engine import NetworkDenoiser
+    from denoise_desktop.routing import NoiseRoutedDenoiser
     from denoise_desktop.weights import load_weights, spec_of
 
+    def plain(path: Path):
+        model, _ = load_weights(path, device="cpu")
+        return NetworkDenoiser(model, spec_of(model), device="cpu", id=path.stem)
+
     if spec.startswith("git:"):
-        rev = spec[4:]
-        for ext in ("safetensors", "json"):
-            blob = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:resources/weights/unet_res_color.{ext}"],
-                                  check=True, capture_output=True).stdout
-            (tmp / f"unet_res_color.{ext}").write_bytes(blob)
-        spec = str(tmp / "unet_res_color.safetensors")
+        rev, nets = spec[4:], {}
+        for stem in ("unet_res_color", "unet_res_color_real"):
+            blobs = {ext: _git_blob(rev, f"resources/weights/{stem}.{ext}") for ext in ("safetensors", "json")}
+            if all(blobs.values()):
+                folder = tmp / rev / stem
+                folder.mkdir(parents=True, exist_ok=True)
+                for ext, blob in blobs.items():
+                    (folder / f"{stem}.{ext}").write_bytes(blob)
+                nets[stem] = plain(folder / f"{stem}.safetensors")
+        if "unet_res_color_real" in nets:
+            return NoiseRoutedDenoiser(nets["unet_res_color"], nets["unet_res_color_real"], id=f"default@{rev}")
+        return nets["unet_res_color"]
     if Path(spec).suffix == ".safetensors":
-        model, _ = load_weights(spec, device="cpu")
-        return NetworkDenoiser(model, spec_of(model), device="cpu", id=Path(spec).stem)
+        return plain(Path(spec))
     return registry.load(spec, device="cpu", channels=3)
+
+
+def estimator_of(spec: str, tmp: Path):
+    """The noise-level estimator network of ``git:REV`` (None: that commit had none, so Auto was
+    the PCA estimate), or of a ``.safetensors`` file."""
+    if not spec:
+        return None
+    if spec.startswith("git:"):
+        blob = _git_blob(spec[4:], "resources/estimators/noise_level.safetensors")
+        if blob is None:
+            return None
+        path = tmp / f"estimator_{spec[4:]}.safetensors"
+        path.write_bytes(blob)
+    else:
+        path = Path(spec)
+    import torch
+    from safetensors.torch import load_file
+
+    from denoise_desktop.models.noise_level import NoiseLevelNet
+
+    net = NoiseLevelNet()
+    net.load_state_dict(load_file(str(path)), strict=True)
+    return net.eval() if isinstance(net, torch.nn.Module) else net
+
+
+@contextlib.contextmanager
+def estimator(net):
+    """Auto's level (and the routing) from ``net`` while inside; None = the PCA estimate."""
+    from denoise_desktop import noise_level_estimator as nle
+
+    saved = nle._cache.get("net", "unset")
+    nle._cache["net"] = net
+    try:
+        yield
+    finally:
+        if saved == "unset":
+            nle._cache.pop("net", None)
+        else:
+            nle._cache["net"] = saved
 
 
 def jpeg420(img: np.ndarray, quality_: int = 90) -> np.ndarray:
@@ -106,10 +164,20 @@ def methods(args, tmp: Path, synthetic: bool) -> list[Method]:
         out.append(Method("default, σ given", net(new, 1, "true"), "true"))
     if args.previous:
         old = network_from(args.previous, tmp)
-        out.append(Method("previous ×2 (as the app ran it)", net(old, 2, "PCA"), "PCA estimate"))
-        out.append(Method("previous ×2, new estimate", net(old, 2, "estimated"), "estimated"))
+        old_est = estimator_of(args.previous, tmp)
+        rev = args.previous.removeprefix("git:")
+
+        def as_then(run):
+            def wrapped(x, true_sigma):
+                with estimator(old_est):  # that commit's Auto: its estimator, or PCA before it had one
+                    return run(x, true_sigma)
+            return wrapped
+
+        out.append(Method(f"previous ×2 ({rev}, as the app ran it)", as_then(net(old, 2, "estimated")),
+                          "its estimate" if old_est is not None else "PCA estimate"))
+        out.append(Method(f"previous ×2 ({rev}), today's estimate", net(old, 2, "estimated"), "estimated"))
         if synthetic:
-            out.append(Method("previous, σ given", net(old, 1, "true"), "true"))
+            out.append(Method(f"previous ({rev}), σ given", as_then(net(old, 1, "true")), "true"))
     nlm = registry.load("nlm", device="cpu", channels=3)
     out.append(Method("NLM", lambda x, s: nlm.denoise(x, sigma=estimate_sigma(x)), "estimated"))
     if args.bm3d:
@@ -163,11 +231,12 @@ def markdown(rows: list[dict], notes: dict[str, str], argv: list[str]) -> str:
 
 
 def write_crops(args, tmp: Path) -> None:
-    """Before/after crops: noisy, previous default (as the app ran it: PCA estimate), new default
-    (Auto level), both ×2. Gray photos use the bundled gray default with each estimate."""
+    """Before/after crops: noisy, previous default (as the app ran it: its estimator, or PCA before
+    there was one), new default (Auto level), both ×2. Gray photos use the bundled gray default with each estimate."""
     from PIL import Image
 
     new, old = network_from(args.model, tmp), network_from(args.previous, tmp)
+    old_est = estimator_of(args.previous, tmp)
     gray = registry.load(registry.default_model_id(1), device="cpu", channels=1)
     for d in (new, old, gray):
         d.set_ensemble(2)
@@ -180,13 +249,16 @@ def write_crops(args, tmp: Path) -> None:
         h, w = img.shape[:2]
         c = min(256, h, w)
         crop = img[(h - c) // 2:(h - c) // 2 + c, (w - c) // 2:(w - c) // 2 + c]
-        s_old, s_new = estimate_sigma_awgn(crop), estimate_sigma(crop)
         before, after = (old, new) if crop.shape[2] == 3 else (gray, gray)
-        panels = [crop, before.denoise(crop, sigma=s_old), after.denoise(crop, sigma=s_new)]
+        with estimator(old_est):  # the previous default as the app ran it
+            s_old = estimate_sigma(crop)
+            out_old = before.denoise(crop, sigma=s_old)
+        s_new = estimate_sigma(crop)
+        panels = [crop, out_old, after.denoise(crop, sigma=s_new)]
         strip = np.concatenate([np.clip(x, 0, 1) for x in panels], axis=1)
         strip = np.uint8(np.rint(strip * 255))
         Image.fromarray(strip[..., 0] if strip.shape[2] == 1 else strip).save(dest / f"{p.stem}.png")
-        print(f"{p.name}: previous σ {s_old:.1f} (PCA), new σ {s_new:.1f} → {dest / (p.stem + '.png')}")
+        print(f"{p.name}: previous σ {s_old:.1f}, new σ {s_new:.1f} → {dest / (p.stem + '.png')}")
 
 
 def main(argv: list[str] | None = None) -> int:
