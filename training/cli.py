@@ -104,21 +104,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.threads is not None:
             recipe.train.threads = args.threads
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if args.events == "-":  # the GUI reads errors from the event stream
-            EventWriter("-", progress=False).emit("error", message=str(exc))
-        return 2
+        return _config_error(exc, args)
     if args.print_recipe:
         print(dump_toml(recipe), end="")
         return 0
     return _train(recipe, args, resume_dir)
 
 
+def _config_error(exc: ConfigError, args) -> int:
+    """A bad recipe or argument: one line on stderr (and an event for the GUI), exit 2."""
+    print(f"error: {exc}", file=sys.stderr)
+    if args.events == "-":  # the GUI reads errors from the event stream
+        EventWriter("-", progress=False).emit("error", message=str(exc))
+    return 2
+
+
 def _train(recipe, args, resume_dir: Path | None) -> int:
     import torch  # after argument checks: `--help` and config errors stay fast
 
     from . import ddp
-    from .trainer import Trainer
+    from .checkpoint import CheckpointError, clean_stale_temps
+    from .trainer import Trainer, check_model
+
+    try:
+        check_model(recipe)  # before any data is read: a bad arch/hparam is a recipe error
+    except ConfigError as exc:
+        return _config_error(exc, args)
 
     if recipe.train.threads > 0:
         torch.set_num_threads(recipe.train.threads)
@@ -138,6 +149,7 @@ def _train(recipe, args, resume_dir: Path | None) -> int:
             run_dir.mkdir(parents=True, exist_ok=True)
             (run_dir / "export").mkdir(exist_ok=True)
             (run_dir / "state").mkdir(exist_ok=True)
+            clean_stale_temps(run_dir / "state")  # left by a killed run's checkpoint save
             (run_dir / "STOP").unlink(missing_ok=True)  # a stop from an earlier process is spent
             (run_dir / RECIPE_COPY).write_text(dump_toml(recipe), encoding="utf-8")
         ddp.barrier(info)
@@ -155,6 +167,11 @@ def _train(recipe, args, resume_dir: Path | None) -> int:
         if events is not None:
             events.emit("error", message="interrupted")
         return 130
+    except CheckpointError as exc:  # a damaged checkpoint: the message says what to do, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        if events is not None:
+            events.emit("error", message=str(exc))
+        return 1
     except Exception as exc:  # noqa: BLE001 - report every failure as an event and exit 1
         message = f"{type(exc).__name__}: {exc}"
         if events is None and (info is None or info.is_main):

@@ -263,6 +263,12 @@ def _validate(r: Recipe, origin: str) -> None:
             bad(f"data.{key} must be >= 1")
     if r.train.epochs < 1:
         bad("train.epochs must be >= 1")
+    _validate_counts(r, bad)
+    _validate_names(r, bad)
+    from denoise_desktop.arch_names import ARCH_NAMES  # torch-free: names only
+
+    if r.model.arch not in ARCH_NAMES:
+        bad(f"model.arch must be one of {', '.join(ARCH_NAMES)}, got {r.model.arch!r}")
     if r.train.device not in ("auto", "cpu", "cuda") and not r.train.device.startswith("cuda:"):
         bad(f"train.device must be auto, cpu or cuda, got {r.train.device!r}")
     if r.optim.name not in ("adam", "adamw"):
@@ -280,6 +286,34 @@ def _validate(r: Recipe, origin: str) -> None:
         bad(f"noise.kind must be one of {', '.join(NOISE)}, got {r.noise.kind!r}")
     if r.schedule.name not in SCHEDULES:
         bad(f"schedule.name must be one of {', '.join(SCHEDULES)}, got {r.schedule.name!r}")
+
+
+# counts where a negative value means nothing (0 keeps its documented meaning: auto/off/all);
+# a negative steps_per_epoch trained 0 steps and exported an untrained model
+NON_NEGATIVE = {
+    "train": ("steps_per_epoch", "checkpoint_every", "val_every", "log_every", "patience", "max_minutes",
+              "grad_clip", "threads"),
+    "data": ("max_images", "max_val_images", "patch_size", "resize", "val_crop", "workers"),
+    "schedule": ("warmup_steps", "step_epochs"),
+}
+
+
+def _validate_counts(r: Recipe, bad) -> None:
+    for section, keys in NON_NEGATIVE.items():
+        for key in keys:
+            value = getattr(getattr(r, section), key)
+            if value < 0:
+                bad(f"{section}.{key} must be >= 0, got {value}")
+
+
+def _validate_names(r: Recipe, bad) -> None:
+    """The run folder and the exported file are named after these: one path component each, so
+    ``export.name = "../../../x"`` cannot write outside the run folder."""
+    for where, value in (("name", r.name), ("export.name", r.export.name)):
+        if where == "export.name" and value == "":
+            continue  # "" = the recipe name
+        if value in ("", ".", "..") or any(c in value for c in '/\\\0:'):
+            bad(f"{where} must be a plain file name (no folders, '/', '\\' or ':'), got {value!r}")
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader
 from denoise_desktop.models import build, get_spec
 
 from . import checkpoint as ckpt
-from .config import Recipe
+from .config import ConfigError, Recipe
 from .data import load_data
 from .data.patches import EpochSampler, PatchDataset, make_val_set
 from .ddp import DistInfo, any_flag, barrier, unwrap, wrap
@@ -32,7 +32,7 @@ from .losses import LOSSES
 from .noise import make_noise
 from .schedules import lr_factor
 
-__all__ = ["Trainer", "StopWatcher", "TrainResult"]
+__all__ = ["Trainer", "StopWatcher", "TrainResult", "check_model"]
 
 
 class StopWatcher:
@@ -79,6 +79,33 @@ def _pad_run(model: torch.nn.Module, spec: Any, x: torch.Tensor, sigma: torch.Te
         mode = "reflect" if ph < h and pw < w else "replicate"
         x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode=mode)
     return model(x, sigma)[..., :h, :w]
+
+
+def _variant(recipe: Recipe, spec: Any) -> str | None:
+    """The recipe's variant, else "gray"/"color" from data.channels when the architecture has it."""
+    if recipe.model.variant is not None:
+        return recipe.model.variant
+    guess = "gray" if recipe.data.channels == 1 else "color"
+    return guess if guess in spec.variants else None
+
+
+def check_model(recipe: Recipe) -> None:
+    """Build the recipe's model on the meta device (no memory, no data read): an unknown
+    architecture or variant, a bad hyper-parameter or a channel mismatch is a recipe error
+    (``ConfigError``: exit 2 with the message) found before anything else runs."""
+    m, where = recipe.model, recipe.source or "recipe"
+    try:
+        spec = get_spec(m.arch)
+        variant = _variant(recipe, spec)
+        with torch.device("meta"):
+            model = build(m.arch, variant, **m.hparams)
+    except Exception as exc:  # noqa: BLE001 - constructors raise Type/Value/Key/RuntimeError alike
+        detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc).strip().splitlines()[0]
+        raise ConfigError(f"{where}: model {m.arch!r} (variant {m.variant!r}, hparams {m.hparams}): {detail}") from None
+    channels = getattr(model, "hparams", {}).get("in_channels")
+    if channels is not None and channels != recipe.data.channels:
+        raise ConfigError(f"{where}: model {m.arch!r} (variant {variant!r}) takes {channels}-channel images but "
+                          f"data.channels = {recipe.data.channels}; set model.variant or data.channels")
 
 
 class TrainResult(dict):
@@ -150,10 +177,7 @@ class Trainer:
 
     def _build_model(self) -> torch.nn.Module:
         m = self.r.model
-        variant = m.variant
-        if variant is None:
-            guess = "gray" if self.r.data.channels == 1 else "color"
-            variant = guess if guess in self.spec.variants else None
+        variant = _variant(self.r, self.spec)
         try:
             model = build(m.arch, variant, **m.hparams)
         except TypeError as exc:

@@ -160,7 +160,7 @@ def test_resume_auto_finds_the_unfinished_run(tmp_path: Path, image_folder: Path
 def test_channel_mismatch_is_a_clear_error(tmp_path: Path, image_folder: Path, make_recipe,
                                           capsys: pytest.CaptureFixture) -> None:
     recipe = make_recipe(image_folder, data={"channels": 3}, model={"variant": "gray"})
-    assert _run([str(recipe), "--run-dir", str(tmp_path / "run")]) == 1
+    assert _run([str(recipe), "--run-dir", str(tmp_path / "run")]) == 2  # a recipe error
     assert "data.channels = 3" in capsys.readouterr().err
 
 

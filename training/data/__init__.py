@@ -74,9 +74,13 @@ def load_data(cfg: Any, seed: int) -> DataBundle:
     info: dict[str, Any] = {"kind": cfg.kind, "train": str(cfg.train)}
     if cfg.kind == "folder":
         train_files, val_files = split_files(cfg, seed)
-        kw = dict(channels=cfg.channels, resize=cfg.resize, npy_cache=cfg.cache_npy)
+        skipped: list[Path] = []  # unreadable files: left out with a warning, named in the card
+        kw = dict(channels=cfg.channels, resize=cfg.resize, npy_cache=cfg.cache_npy, skip_unreadable=True,
+                  skipped=skipped)
         train, val = load_folder(train_files, **kw), load_folder(val_files, **kw)
-        info["val_files"] = [str(Path(f).name) for f in val_files][:200]
+        info["val_files"] = [str(Path(f).name) for f in val_files if f not in skipped][:200]
+        if skipped:
+            info["skipped_unreadable"] = [Path(f).name for f in skipped][:200]
     else:
         items = _arrays(cfg.kind, cfg.train, cfg.channels)
         if cfg.val:
