@@ -213,7 +213,8 @@ def _check_fits(path: Path, arch: str, hparams: Mapping[str, Any], shapes: Mappi
         raise WeightsError(f"{path}: unknown architecture {arch!r}; known: {', '.join(sorted(ARCHITECTURES))}")
     _check_int_hparams(path, arch, hparams, shapes)
     try:
-        with torch.device("meta"):  # shapes only: no memory, no initialisation work
+        with torch.device("meta"), warnings.catch_warnings():  # shapes only: no memory, no init work
+            warnings.simplefilter("ignore")  # torch's notes on odd sizes: the mismatch says it better
             own = {k: tuple(v.shape) for k, v in build(arch, **hparams).state_dict().items()}
     except Exception as e:  # noqa: BLE001 - constructors raise Type/Value/Key/RuntimeError for bad values
         raise WeightsError(f"{path}: invalid hyper-parameters for {arch}: {_first_line(e)}") from None

@@ -168,9 +168,10 @@ def _train(recipe, args, resume_dir: Path | None) -> int:
             events.emit("error", message="interrupted")
         return 130
     except CheckpointError as exc:  # a damaged checkpoint: the message says what to do, no traceback
-        print(f"error: {exc}", file=sys.stderr)
-        if events is not None:
-            events.emit("error", message=str(exc))
+        if events is None:
+            print(f"error: {exc}", file=sys.stderr)
+        else:
+            events.emit("error", message=str(exc))  # shown on stderr too, once
         return 1
     except Exception as exc:  # noqa: BLE001 - report every failure as an event and exit 1
         message = f"{type(exc).__name__}: {exc}"

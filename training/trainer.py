@@ -13,6 +13,7 @@ import shutil
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -97,11 +98,13 @@ def check_model(recipe: Recipe) -> None:
     try:
         spec = get_spec(m.arch)
         variant = _variant(recipe, spec)
-        with torch.device("meta"):
+        with torch.device("meta"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on odd sizes; the error says what is wrong
             model = build(m.arch, variant, **m.hparams)
     except Exception as exc:  # noqa: BLE001 - constructors raise Type/Value/Key/RuntimeError alike
         detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc).strip().splitlines()[0]
-        raise ConfigError(f"{where}: model {m.arch!r} (variant {m.variant!r}, hparams {m.hparams}): {detail}") from None
+        variant_text = f" variant {m.variant!r}" if m.variant else ""
+        raise ConfigError(f"{where}: model {m.arch!r}{variant_text} with hparams {m.hparams}: {detail}") from None
     channels = getattr(model, "hparams", {}).get("in_channels")
     if channels is not None and channels != recipe.data.channels:
         raise ConfigError(f"{where}: model {m.arch!r} (variant {variant!r}) takes {channels}-channel images but "

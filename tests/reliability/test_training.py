@@ -127,7 +127,7 @@ def test_resume_from_a_damaged_checkpoint_is_one_clear_error(tmp_path, capsys):
     capsys.readouterr()
     assert run_cli("--resume", str(run)) == 1
     err = capsys.readouterr().err
-    assert "is damaged" in err and "Traceback" not in err
+    assert "is damaged" in err and "Traceback" not in err and err.count("is damaged") == 1
 
 
 # -- recipe validation ----------------------------------------------------------------------------
