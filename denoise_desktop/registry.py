@@ -69,7 +69,7 @@ def _checked(path: Path) -> tuple[str, dict[str, Any]]:
         try:
             _CHECKED[key] = check_weights_file(path)
         except WeightsError as e:
-            log.warning("skipping model %s", e)
+            log.info("skipping model %s", e)  # listed by broken_models(): `models`, the GUI status line
             _CHECKED[key] = str(e)
     result = _CHECKED[key]
     if isinstance(result, str):

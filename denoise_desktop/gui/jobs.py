@@ -217,7 +217,15 @@ def list_models(*, progress: Progress = NOOP) -> list:
     refresh = getattr(registry, "refresh", None)
     if callable(refresh):
         refresh()
-    return list(registry.list_models())
+    return ModelList(registry.list_models(), broken=registry.broken_models())
+
+
+class ModelList(list):
+    """The usable models, plus ``broken``: model files that cannot be used, with the reason."""
+
+    def __init__(self, entries, broken=()) -> None:
+        super().__init__(entries)
+        self.broken = list(broken)
 
 
 def discover_devices(*, progress: Progress = NOOP) -> list:

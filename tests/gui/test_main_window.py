@@ -541,3 +541,20 @@ def test_a_gif_opens_and_save_suggests_png(qtbot, window, tmp_path):
     open_and_wait(qtbot, window, gif)
     assert window.document.has_image()
     assert window.denoise_panel.output_suffix() == ".png"  # "Same as input" cannot write a GIF
+
+
+def test_a_broken_user_model_is_named_with_its_reason(qtbot, runner, errors):
+    from denoise_desktop import paths
+
+    folder = paths.user_models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "half_downloaded.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{garbage")
+    w = MainWindow(runner, AppSettings())
+    qtbot.addWidget(w)
+    messages = []
+    w.denoise_panel.status_message.connect(messages.append)
+    qtbot.waitUntil(lambda: w.denoise_panel.model_combo.count() > 0, timeout=20000)
+    qtbot.waitUntil(lambda: any("not usable" in m for m in messages), timeout=5000)
+    assert any("half_downloaded" in m for m in messages)
+    assert w.denoise_panel.model_combo.findData("half_downloaded") < 0  # the others still listed
+    w.close()

@@ -106,6 +106,7 @@ class DenoisePanel(QWidget):
         self.settings = settings
         self.document = document
         self._entries: dict[str, Any] = {}
+        self._broken_seen: set[tuple[str, str]] = set()  # broken model files already reported
         self._devices_loaded = False
         self._full: jobs.DenoiseOutput | None = None  # last result at 100 % strength (for re-blending)
         self._full_source: Any = None  # the original it belongs to
@@ -304,6 +305,16 @@ class DenoisePanel(QWidget):
         self.model_combo.setCurrentIndex(i)
         self._on_model_changed()
         self.models_changed.emit(list(entries))
+        self._report_broken(getattr(entries, "broken", []))
+
+    def _report_broken(self, broken: list) -> None:
+        """A model file that cannot be used is missing from the pickers: say which and why, once."""
+        new = [b for b in broken if (b.id, b.reason) not in self._broken_seen]
+        self._broken_seen.update((b.id, b.reason) for b in broken)
+        if new:
+            first = new[0]
+            more = f" (and {len(new) - 1} more: {', '.join(b.id for b in new[1:])})" if len(new) > 1 else ""
+            self.status_message.emit(f"Model file not usable, left out of the list: {first.reason}{more}")
 
     def _saved_model(self) -> str | None:
         return self.settings.model_gray if self._channels() == 1 else self.settings.model_color
