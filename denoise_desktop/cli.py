@@ -106,6 +106,15 @@ def _fraction(text: str) -> float:
     return v
 
 
+def _strength(args):
+    """``--strength`` sets luminance and colour; ``--luma-strength``/``--chroma-strength`` override."""
+    from .blend import Strength
+
+    luma = args.strength if args.luma_strength is None else args.luma_strength
+    chroma = args.strength if args.chroma_strength is None else args.chroma_strength
+    return Strength(luma, chroma, args.grain)
+
+
 def _sigma_list(text: str) -> list[float]:
     try:
         values = [float(s) for s in text.split(",") if s.strip()]
@@ -147,7 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--model", "-m", metavar="ID", help="model id (see `models`); default: best for each image")
     r.add_argument("--sigma", type=_sigma_arg, default=None, metavar="S|auto",
                    help="noise level on the 0–255 scale, or auto (default: estimate per image)")
-    r.add_argument("--strength", type=_fraction, default=1.0, metavar="F", help="blend with input, 0–1 (default 1)")
+    r.add_argument("--strength", type=_fraction, default=1.0, metavar="F",
+                   help="how much of the removed noise to take away, 0–1: luminance and colour alike (default 1)")
+    r.add_argument("--luma-strength", type=_fraction, default=None, metavar="F",
+                   help="how much of the removed luminance noise to take away, 0–1 (default: --strength)")
+    r.add_argument("--chroma-strength", type=_fraction, default=None, metavar="F",
+                   help="how much of the removed colour noise to take away, 0–1 (default: --strength)")
+    r.add_argument("--grain", type=_fraction, default=0.0, metavar="F",
+                   help="give back this fraction of the removed fine luminance grain, 0–1 (default 0)")
     r.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
     r.add_argument("--tile", type=_positive_int, default=None, metavar="N", help="tile size in px (default: auto)")
     r.add_argument("--ensemble", type=int, choices=ENSEMBLES, default=DEFAULT_ENSEMBLE, metavar="N",
@@ -234,7 +250,7 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
             bar.line(f"note: {line}")
     t0 = time.perf_counter()
     with _SigintCancels(token, err):
-        results = batch.run(items, denoiser, sigma=args.sigma, strength=args.strength, jpeg_quality=args.quality,
+        results = batch.run(items, denoiser, sigma=args.sigma, strength=_strength(args), jpeg_quality=args.quality,
                             keep_metadata=not args.no_metadata, progress=progress,
                             on_start=lambda i, it: bar.start_item(i, it.source.name))
         try:

@@ -16,13 +16,16 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from . import devices
 from .progress import NOOP, Progress
 from .tiling import TileBlender, best_tile_shape, plan_tiles
+
+if TYPE_CHECKING:
+    from .blend import Strength
 
 __all__ = ["NetworkDenoiser", "denoise_image", "OutOfMemory", "PRECISIONS", "ENSEMBLES", "DEFAULT_ENSEMBLE"]
 
@@ -410,14 +413,22 @@ def _quantise_like(image, out: np.ndarray):
     return dataclasses.replace(image, pixels=pixels)
 
 
-def denoise_image(image, denoiser, sigma: float | None = None, strength: float = 1.0,
+def denoise_image(image, denoiser, sigma: float | None = None, strength: "float | Strength" = 1.0,
                   progress: Progress = NOOP):
     """Denoise an ``ImageData``; returns ``(ImageData, info)``.
 
+    ``strength``: a fraction (luma and colour alike, a plain mix with the input) or a
+    ``blend.Strength`` with its own luma, chroma and grain, mixed after the network ran at full
+    strength (``blend.apply``).
+
     ``info``: ``sigma_used`` and ``sigma_estimated`` (0–255; the estimate is made here when σ is
     None and the denoiser uses σ), ``seconds``, ``tiles``, ``model``; ``sigma_note`` when σ is
-    outside the model's trained range.
+    outside the model's trained range; ``luma_strength``/``chroma_strength``/``grain`` when they
+    differ.
     """
+    from . import blend
+
+    st = blend.Strength.of(strength)
     t0 = time.perf_counter()
     h, w = image.pixels.shape[:2]
     if min(h, w) < MIN_SIDE:  # nothing to learn noise from, and too small for the networks' padding
@@ -436,7 +447,9 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: float =
         sigma = estimated = float(estimate_sigma(image.to_float()))
     # The engine converts integer pixels tile by tile: no full-size float copy of the input.
     x = image.pixels if isinstance(denoiser, (NetworkDenoiser, NoiseRoutedDenoiser)) else image.to_float()
-    out = denoiser.denoise(x, sigma=sigma, strength=strength, progress=progress)
+    out = denoiser.denoise(x, sigma=sigma, strength=st.luma if st.plain else 1.0, progress=progress)
+    if not st.plain:
+        out = blend.apply(x, np.asarray(out, dtype=np.float32), st)
     del x
     result = _quantise_like(image, out)
     last = dict(getattr(denoiser, "last_info", {}) or {})
@@ -453,6 +466,8 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: float =
     for key in ("tile", "device", "precision", "ensemble", "sigma_note", "model_used", "noise_kind"):
         if key in last:
             info[key] = last[key]
+    if not st.plain:
+        info.update(st.info())
     if estimated is not None and estimated < LOW_LEVEL and "sigma_note" not in info:
         info["sigma_note"] = (f"little noise found (σ {estimated:.1f} estimated), so little was changed: "
                               "if the image looks noisy, set σ by hand")

@@ -7,12 +7,15 @@ keys, unknown keys, a wrong type) load with defaults for what does not fit, neve
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .blend import PRESETS, Strength
 from .engine import DEFAULT_ENSEMBLE, ENSEMBLES
 
-__all__ = ["AppSettings", "SIGMA_MODES", "OUTPUT_FORMATS", "DEVICES", "MAX_RECENT"]
+__all__ = ["AppSettings", "SIGMA_MODES", "OUTPUT_FORMATS", "DEVICES", "MAX_RECENT", "PRESETS"]
 
 SIGMA_MODES = ("auto", "manual")
 OUTPUT_FORMATS = ("keep", "png", "jpg", "tif")
@@ -32,7 +35,11 @@ class AppSettings:
     model_color: str | None = None
     sigma_mode: str = "auto"  # "auto" estimates σ per image; "manual" uses ``sigma``
     sigma: float = 25.0  # 0–255 scale
-    strength: float = 1.0
+    # how much of the removed noise to take away (blend.Strength; Denoise, Batch and Compare)
+    luma_strength: float = 1.0
+    chroma_strength: float = 1.0
+    grain: float = 0.0
+    user_presets: dict[str, list[float]] = field(default_factory=dict)  # name → [luma, chroma, grain]
     # output
     output_format: str = "keep"
     jpeg_quality: int = 95
@@ -58,6 +65,44 @@ class AppSettings:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    # The single strength of older versions (and of ``--strength``): luminance and colour alike.
+    @property
+    def strength(self) -> float:
+        return self.luma_strength
+
+    @strength.setter
+    def strength(self, value: float) -> None:
+        self.luma_strength = self.chroma_strength = float(value)
+        self._clamp()
+
+    def blend(self) -> Strength:
+        """The luma/chroma/grain choice as one ``blend.Strength``."""
+        return Strength(self.luma_strength, self.chroma_strength, self.grain)
+
+    def set_blend(self, strength: Strength) -> None:
+        self.luma_strength, self.chroma_strength, self.grain = Strength.of(strength).as_tuple()
+
+    def presets(self) -> dict[str, Strength]:
+        """Built-in presets first, then the user's (a user preset never hides a built-in one)."""
+        out = dict(PRESETS)
+        for name, values in self.user_presets.items():
+            if name not in out:
+                out[name] = Strength(*values)
+        return out
+
+    def save_preset(self, name: str, strength: Strength) -> str:
+        """Store a user preset (replacing one of that name); returns the name used."""
+        name = " ".join(str(name).split())
+        if not name:
+            raise ValueError("a preset needs a name")
+        if name in PRESETS:
+            raise ValueError(f"{name!r} is a built-in preset; choose another name")
+        self.user_presets[name] = list(Strength.of(strength).as_tuple())
+        return name
+
+    def delete_preset(self, name: str) -> bool:
+        return self.user_presets.pop(name, None) is not None
+
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "AppSettings":
         """Build from a mapping, keeping defaults for missing, unknown or ill-typed entries."""
@@ -70,6 +115,10 @@ class AppSettings:
             value = _coerce(data[f.name], getattr(out, f.name), f.name)
             if value is not _INVALID:
                 setattr(out, f.name, value)
+        if "strength" in data and "luma_strength" not in data and "chroma_strength" not in data:
+            old = _coerce(data["strength"], 1.0, "strength")  # settings of a version before the split
+            if old is not _INVALID:
+                out.luma_strength = out.chroma_strength = old
         out._clamp()
         return out
 
@@ -84,7 +133,11 @@ class AppSettings:
         if self.output_format not in OUTPUT_FORMATS:
             self.output_format = "keep"
         self.sigma = min(255.0, max(0.0, self.sigma))
-        self.strength = min(1.0, max(0.0, self.strength))
+        for name in ("luma_strength", "chroma_strength", "grain"):
+            v = float(getattr(self, name))
+            default = AppSettings.__dataclass_fields__[name].default
+            setattr(self, name, min(1.0, max(0.0, v)) if math.isfinite(v) else default)
+        self.user_presets = {k: v for k, v in self.user_presets.items() if k not in PRESETS}
         self.jpeg_quality = min(100, max(1, self.jpeg_quality))
         if self.ensemble not in ENSEMBLES:
             self.ensemble = DEFAULT_ENSEMBLE
@@ -103,6 +156,20 @@ class AppSettings:
 
 
 _INVALID = object()
+
+
+def _presets(data: Any) -> dict[str, list[float]]:
+    """name → [luma, chroma, grain]; entries that do not fit are dropped, the rest kept."""
+    out: dict[str, list[float]] = {}
+    if not isinstance(data, dict):
+        return out
+    for name, values in data.items():
+        try:
+            luma, chroma, grain = (float(v) for v in values)
+            out[str(name)] = list(Strength(luma, chroma, grain).as_tuple())
+        except (TypeError, ValueError):
+            continue
+    return out
 _OPTIONAL_INT = {"tile"}
 _OPTIONAL_STR = {"model_gray", "model_color", "batch_model"}
 
@@ -126,6 +193,8 @@ def _coerce(value: Any, default: Any, name: str) -> Any:
             return int(value)
         if isinstance(default, float):
             return float(value)
+        if isinstance(default, dict):  # user presets: QSettings keeps them as a JSON string
+            return _presets(json.loads(value) if isinstance(value, str) else value)
         if isinstance(default, list):
             if isinstance(value, str):
                 return [value] if value else []

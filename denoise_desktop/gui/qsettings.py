@@ -13,6 +13,7 @@ the last reference-image folder).
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -35,6 +36,7 @@ __all__ = [
 SETTINGS_DIR_ENV = "DENOISE_DESKTOP_SETTINGS_DIR"
 
 _SETTINGS_GROUP = "settings"
+_LEGACY_STRENGTH = "strength"
 
 
 def configure_from_env() -> bool:
@@ -62,6 +64,8 @@ def load_settings() -> AppSettings:
     for f in dataclasses.fields(AppSettings):
         if qs.contains(f.name):
             data[f.name] = qs.value(f.name)
+    if qs.contains(_LEGACY_STRENGTH):  # one strength, from before luma/colour were apart
+        data[_LEGACY_STRENGTH] = qs.value(_LEGACY_STRENGTH)
     qs.endGroup()
     if "recent_files" in data:
         data["recent_files"] = _as_list(data["recent_files"])
@@ -76,8 +80,11 @@ def save_settings(settings: AppSettings) -> None:
             qs.setValue(key, "")  # INI files cannot hold None; from_dict maps "" back to None
         elif isinstance(value, list):
             qs.setValue(key, [str(v) for v in value])
+        elif isinstance(value, dict):
+            qs.setValue(key, json.dumps(value))  # user presets: one string in every format
         else:
             qs.setValue(key, value)
+    qs.remove(_LEGACY_STRENGTH)  # luma_strength/chroma_strength say it now
     qs.endGroup()
     qs.sync()
 

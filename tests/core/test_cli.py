@@ -211,3 +211,41 @@ def test_progress_bar_redraws_on_a_terminal_only():
         bar.line("[2/2] done b.png")
     assert "\r[" in tty.getvalue() and " 50.0%" in tty.getvalue() and "2/2 b.png" in tty.getvalue()
     assert plain.getvalue() == "[2/2] done b.png\n"
+
+
+def test_run_luma_chroma_strength_and_grain(tmp_path, capsys, make_image):
+    from denoise_desktop.blend import chroma, luma
+
+    model = classical_id()
+    src = tmp_path / "in"
+    src.mkdir()
+    clean = 0.3 + 0.4 * make_image(48, 56, c=3).astype(np.float64)  # mid-range: no clipping
+    noisy8 = np.rint(255 * (clean + np.random.default_rng(3).normal(0, 10 / 255, clean.shape))).astype(np.uint8)
+    Image.fromarray(noisy8).save(src / "img0.png")
+    noisy = noisy8 / 255.0
+    base = ["run", str(src), "--model", model, "--sigma", "30"]
+
+    def run(name, *flags):
+        assert main(base + ["--out", str(tmp_path / name), *flags]) == 0
+        return read_image(tmp_path / name / "img0.png").to_float().astype(np.float64)
+
+    full = run("full")
+    keep_colour = run("c0", "--chroma-strength", "0")
+    assert np.abs(chroma(keep_colour) - chroma(noisy)).max() <= 0.5 / 255 + 1e-9  # 8-bit rounding only
+    assert np.abs(luma(keep_colour) - luma(full)).max() <= 1 / 255 + 1e-9  # both rounded
+    keep_luma = run("l0", "--luma-strength", "0")
+    assert np.abs(luma(keep_luma) - luma(noisy)).max() <= 0.5 / 255 + 1e-9
+    assert np.abs(chroma(keep_luma) - chroma(full)).max() <= 1 / 255 + 1e-9
+    # --strength still sets both, as before; the split flags override it one at a time
+    half = run("half", "--strength", "0.5")
+    np.testing.assert_allclose(half, run("split", "--luma-strength", "0.5", "--chroma-strength", "0.5"), atol=1e-9)
+    assert np.abs(half - (noisy + full) / 2).max() <= 1 / 255 + 1e-9
+    mixed = run("mixed", "--strength", "0.5", "--chroma-strength", "0")
+    np.testing.assert_allclose(mixed, run("mixed2", "--luma-strength", "0.5", "--chroma-strength", "0"), atol=1e-9)
+    grain = run("grain", "--grain", "0.5")
+    assert np.abs(chroma(grain) - chroma(full)).max() <= 1 / 255 + 1e-9  # grain is luminance only
+    assert np.abs(grain - full).max() > 2 / 255
+    capsys.readouterr()
+    for flag in ("--luma-strength", "--chroma-strength", "--grain"):
+        assert main(base + ["--out", str(tmp_path / "bad"), flag, "1.5"]) == 2
+    assert not (tmp_path / "bad").exists()

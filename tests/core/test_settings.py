@@ -1,5 +1,7 @@
 """AppSettings round-trips and tolerates old/new/garbled stored values."""
 
+import pytest
+
 from denoise_desktop.engine import DEFAULT_ENSEMBLE
 from denoise_desktop.settings import MAX_RECENT, AppSettings
 
@@ -32,3 +34,40 @@ def test_recent_files_most_recent_first_and_bounded():
     s.add_recent("5.png")
     assert s.recent_files[0] == "5.png" and len(s.recent_files) == MAX_RECENT
     assert s.recent_files.count("5.png") == 1
+
+
+def test_luma_chroma_grain_and_presets_round_trip():
+    import json
+
+    from denoise_desktop.blend import PRESETS, Strength
+
+    s = AppSettings(luma_strength=0.7, chroma_strength=0.9, grain=0.2)
+    assert s.blend() == Strength(0.7, 0.9, 0.2)
+    s.save_preset("  My   film look ", Strength(0.4, 1.0, 0.5))
+    assert s.user_presets == {"My film look": [0.4, 1.0, 0.5]}
+    again = AppSettings.from_dict(s.to_dict())
+    assert again == s and again.presets()["My film look"] == Strength(0.4, 1.0, 0.5)
+    # QSettings keeps the presets as a JSON string
+    stored = dict(s.to_dict(), user_presets=json.dumps(s.user_presets))
+    assert AppSettings.from_dict(stored) == s
+    assert list(s.presets())[:3] == list(PRESETS)  # built-in first
+    for bad in ("Default", "   "):
+        with pytest.raises(ValueError):
+            s.save_preset(bad, Strength())
+    assert s.delete_preset("My film look") and not s.user_presets
+
+
+def test_old_single_strength_sets_both_and_bad_values_fall_back():
+    s = AppSettings.from_dict({"strength": "0.6"})  # settings written before the split
+    assert (s.luma_strength, s.chroma_strength, s.grain, s.strength) == (0.6, 0.6, 0.0, 0.6)
+    s = AppSettings.from_dict({"strength": "0.6", "luma_strength": "0.3", "chroma_strength": 1})
+    assert (s.luma_strength, s.chroma_strength) == (0.3, 1.0)  # the new keys win
+    s = AppSettings.from_dict({"luma_strength": 5, "chroma_strength": -1, "grain": "nan",
+                               "user_presets": '{"ok": [0.5, 0.5, 0], "bad": [2, 0, 0], "Gentle": [1, 1, 1], '
+                                               '"short": [1]}'})
+    assert (s.luma_strength, s.chroma_strength, s.grain) == (1.0, 0.0, 0.0)
+    assert s.user_presets == {"ok": [0.5, 0.5, 0.0]}
+    assert AppSettings.from_dict({"user_presets": "not json"}).user_presets == {}
+    s = AppSettings()
+    s.strength = 0.25
+    assert s.blend().as_tuple() == (0.25, 0.25, 0.0)
