@@ -60,20 +60,21 @@ def _supported(path: Path) -> bool:
 
 
 def _converted(src: Path, fmt_key: str) -> bool:
-    """Whether a read-only format (GIF) is written as PNG because the format is "keep"."""
+    """Whether a read-only format is written in another one because the format is "keep"
+    (GIF as PNG, camera RAW as 16-bit TIFF)."""
     from .imageio import format_for_suffix
 
     return FORMATS[fmt_key] is None and format_for_suffix(src.suffix) is None
 
 
 def _output_suffix(src: Path, fmt_key: str) -> str:
-    """The output suffix: the chosen format's, else the input's (a read-only format → PNG)."""
-    from .imageio import format_for_suffix
+    """The output suffix: the chosen format's, else the input's (GIF → PNG, camera RAW → TIFF)."""
+    from .imageio import output_suffix_for
 
     forced = FORMATS[fmt_key]
     if forced:
         return forced
-    return src.suffix if format_for_suffix(src.suffix) else ".png"  # GIF: palette-based, written as PNG
+    return output_suffix_for(src.suffix)
 
 
 class Plan(list):
@@ -250,12 +251,14 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
         if not name or "/" in name or "\\" in name or name in (".", ".."):
             raise BatchError(f"naming pattern {naming!r} gives an invalid file name {name!r} for {src}")
         names.append((src, rel, name + _output_suffix(src, fmt_key)))
-    # A GIF is written as PNG; when a.gif and a.png sit side by side, the GIF's output is named
-    # a.gif.png rather than refusing a batch over a clash the user did not cause.
+    # A GIF is written as PNG, a RAW as TIFF; when a.gif and a.png (a.nef and a.tif) sit side by
+    # side, the converted one is named a.gif.png (a.nef.tif) rather than refusing a batch over a
+    # clash the user did not cause.
     kept = {_norm(out_real / rel / fname) for src, rel, fname in names if not _converted(src, fmt_key)}
     for k, (src, rel, fname) in enumerate(names):
         if _converted(src, fmt_key) and _norm(out_real / rel / fname) in kept:
-            names[k] = (src, rel, fname[: -len(".png")] + src.suffix.lower() + ".png")
+            suffix = Path(fname).suffix
+            names[k] = (src, rel, fname[: -len(suffix)] + src.suffix.lower() + suffix)
     for src, rel, fname in names:
         out = out_dir / rel / fname
         key = _norm(out_real / rel / fname)
@@ -286,7 +289,7 @@ def _collision_message(first: Path, second: Path, out: Path, fmt_key: str) -> st
     if FORMATS[fmt_key] is not None:
         return head + "; keep each file's format (--format keep) or rename one of them"
     return (head + f"; {out.suffix[1:].upper()} is the output format of both "
-            "(GIF is written as PNG): choose another --format or rename one of them")
+            "(GIF is written as PNG, camera RAW as TIFF): choose another --format or rename one of them")
 
 
 # -- the output folder's lock --------------------------------------------------------------------

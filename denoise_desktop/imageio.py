@@ -41,6 +41,7 @@ import numpy as np
 from PIL import Image, TiffImagePlugin
 
 from .progress import Cancelled
+from .raw import RAW_EXTENSIONS
 
 __all__ = [
     "ImageData",
@@ -48,6 +49,7 @@ __all__ = [
     "ImageReadError",
     "ImageWriteError",
     "MAX_PIXELS",
+    "RAW_EXTENSIONS",
     "READABLE_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "atomic_write",
@@ -55,6 +57,7 @@ __all__ = [
     "is_complete_image",
     "format_for_suffix",
     "is_supported",
+    "output_suffix_for",
     "read_image",
     "suffix_for_format",
     "write_image",
@@ -86,8 +89,9 @@ SUPPORTED_EXTENSIONS = frozenset(_FORMAT_BY_SUFFIX)
 """Suffixes read and written (also the training data's image types)."""
 
 _READ_ONLY_FORMATS = {".gif": "GIF"}
-READABLE_EXTENSIONS = SUPPORTED_EXTENSIONS | frozenset(_READ_ONLY_FORMATS)
-"""What a batch takes from a folder: the supported types plus read-only GIF (written as PNG)."""
+READABLE_EXTENSIONS = SUPPORTED_EXTENSIONS | frozenset(_READ_ONLY_FORMATS) | RAW_EXTENSIONS
+"""What a batch takes from a folder: the supported types plus read-only GIF (written as PNG)
+and camera RAW files (written as 16-bit TIFF)."""
 
 _ORIENTATION = 0x0112
 _EXIF_IFD = 0x8769
@@ -225,6 +229,15 @@ def is_supported(path: os.PathLike | str) -> bool:
     return Path(path).suffix.lower() in SUPPORTED_EXTENSIONS
 
 
+def output_suffix_for(suffix: str) -> str:
+    """The suffix an output keeping its input's format gets: the input's own when it is
+    written, ``.tif`` (16 bit) for a camera RAW, else ``.png`` (GIF)."""
+    s = suffix if suffix.startswith(".") else "." + suffix
+    if format_for_suffix(s):
+        return s
+    return ".tif" if s.lower() in RAW_EXTENSIONS else ".png"
+
+
 def _normalise_format(fmt: str) -> str | None:
     f = fmt.strip().upper().lstrip(".")
     f = _FORMAT_ALIASES.get(f, f)
@@ -266,6 +279,17 @@ def read_image(path: os.PathLike | str) -> ImageData:
         raise ImageReadError(p, e.strerror or str(e)) from e
     if not data:
         raise ImageReadError(p, "the file is empty (0 bytes)")
+    if p.suffix.lower() in RAW_EXTENSIONS:  # by suffix: most RAW formats look like TIFF
+        from .raw import read_raw
+
+        try:
+            return read_raw(p, data)
+        except (ImageReadError, Cancelled):
+            raise
+        except MemoryError as e:
+            raise ImageReadError(p, "not enough memory to develop it") from e
+        except Exception as e:  # noqa: BLE001 - anything LibRaw or exifread raise names the file
+            raise ImageReadError(p, f"cannot develop the RAW file ({str(e).strip() or type(e).__name__})") from e
     fmt = _sniff(data[:16])
     if fmt is None:
         expected = format_for_suffix(p.suffix)

@@ -1,0 +1,259 @@
+"""Camera RAW input: small Bayer DNGs written here with tifffile, developed by LibRaw (rawpy).
+
+The scene is known: the left half red-ish, the right half blue-ish (linear values below), so a
+test can check demosaic orientation, white balance, the tone curve and bit depth end to end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import numpy as np
+import pytest
+import tifffile
+from PIL import Image, ImageCms
+
+rawpy = pytest.importorskip("rawpy")
+
+from denoise_desktop import batch, imageio, raw  # noqa: E402
+from denoise_desktop.cli import main  # noqa: E402
+
+LEFT = (0.6, 0.15, 0.1)  # linear sRGB of the left half
+RIGHT = (0.1, 0.2, 0.6)
+BLACK, WHITE = 256, 4095
+# XYZ → camera: the "camera" sees linear sRGB, so the matrix is the inverse of sRGB → XYZ
+_SRGB_TO_XYZ = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+
+
+def _srational(values):
+    out = []
+    for v in values:
+        out += [int(round(v * 10000)), 10000]
+    return out
+
+
+def write_dng(path, h=32, w=48, *, neutral=(1.0, 1.0, 1.0), orientation=1, noise=0.0, exif=True, seed=0):
+    """A Bayer (RGGB) DNG LibRaw reads: CFA tags, black/white level, colour matrix, as-shot
+    neutral; the sensor's response per channel is ``neutral`` (camera white balance undoes it)."""
+    scene = np.zeros((h, w, 3), np.float64)
+    scene[:, : w // 2] = LEFT
+    scene[:, w // 2 :] = RIGHT
+    if noise:
+        scene = np.clip(scene + np.random.default_rng(seed).normal(0, noise, scene.shape), 0, 1)
+    sensor = scene * np.asarray(neutral)
+    cfa = np.empty((h, w))
+    cfa[0::2, 0::2] = sensor[0::2, 0::2, 0]
+    cfa[0::2, 1::2] = sensor[0::2, 1::2, 1]
+    cfa[1::2, 0::2] = sensor[1::2, 0::2, 1]
+    cfa[1::2, 1::2] = sensor[1::2, 1::2, 2]
+    data = np.round(BLACK + cfa * (WHITE - BLACK)).astype(np.uint16)
+    neutral_r = [v for n in neutral for v in (int(round(n * 10000)), 10000)]
+    tags = [
+        (254, "I", 1, 0, True),  # NewSubFileType: the main image
+        (271, "s", 0, "TestMake", True),
+        (272, "s", 0, "TestModel X1", True),
+        (274, "H", 1, orientation, True),
+        (306, "s", 0, "2024:05:06 07:08:09", True),
+        (33421, "H", 2, (2, 2), True),  # CFARepeatPatternDim
+        (33422, "B", 4, (0, 1, 1, 2), True),  # CFAPattern: R G / G B
+        (50706, "B", 4, (1, 4, 0, 0), True),  # DNGVersion
+        (50707, "B", 4, (1, 1, 0, 0), True),  # DNGBackwardVersion
+        (50708, "s", 0, "TestMake TestModel X1", True),  # UniqueCameraModel
+        (50714, "H", 1, BLACK, True),  # BlackLevel
+        (50717, "H", 1, WHITE, True),  # WhiteLevel
+        (50721, "2i", 9, _srational(np.linalg.inv(_SRGB_TO_XYZ).ravel()), True),  # ColorMatrix1
+        (50728, "2I", 3, neutral_r, True),  # AsShotNeutral
+        (50778, "H", 1, 21, True),  # CalibrationIlluminant1: D65
+    ]
+    subifds = {}
+    if exif:  # Exif and GPS IFDs as a camera writes them (pointers patched in after tifffile)
+        tags += [(34666, "I", 1, 0, True), (34854, "I", 1, 0, True)]
+        subifds = {
+            34666: {33434: 0.005, 33437: 4.0, 34855: 3200, 36867: "2024:05:06 07:08:09", 37386: 35.0,
+                    42036: "Test Lens 35mm F1.4"},
+            34854: {1: "N", 2: (48.0, 51.0, 30.0), 3: "E", 4: (2.0, 17.0, 40.0)},
+        }
+    tags.sort(key=lambda t: t[0])
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, data, photometric=32803, extratags=tags, metadata=None, software=False, byteorder="<")
+    out = buf.getvalue()
+    if subifds:
+        out = bytes(imageio._attach_tiff_subifds(bytearray(out), subifds))
+    path.write_bytes(out)
+    return path
+
+
+def srgb_curve(x):
+    x = np.asarray(x, dtype=np.float64)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * x ** (1 / 2.4) - 0.055)
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def half_means(pixels):
+    w = pixels.shape[1]
+    f = pixels.astype(np.float64) / 65535
+    return f[:, 2 : w // 2 - 2].reshape(-1, 3).mean(0), f[:, w // 2 + 2 : -2].reshape(-1, 3).mean(0)
+
+
+def classical_id():
+    from denoise_desktop import registry
+
+    ids = [e.id for e in registry.list_models() if e.kind == "classical"]
+    return next((i for i in ids if "gauss" in i.lower()), None) or next(i for i in ids if "nlm" in i.lower())
+
+
+# -- develop -------------------------------------------------------------------------------------
+
+
+def test_extensions_come_from_one_place():
+    assert {".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2", ".pef", ".kdc"} <= raw.RAW_EXTENSIONS
+    assert raw.RAW_EXTENSIONS <= imageio.READABLE_EXTENSIONS
+    assert not raw.RAW_EXTENSIONS & imageio.SUPPORTED_EXTENSIONS  # read, never written
+    assert raw.is_raw("a/B.NEF") and not raw.is_raw("b.tif")
+    assert imageio.output_suffix_for(".NEF") == ".tif" and imageio.output_suffix_for(".gif") == ".png"
+    assert imageio.output_suffix_for(".jpeg") == ".jpeg"
+
+
+def test_develop_is_16_bit_srgb_with_colours_in_place(tmp_path):
+    src = write_dng(tmp_path / "scene.dng")
+    before = sha(src)
+    img = imageio.read_image(src)
+    assert img.bit_depth == 16 and img.pixels.dtype == np.uint16 and img.pixels.shape == (32, 48, 3)
+    left, right = half_means(img.pixels)
+    # no auto-brightening, the sRGB tone curve: the known scene comes back (demosaic keeps halves apart)
+    np.testing.assert_allclose(left, srgb_curve(LEFT), atol=0.01)
+    np.testing.assert_allclose(right, srgb_curve(RIGHT), atol=0.01)
+    assert len(np.unique(img.pixels)) > 256 or img.pixels.max() % 257  # real 16-bit values, not 8-bit ×257
+    assert img.icc_profile and ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(img.icc_profile)))
+    assert "sRGB" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(img.icc_profile)))
+    assert sha(src) == before
+
+
+def test_camera_white_balance_undoes_the_sensor_response(tmp_path):
+    # the sensor is half as sensitive in red and 0.8 in blue; as-shot neutral says so
+    img = imageio.read_image(write_dng(tmp_path / "wb.dng", neutral=(0.5, 1.0, 0.8)))
+    left, right = half_means(img.pixels)
+    np.testing.assert_allclose(left, srgb_curve(LEFT), atol=0.01)
+    np.testing.assert_allclose(right, srgb_curve(RIGHT), atol=0.01)
+
+
+def test_orientation_is_applied_once(tmp_path):
+    img = imageio.read_image(write_dng(tmp_path / "rot.dng", orientation=6))  # 90° clockwise
+    assert img.pixels.shape == (48, 32, 3)
+    f = img.pixels.astype(np.float64) / 65535
+    top, bottom = f[2:22].reshape(-1, 3).mean(0), f[26:-2].reshape(-1, 3).mean(0)
+    np.testing.assert_allclose(top, srgb_curve(LEFT), atol=0.01)  # the left half is now on top
+    np.testing.assert_allclose(bottom, srgb_curve(RIGHT), atol=0.01)
+    ex = Image.Exif()
+    ex.load(img.exif)
+    assert ex[0x0112] == 1
+
+
+def test_exif_carried_over(tmp_path):
+    img = imageio.read_image(write_dng(tmp_path / "exif.dng"))
+    ex = Image.Exif()
+    ex.load(img.exif)
+    assert ex[271] == "TestMake" and ex[272] == "TestModel X1" and ex[306] == "2024:05:06 07:08:09"
+    sub = ex.get_ifd(0x8769)
+    assert sub[34855] == 3200 and float(sub[33434]) == pytest.approx(0.005) and float(sub[33437]) == 4.0
+    assert sub[42036] == "Test Lens 35mm F1.4" and float(sub[37386]) == 35.0 and sub[0xA001] == 1
+    gps = ex.get_ifd(0x8825)
+    assert gps[1] == "N" and [float(v) for v in gps[2]] == [48.0, 51.0, 30.0]
+
+
+@pytest.mark.parametrize("space", ["adobe", "prophoto"])
+def test_wide_gamut_develop_matches_its_icc_profile(tmp_path, space):
+    src = write_dng(tmp_path / "wide.dng")
+    srgb = raw.read_raw(src)
+    wide = raw.read_raw(src, color_space=space)
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(wide.icc_profile))
+    assert ImageCms.getProfileDescription(profile).strip()
+    # converting the wide-gamut develop to sRGB through its profile gives the sRGB develop
+    im = Image.fromarray((wide.pixels // 257).astype(np.uint8))
+    back = ImageCms.profileToProfile(im, profile, ImageCms.createProfile("sRGB"), outputMode="RGB")
+    diff = np.abs(np.asarray(back).astype(int) - (srgb.pixels // 257).astype(int))
+    assert diff[:, 2:22].max() <= 4 and diff[:, 26:-2].max() <= 4
+
+
+def test_quick_preview(tmp_path):
+    src = write_dng(tmp_path / "p.dng")
+    prev = raw.read_raw_preview(src)  # no embedded preview: a half-size develop
+    assert prev.bit_depth == 8 and prev.pixels.shape == (16, 24, 3)
+    assert prev.pixels[:, :10, 0].mean() > prev.pixels[:, :10, 2].mean()  # red left
+
+
+def test_unreadable_raw_is_one_clear_error(tmp_path):
+    bad = tmp_path / "broken.nef"
+    bad.write_bytes(b"II*\x00" + b"\x00" * 200)
+    with pytest.raises(imageio.ImageReadError, match="broken.nef") as e:
+        imageio.read_image(bad)
+    assert "LibRaw" in str(e.value) or "RAW" in str(e.value)
+    text = tmp_path / "notes.cr2"
+    text.write_text("not a raw file")
+    with pytest.raises(imageio.ImageReadError, match="notes.cr2"):
+        imageio.read_image(text)
+    with pytest.raises(imageio.ImageReadError, match="empty"):
+        (tmp_path / "empty.dng").write_bytes(b"")
+        imageio.read_image(tmp_path / "empty.dng")
+
+
+# -- batch and CLI -------------------------------------------------------------------------------
+
+
+def test_batch_plans_tiff_for_raw_and_names_a_clash(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_dng(src / "a.dng")
+    tifffile.imwrite(src / "a.tif", np.zeros((8, 8, 3), np.uint16))
+    write_dng(src / "b.DNG")
+    p = batch.plan([src], tmp_path / "out")
+    outs = sorted(i.output.name for i in p)
+    assert outs == ["a.dng.tif", "a.tif", "b.tif"]
+    with pytest.raises(batch.BatchError, match="a.png"):  # a forced format: both would be a.png
+        batch.plan([src], tmp_path / "o2", fmt="png")
+
+
+def test_cli_folder_with_dng_jpeg_and_16bit_tiff(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_dng(src / "shot.dng", noise=0.02)
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)).save(src / "photo.jpg", quality=90)
+    tifffile.imwrite(src / "scan.tif", rng.integers(0, 65536, (24, 32, 3), dtype=np.uint16), photometric="rgb")
+    (src / "broken.cr2").write_bytes(b"II*\x00" + b"\x00" * 64)
+    before = {p.name: sha(p) for p in src.iterdir()}
+    out = tmp_path / "out"
+    code = main(["run", str(src), "--out", str(out), "--model", classical_id(), "--sigma", "10"])
+    captured = capsys.readouterr()
+    assert code == 1  # the corrupt RAW failed, the others were written
+    assert "broken.cr2" in captured.out + captured.err
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["photo.jpg", "scan.tif", "shot.tif"]
+    with tifffile.TiffFile(out / "shot.tif") as t:
+        page = t.pages[0]
+        assert page.dtype == np.uint16 and page.shape == (32, 48, 3)
+        assert page.tags["Make"].value == "TestMake" and page.tags["Model"].value == "TestModel X1"
+        assert "ExifTag" in page.tags
+        icc = page.tags["InterColorProfile"].value
+    assert "sRGB" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(bytes(icc))))
+    dev = imageio.read_image(out / "shot.tif")
+    assert dev.bit_depth == 16
+    left, right = half_means(dev.pixels)
+    assert left[0] > left[2] + 0.3 and right[2] > right[0] + 0.3  # red left, blue right
+    assert imageio.read_image(out / "scan.tif").bit_depth == 16
+    assert {p.name: sha(p) for p in src.iterdir()} == before  # inputs untouched
+
+    out_png = tmp_path / "png"
+    assert main(["run", str(src / "shot.dng"), "--out", str(out_png), "--model", classical_id(), "--sigma", "10",
+                 "--format", "png"]) == 0
+    png = imageio.read_image(out_png / "shot.png")
+    assert png.bit_depth == 16 and png.exif and png.icc_profile
+    out_jpg = tmp_path / "jpg"
+    assert main(["run", str(src / "shot.dng"), "--out", str(out_jpg), "--model", classical_id(), "--sigma", "10",
+                 "--format", "jpg"]) == 0
+    jpg = imageio.read_image(out_jpg / "shot.jpg")
+    assert jpg.bit_depth == 8 and jpg.exif
+    assert {p.name: sha(p) for p in src.iterdir()} == before
