@@ -124,7 +124,8 @@ def read_raw(path: os.PathLike | str, data: bytes | None = None, *, color_space:
 
 def read_raw_preview(path: os.PathLike | str, data: bytes | None = None, *, max_side: int = 2048) -> "ImageData":
     """A quick 8-bit look at the RAW file: its embedded preview (JPEG or bitmap), reduced to
-    about ``max_side`` pixels, display-oriented; a half-size develop when it has none."""
+    about ``max_side`` pixels, display-oriented; a half-size develop when it has none or only a
+    postage stamp (under half the image's size and under 1024 px: old, small cameras)."""
     from PIL import Image
 
     from .imageio import ImageData, ImageReadError
@@ -135,7 +136,7 @@ def read_raw_preview(path: os.PathLike | str, data: bytes | None = None, *, max_
     pixels = None
     with _libraw_errors(p):
         with rawpy.imread(io.BytesIO(data)) as raw:
-            flip = raw.sizes.flip
+            flip, long_side = raw.sizes.flip, max(raw.sizes.width, raw.sizes.height)
             try:
                 thumb = raw.extract_thumb()
             except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError,
@@ -153,6 +154,8 @@ def read_raw_preview(path: os.PathLike | str, data: bytes | None = None, *, max_
                     pixels = None
             elif thumb is not None and thumb.format == rawpy.ThumbFormat.BITMAP:
                 pixels = _flip(np.asarray(thumb.data, dtype=np.uint8), flip)
+    if pixels is not None and pixels.ndim == 3 and max(pixels.shape[:2]) < min(1024, long_side // 2, max_side):
+        pixels = None  # a postage stamp: a half-size develop of such a small image is quick
     if pixels is None:
         img = read_raw(p, data, half_size=True)
         pixels = (img.pixels.astype(np.uint32) * 255 + 32767) // 65535
@@ -328,10 +331,8 @@ def _value(tag):
         return None
     if t in (5, 10):  # RATIONAL / SRATIONAL
         out = [IFDRational(int(v.numerator), int(v.denominator)) for v in values]
-    elif t in (1, 7):  # BYTE / UNDEFINED
-        if t == 7 or tag.tag in (0x0000,):  # GPSVersionID is BYTE ×4: stays a tuple below
-            return bytes(int(v) & 0xFF for v in values)
-        out = [int(v) for v in values]
+    elif t in (1, 7):  # BYTE / UNDEFINED (GPSVersionID, ExifVersion): Pillow writes bytes
+        return bytes(int(v) & 0xFF for v in values)
     elif t in (11, 12):
         out = [float(v) for v in values]
     else:

@@ -72,7 +72,7 @@ def write_dng(path, h=32, w=48, *, neutral=(1.0, 1.0, 1.0), orientation=1, noise
         subifds = {
             34666: {33434: 0.005, 33437: 4.0, 34855: 3200, 36867: "2024:05:06 07:08:09", 37386: 35.0,
                     42036: "Test Lens 35mm F1.4"},
-            34854: {1: "N", 2: (48.0, 51.0, 30.0), 3: "E", 4: (2.0, 17.0, 40.0)},
+            34854: {0: b"\x02\x03\x00\x00", 1: "N", 2: (48.0, 51.0, 30.0), 3: "E", 4: (2.0, 17.0, 40.0)},
         }
     tags.sort(key=lambda t: t[0])
     buf = io.BytesIO()
@@ -162,7 +162,8 @@ def test_exif_carried_over(tmp_path):
     assert sub[34855] == 3200 and float(sub[33434]) == pytest.approx(0.005) and float(sub[33437]) == 4.0
     assert sub[42036] == "Test Lens 35mm F1.4" and float(sub[37386]) == 35.0 and sub[0xA001] == 1
     gps = ex.get_ifd(0x8825)
-    assert gps[1] == "N" and [float(v) for v in gps[2]] == [48.0, 51.0, 30.0]
+    assert gps[1] == "N" and [float(v) for v in gps[2]] == [48.0, 51.0, 30.0] and gps[0] == b"\x02\x03\x00\x00"
+    assert 37500 not in sub  # no maker notes: their offsets point into the RAW
 
 
 @pytest.mark.parametrize("space", ["adobe", "prophoto"])
@@ -179,9 +180,41 @@ def test_wide_gamut_develop_matches_its_icc_profile(tmp_path, space):
     assert diff[:, 2:22].max() <= 4 and diff[:, 26:-2].max() <= 4
 
 
-def test_quick_preview(tmp_path):
+def write_dng_with_preview(path, orientation=1):
+    """A DNG as cameras write it: IFD0 an RGB preview (red left, blue right), the Bayer data in
+    a SubIFD."""
+    with tifffile.TiffFile(write_dng(path, h=64, w=96, exif=False)) as tf:
+        data = tf.pages[0].asarray()
+    preview = np.zeros((40, 60, 3), np.uint8)
+    preview[:, :30], preview[:, 30:] = (200, 40, 30), (30, 50, 200)
+    ifd0 = [(271, "s", 0, "TestMake", True), (272, "s", 0, "TestModel X1", True), (274, "H", 1, orientation, True),
+            (50706, "B", 4, (1, 4, 0, 0), True), (50708, "s", 0, "TestMake TestModel X1", True),
+            (50721, "2i", 9, _srational(np.linalg.inv(_SRGB_TO_XYZ).ravel()), True),
+            (50728, "2I", 3, [1, 1, 1, 1, 1, 1], True), (50778, "H", 1, 21, True)]
+    cfa = [(33421, "H", 2, (2, 2), True), (33422, "B", 4, (0, 1, 1, 2), True), (50714, "H", 1, BLACK, True),
+           (50717, "H", 1, WHITE, True)]
+    with tifffile.TiffWriter(path, byteorder="<") as tw:
+        tw.write(preview, photometric="rgb", subfiletype=1, subifds=1, extratags=ifd0, metadata=None, software=False)
+        tw.write(data, photometric=32803, subfiletype=0, extratags=cfa, metadata=None, software=False)
+    return path
+
+
+def test_quick_preview_is_the_embedded_one_oriented(tmp_path):
+    src = write_dng_with_preview(tmp_path / "prev.dng", orientation=6)
+    before = sha(src)
+    prev = raw.read_raw_preview(src)
+    assert prev.bit_depth == 8 and prev.pixels.shape == (60, 40, 3)  # the preview, turned 90° clockwise
+    assert tuple(prev.pixels[5, 20]) == (200, 40, 30) and tuple(prev.pixels[50, 20]) == (30, 50, 200)
+    full = imageio.read_image(src)  # the full develop of the same file, turned the same way
+    assert full.pixels.shape == (96, 64, 3)
+    top, bottom = full.pixels[5:40].reshape(-1, 3).mean(0), full.pixels[56:-5].reshape(-1, 3).mean(0)
+    assert top[0] > top[2] and bottom[2] > bottom[0]
+    assert sha(src) == before
+
+
+def test_quick_preview_without_one_is_a_half_size_develop(tmp_path):
     src = write_dng(tmp_path / "p.dng")
-    prev = raw.read_raw_preview(src)  # no embedded preview: a half-size develop
+    prev = raw.read_raw_preview(src)
     assert prev.bit_depth == 8 and prev.pixels.shape == (16, 24, 3)
     assert prev.pixels[:, :10, 0].mean() > prev.pixels[:, :10, 2].mean()  # red left
 
