@@ -84,6 +84,25 @@ def load_image(path: str | Path, *, progress: Progress = NOOP) -> LoadedImage:
     return LoadedImage(Path(path), img, to_qimage(img.pixels, img.alpha))
 
 
+def open_image(path: str | Path, *, progress: Progress = NOOP):
+    """``load_image`` for the viewer, as a generator: a camera RAW first yields a quick preview
+    (its embedded JPEG, or a half-size develop) as a ``LoadedImage``; the full develop is the
+    return value."""
+    from denoise_desktop import imageio, raw
+
+    if raw.is_raw(path):
+        progress.set(0.0, f"Preview of {Path(path).name}")
+        try:
+            prev = raw.read_raw_preview(path)
+        except (imageio.ImageIOError, OSError, ValueError):
+            prev = None  # the full develop below says what is wrong with the file
+        if prev is not None:
+            yield LoadedImage(Path(path), prev, to_qimage(prev.pixels, prev.alpha))
+        progress.set(0.1, f"Developing {Path(path).name}")
+        return load_image(path, progress=progress.sub(0.1, 1.0))
+    return load_image(path, progress=progress)
+
+
 def estimate_noise(image, *, progress: Progress = NOOP) -> float:
     """Noise σ on the 0–255 scale (what the σ control shows)."""
     from denoise_desktop.noise_estimate import estimate_sigma

@@ -374,14 +374,24 @@ class MainWindow(QMainWindow):
         path = Path(path)
         if self._open_task is not None and not self._open_task.done:
             self._open_task.cancel()
-        task = self.runner.submit(jobs.load_image, path, lane="io")
+        task = self.runner.submit(jobs.open_image, path, lane="io")
         self._open_task = task
+        task.signals.yielded.connect(lambda loaded, t=task: self._on_preview(t, loaded))
         task.signals.finished.connect(self._on_loaded)
         task.signals.failed.connect(lambda info, p=path: self._on_open_failed(p, info))
         self.show_message(f"Opening {path.name}…")
         return task
 
+    def _on_preview(self, task, loaded: jobs.LoadedImage) -> None:
+        """A camera RAW's quick preview, shown while its full develop runs (not the document)."""
+        if task is not self._open_task or task.done:
+            return
+        self._showing_preview = True
+        self.viewer.before_after.set_images(loaded.qimage, None)
+        self.show_message(f"{loaded.path.name}: preview; developing the RAW file…")
+
     def _on_loaded(self, loaded: jobs.LoadedImage) -> None:
+        self._showing_preview = False
         self.document.set_original(loaded.path, loaded.image, loaded.qimage)
         self.settings.add_recent(str(loaded.path))
         self.settings.last_open_dir = str(loaded.path.parent)
@@ -392,6 +402,9 @@ class MainWindow(QMainWindow):
         self.image_opened.emit(loaded.path)
 
     def _on_open_failed(self, path: Path, info: ErrorInfo) -> None:
+        if getattr(self, "_showing_preview", False):  # the RAW's preview goes: the document shows again
+            self._showing_preview = False
+            self.viewer.before_after.set_images(self.document.original_qimage, self.document.result_qimage)
         if str(path) in self.settings.recent_files and not path.exists():
             self.settings.recent_files.remove(str(path))
         self.show_error(f"Could not open {path.name}", info)

@@ -348,9 +348,9 @@ class BatchPanel(QWidget):
         self._update_buttons()
 
     def _choose_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(
-            self, "Add images", "", "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.webp);;All files (*)"
-        )
+        from .compare_panel import image_filter  # every readable type, camera RAW included
+
+        files, _ = QFileDialog.getOpenFileNames(self, "Add images", "", image_filter())
         self.add_inputs(files)
 
     def _choose_folder(self) -> None:

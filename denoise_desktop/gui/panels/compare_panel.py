@@ -48,14 +48,15 @@ __all__ = ["ComparePanel", "compose_grid", "write_csv", "image_filter"]
 
 
 def image_filter() -> str:
-    """File-dialog filter for every format the core reads."""
+    """File-dialog filter for every format the core reads, camera RAW included; upper-case
+    suffixes too (RAW files are named IMG_0001.CR2, and the filter is case-sensitive on Linux)."""
     try:
-        from denoise_desktop.imageio import SUPPORTED_EXTENSIONS
+        from denoise_desktop.imageio import READABLE_EXTENSIONS
 
-        exts = sorted(SUPPORTED_EXTENSIONS)
+        exts = sorted(READABLE_EXTENSIONS)
     except ImportError:
         exts = [".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"]
-    pattern = " ".join(f"*{e}" for e in exts)
+    pattern = " ".join(f"*{e} *{e.upper()}" for e in exts)
     return f"Images ({pattern});;All files (*)"
 _TILE_MAX = 1024  # longest side of one tile in the exported PNG grid
 _METRIC_KEYS = ("psnr", "ssim")

@@ -554,9 +554,12 @@ class DenoisePanel(QWidget):
         key = self.format_combo.currentData() or "keep"
         suffix = SAVE_FORMATS.get(key, SAVE_FORMATS["keep"])[1]
         if suffix is None:
+            from denoise_desktop.imageio import output_suffix_for
+
             src = self.document.path.suffix.lower() if self.document.path else ""
-            # A GIF is read (first frame) but not written: palette-based, it would lose the result.
-            suffix = src if src and src != ".gif" else ".png"
+            # A GIF is read (first frame) but not written: palette-based, it would lose the
+            # result; PNG. A camera RAW is read, not written: 16-bit TIFF.
+            suffix = output_suffix_for(src) if src else ".png"
         return suffix
 
     def save_as(self) -> None:

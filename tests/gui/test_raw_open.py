@@ -1,0 +1,79 @@
+"""Opening a camera RAW in the window: the quick preview first, then the full 16-bit develop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("rawpy")
+
+from denoise_desktop.gui.main_window import MainWindow  # noqa: E402
+from denoise_desktop.gui.panels.compare_panel import image_filter  # noqa: E402
+from denoise_desktop.settings import AppSettings  # noqa: E402
+from dng_helpers import write_dng_with_preview  # noqa: E402
+from gui_helpers import fast_classical_id, sha  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot, runner, monkeypatch):
+    errors: list = []
+    monkeypatch.setattr("denoise_desktop.gui.dialogs.error.show_error", lambda parent, t, e: errors.append((t, e)))
+    w = MainWindow(runner, AppSettings())
+    w.errors = errors
+    qtbot.addWidget(w)
+    w.resize(900, 600)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.denoise_panel.model_combo.count() > 0, timeout=20000)
+    yield w
+    w.close()
+
+
+def test_file_dialogs_offer_raw_files():
+    f = image_filter()
+    assert "*.dng" in f and "*.NEF" in f and "*.cr3" in f and "*.png" in f
+
+
+def test_raw_opens_with_preview_then_full_develop_and_saves_16_bit_tiff(qtbot, window, tmp_path):
+    src = write_dng_with_preview(tmp_path / "shot.dng")
+    before = sha(src)
+    previews = []
+    shown = window._on_preview
+
+    def record(task, loaded):
+        previews.append(loaded)
+        shown(task, loaded)
+
+    window._on_preview = record
+    with qtbot.waitSignal(window.image_opened, timeout=20000):
+        window.open_image(src)
+    assert previews and previews[0].image.pixels.shape == (40, 60, 3)  # the embedded preview
+    doc = window.document
+    assert doc.original.bit_depth == 16 and doc.original.pixels.shape == (64, 96, 3)
+    assert doc.original.icc_profile and doc.original.exif
+    assert window.denoise_panel.output_suffix() == ".tif"
+    panel = window.denoise_panel
+    assert panel.set_model(fast_classical_id())
+    panel.sigma_auto.setChecked(False)
+    panel.sigma_spin.setValue(10)
+    with qtbot.waitSignal(doc.result_changed, timeout=30000):
+        window.act_denoise.trigger()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
+    out = tmp_path / "shot_denoised.tif"
+    with qtbot.waitSignal(panel.saved, timeout=10000):
+        panel.save_to(out)
+    from denoise_desktop import imageio
+
+    back = imageio.read_image(out)
+    assert back.bit_depth == 16 and back.exif and back.icc_profile
+    np.testing.assert_array_equal(back.pixels, doc.result.pixels)
+    assert sha(src) == before and not window.errors
+
+
+def test_unreadable_raw_names_the_file(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.nef"
+    bad.write_bytes(b"II*\x00" + b"\x00" * 100)
+    window.open_image(bad)
+    qtbot.waitUntil(lambda: bool(window.errors), timeout=10000)
+    title, err = window.errors[0]
+    assert "broken.nef" in title + str(err)
