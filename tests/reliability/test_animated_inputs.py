@@ -37,7 +37,7 @@ def folder(tmp_path):
     f[0].save(src / "anim.png", save_all=True, append_images=f[1:], duration=40)  # APNG
     f[0].save(src / "pages.tif", save_all=True, append_images=f[1:])
     (src / "notes.txt").write_text("x")
-    (src / "raw.cr2").write_bytes(b"II*\x00 not really")
+    (src / "layers.psd").write_bytes(b"8BPS not really")  # (camera RAW is read: raw.py)
     (src / ".hidden").write_text("x")  # hidden files are not listed
     return src
 
@@ -57,7 +57,7 @@ def test_a_scanned_folder_processes_animations_and_names_what_it_skips(folder, t
     # anim.gif would be anim.png like the APNG beside it: it gets anim.gif.png instead
     assert {i.source.name: i.output.name for i in items} == {
         "anim.gif": "anim.gif.png", "anim.png": "anim.png", "pages.tif": "pages.tif", "still.gif": "still.png"}
-    assert [p.name for p in items.unsupported] == ["notes.txt", "raw.cr2"]
+    assert [p.name for p in items.unsupported] == ["layers.psd", "notes.txt"]
     assert "skipped: 2 unsupported file(s)" in "\n".join(items.notes())
     results = {r.item.source.name: r for r in batch.run(items, Identity())}
     assert all(r.status == "done" for r in results.values()), [r.error for r in results.values()]
@@ -79,7 +79,7 @@ def test_the_cli_notes_frames_and_lists_the_unsupported_files(folder, tmp_path, 
     assert "note: only the first of 3 frames was denoised" in err
     assert "note: only the first of 3 pages was denoised" in err
     listed = err.split("skipped: 2 unsupported file(s)", 1)[1]
-    assert str(folder / "notes.txt") in listed and str(folder / "raw.cr2") in listed
+    assert str(folder / "notes.txt") in listed and str(folder / "layers.psd") in listed
     assert ".hidden" not in err
 
 
