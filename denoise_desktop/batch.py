@@ -436,21 +436,25 @@ def _denoiser_for(denoiser: DenoiserOrFactory, channels: int):
 def run(items: list[BatchItem], denoiser: DenoiserOrFactory, *, sigma: float | None = None,
         strength: float = 1.0, jpeg_quality: int = 95, keep_metadata: bool = True,
         progress: Progress = NOOP,
-        on_start: Callable[[int, BatchItem], None] | None = None) -> Iterator[ItemResult]:
+        on_start: Callable[[int, BatchItem], None] | None = None,
+        raw_color_space: str = "srgb") -> Iterator[ItemResult]:
     """Process items in order, yielding one ``ItemResult`` each; stops after a cancelled item.
+    Camera RAW files are developed into ``raw_color_space`` (``raw.COLOR_SPACES``).
 
     Holds the output folder's lock (``output_lock``) while it runs: a batch already writing
     there makes this one raise ``BatchError`` before anything is written."""
     root = _lock_root(items)
     if root is None:
-        yield from _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start, None)
+        yield from _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start, None,
+                        raw_color_space)
         return
     with output_lock(root) as lock:
-        yield from _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start, lock)
+        yield from _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start, lock,
+                        raw_color_space)
 
 
 def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start,
-         lock: output_lock | None) -> Iterator[ItemResult]:
+         lock: output_lock | None, raw_color_space: str = "srgb") -> Iterator[ItemResult]:
     from .engine import denoise_image
     from .imageio import read_image, remove_stale_temps, write_image
 
@@ -472,7 +476,7 @@ def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress
         try:
             progress.check_cancelled()
             sub.set(0.0, item.source.name)
-            img = read_image(item.source)
+            img = read_image(item.source, raw_color_space=raw_color_space)
             notes = list(img.notes)  # e.g. only the first of N frames, unreadable EXIF
             dn = _denoiser_for(denoiser, img.channels)
             out, info = denoise_image(img, dn, sigma=sigma, strength=strength, progress=sub.sub(0.0, 0.95))

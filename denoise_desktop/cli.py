@@ -169,7 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--ensemble", type=int, choices=ENSEMBLES, default=DEFAULT_ENSEMBLE, metavar="N",
                    help="average N flipped/rotated runs of a network: 1 (fastest), 2, 4 or 8 (best); "
                         f"default {DEFAULT_ENSEMBLE}")
-    r.add_argument("--format", dest="fmt", default="keep", choices=["keep", "png", "jpg", "tif"])
+    r.add_argument("--format", dest="fmt", default="keep", choices=["keep", "png", "jpg", "tif"],
+                   help="output format (default keep: each file's own; camera RAW → 16-bit TIFF)")
+    r.add_argument("--raw-colour", dest="raw_colour", default="srgb", choices=["srgb", "adobe", "prophoto"],
+                   help="colour space camera RAW files are developed into (default srgb; its ICC profile "
+                        "is attached)")
     r.add_argument("--quality", type=_quality, default=95, metavar="Q", help="JPEG quality 1–100 (default 95)")
     r.add_argument("--naming", default="{stem}", help="output name pattern, e.g. '{stem}_dn' (default {stem})")
     r.add_argument("--recursive", "-r", action="store_true", help="include sub-folders (mirrored in the output)")
@@ -252,7 +256,8 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
     with _SigintCancels(token, err):
         results = batch.run(items, denoiser, sigma=args.sigma, strength=_strength(args), jpeg_quality=args.quality,
                             keep_metadata=not args.no_metadata, progress=progress,
-                            on_start=lambda i, it: bar.start_item(i, it.source.name))
+                            on_start=lambda i, it: bar.start_item(i, it.source.name),
+                            raw_color_space=args.raw_colour)
         try:
             for i, res in enumerate(results):
                 counts[res.status] += 1

@@ -264,8 +264,10 @@ def _sniff(head: bytes) -> str | None:
 # reading
 
 
-def read_image(path: os.PathLike | str) -> ImageData:
-    """Decode ``path``; raises ``ImageReadError`` naming the file and the reason."""
+def read_image(path: os.PathLike | str, *, raw_color_space: str = "srgb") -> ImageData:
+    """Decode ``path``; raises ``ImageReadError`` naming the file and the reason.
+
+    ``raw_color_space``: what a camera RAW is developed into (``raw.COLOR_SPACES``)."""
     p = Path(path)
     if not p.exists():
         raise ImageReadError(p, "file not found")
@@ -283,7 +285,7 @@ def read_image(path: os.PathLike | str) -> ImageData:
         from .raw import read_raw
 
         try:
-            return read_raw(p, data)
+            return read_raw(p, data, color_space=raw_color_space)
         except (ImageReadError, Cancelled):
             raise
         except MemoryError as e:

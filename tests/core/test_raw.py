@@ -204,3 +204,13 @@ def test_cli_folder_with_dng_jpeg_and_16bit_tiff(tmp_path, capsys):
     jpg = imageio.read_image(out_jpg / "shot.jpg")
     assert jpg.bit_depth == 8 and jpg.exif
     assert {p.name: sha(p) for p in src.iterdir()} == before
+
+
+def test_cli_raw_colour_option_attaches_its_profile(tmp_path, capsys):
+    src = write_dng(tmp_path / "wide.dng")
+    out = tmp_path / "out"
+    assert main(["run", str(src), "--out", str(out), "--model", classical_id(), "--sigma", "5",
+                 "--raw-colour", "adobe"]) == 0
+    img = imageio.read_image(out / "wide.tif")
+    assert "Adobe RGB" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(img.icc_profile)))
+    assert main(["run", str(src), "--out", str(out), "--raw-colour", "lab"]) == 2
