@@ -102,11 +102,12 @@ class PlanRequest:
                           skip_existing=self.skip_existing, naming=self.naming)
 
 
-def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | None, strength: float, *,
+def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | None, strength: Any, *,
               jpeg_quality: int = 95, keep_metadata: bool = True,
               ensemble: int = DEFAULT_ENSEMBLE, progress):
     """The worker side: plan, load the model, then yield one ``ItemResult`` per item.
 
+    ``strength``: a fraction or a ``blend.Strength`` (luminance, colour, grain).
     Yields ``Planned(items)`` first; a ``batch.BatchError`` from planning ends the task before
     anything is loaded or written. A plain generator of core calls (no Qt), so it can be tested
     and benchmarked without a GUI. ``load_denoiser`` is looked up at call time so tests can

@@ -204,14 +204,26 @@ class ImportedModel:
     model_id: str | None  # the registry id of the copy, when the registry lists it
 
 
-def blend(original, full, strength: float, info: dict | None = None, *, progress: Progress = NOOP) -> DenoiseOutput:
-    """The full-strength result mixed with the original: strength changes need no model run."""
-    s = min(1.0, max(0.0, float(strength)))
-    x = original.to_float()
-    x *= 1.0 - s
-    x += s * full.to_float()
+def blend(original, full, strength, info: dict | None = None, *, progress: Progress = NOOP) -> DenoiseOutput:
+    """The full-strength result mixed with the original: strength changes need no model run.
+
+    ``strength``: a fraction (luminance and colour alike) or a ``blend.Strength``."""
+    from denoise_desktop.blend import Strength, apply
+
+    if not isinstance(strength, Strength):
+        strength = min(1.0, max(0.0, float(strength)))
+    st = Strength.of(strength)
+    if st.plain:
+        s = st.luma
+        x = original.to_float()
+        x *= 1.0 - s
+        x += s * full.to_float()
+    else:
+        x = apply(original.pixels, full.to_float(), st)
     result = original.with_pixels(x)
-    return DenoiseOutput(result, to_qimage(result.pixels, result.alpha), dict(info or {}, strength=s), "")
+    out_info = {k: v for k, v in (info or {}).items() if k not in ("strength", "luma_strength", "chroma_strength",
+                                                                     "grain")}
+    return DenoiseOutput(result, to_qimage(result.pixels, result.alpha), dict(out_info, **st.info()), "")
 
 
 def import_model(path: str | Path, *, progress: Progress = NOOP) -> ImportedModel:
@@ -262,7 +274,7 @@ def compare(
     reference=None,
     device: str = "auto",
     sigma: float | None = None,
-    strength: float = 1.0,
+    strength: Any = 1.0,
     tile: int | None = None,
     ensemble: int = DEFAULT_ENSEMBLE,
     progress: Progress = NOOP,
@@ -271,8 +283,12 @@ def compare(
 
     The noisy input comes first as model id ``"input"``, so the grid and the metrics table have a
     baseline row. With a ``reference`` (clean image, same size) each item carries PSNR/SSIM.
+    ``strength``: a fraction or a ``blend.Strength`` (luminance, colour, grain), as in Denoise.
     """
     from denoise_desktop import metrics, registry
+    from denoise_desktop.blend import Strength, apply
+
+    st = Strength.of(strength)
     from denoise_desktop.noise_estimate import estimate_sigma
 
     x = image.to_float()
@@ -310,7 +326,9 @@ def compare(
         t0 = time.perf_counter()
         try:
             denoiser = get_denoiser(model_id, device, x.shape[2], tile, ensemble)
-            out = denoiser.denoise(x, sigma=sigma, strength=strength, progress=sub)
+            out = denoiser.denoise(x, sigma=sigma, strength=st.luma if st.plain else 1.0, progress=sub)
+            if not st.plain:
+                out = apply(x, np.array(out, dtype=np.float32), st)
         except Cancelled:
             raise
         except Exception as exc:  # noqa: BLE001 - one failing model must not end the comparison

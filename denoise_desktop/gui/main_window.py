@@ -236,7 +236,7 @@ class MainWindow(QMainWindow):
         return {
             "device": p.device(),
             "sigma": p.sigma_value(),
-            "strength": p.strength_spin.value() / 100.0,
+            "strength": p.strength(),  # blend.Strength: luminance, colour, grain
             "tile": p.tile_combo.currentData(),
             "ensemble": p.quality_combo.currentData(),
         }

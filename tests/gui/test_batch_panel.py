@@ -207,14 +207,17 @@ def test_controls_are_remembered_in_app_settings(qtbot, runner, tmp_path, fake):
     panel.skip_existing_check.setChecked(True)
     panel.sigma_auto_check.setChecked(False)
     panel.sigma_spin.setValue(15.0)
-    panel.strength_spin.setValue(70)
+    panel.luma_spin.setValue(70)
+    panel.chroma_spin.setValue(90)
+    panel.grain_spin.setValue(10)
     panel.out_dir_edit.setText(str(tmp_path / "o"))
     panel.out_dir_edit.editingFinished.emit()
     panel.model_combo.setCurrentIndex(panel.model_combo.findData("slow"))
     assert changes and changes[-1] is settings
     assert (settings.output_format, settings.jpeg_quality, settings.recursive, settings.skip_existing) == (
         "jpg", 80, True, True)
-    assert (settings.sigma_mode, settings.sigma, settings.strength) == ("manual", 15.0, pytest.approx(0.7))
+    assert (settings.sigma_mode, settings.sigma) == ("manual", 15.0)
+    assert (settings.luma_strength, settings.chroma_strength, settings.grain) == pytest.approx((0.7, 0.9, 0.1))
     assert settings.last_batch_out_dir == str(tmp_path / "o")
     assert settings.batch_model == "slow"
     assert settings.model_color is None  # the Denoise tab's pick is its own
@@ -227,7 +230,8 @@ def test_controls_are_remembered_in_app_settings(qtbot, runner, tmp_path, fake):
     assert again.recursive_check.isChecked() and not again.sigma_auto_check.isChecked()
     assert again.sigma_spin.value() == 15.0 and again.out_dir_edit.text() == str(tmp_path / "o")
     assert again.ensemble_combo.currentData() == 8
-    assert again.strength_spin.value() == 70 and again.strength_spin.suffix() == " %"  # as the Denoise tab says it
+    assert (again.luma_spin.value(), again.chroma_spin.value(), again.grain_spin.value()) == (70, 90, 10)
+    assert again.luma_spin.suffix() == " %"  # as the Denoise tab says it
     _listed(qtbot, again)
     assert again.model_combo.currentData() == "slow"
 

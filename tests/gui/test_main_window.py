@@ -242,7 +242,8 @@ def test_window_remembers_choices(qtbot, runner, errors):
     w.denoise_panel.set_model(model)
     w.denoise_panel.sigma_auto.setChecked(False)
     w.denoise_panel.sigma_spin.setValue(42)
-    w.denoise_panel.strength_spin.setValue(70)
+    w.denoise_panel.luma_spin.setValue(70)
+    w.denoise_panel.grain_spin.setValue(20)
     w.denoise_panel.tile_combo.setCurrentIndex(w.denoise_panel.tile_combo.findData(256))
     w.denoise_panel.quality_combo.setCurrentIndex(w.denoise_panel.quality_combo.findData(8))
     qtbot.waitUntil(lambda: w.denoise_panel.device_combo.findData("cpu") >= 0, timeout=20000)
@@ -260,7 +261,8 @@ def test_window_remembers_choices(qtbot, runner, errors):
     p = w2.denoise_panel
     assert p.current_model_id() == model
     assert not p.sigma_auto.isChecked() and p.sigma_spin.value() == 42
-    assert p.strength_spin.value() == 70
+    assert (p.luma_spin.value(), p.chroma_spin.value(), p.grain_spin.value()) == (70, 100, 20)
+    assert (w2.settings.luma_strength, w2.settings.chroma_strength, w2.settings.grain) == (0.7, 1.0, 0.2)
     assert p.tile_combo.currentData() == 256
     assert p.quality_combo.currentData() == 8 and w2.settings.ensemble == 8
     assert w2.settings.device == "cpu"
@@ -464,10 +466,10 @@ def test_strength_slider_reblends_without_running_the_model(qtbot, window, noisy
     runs = []
     monkeypatch.setattr(jobs, "denoise", lambda *a, **k: runs.append(a))
     with qtbot.waitSignal(doc.result_changed, timeout=10000):
-        window.denoise_panel.strength_spin.setValue(0)
+        window.denoise_panel.strength_controls.set_value(0.0)
     assert np.abs(doc.result.pixels.astype(np.int32) - orig).max() <= 1
     with qtbot.waitSignal(doc.result_changed, timeout=10000):
-        window.denoise_panel.strength_spin.setValue(50)
+        window.denoise_panel.strength_controls.set_value(0.5)
     half = doc.result.pixels.astype(np.int32)
     assert np.abs(half - (orig + full) / 2).max() <= 1
     assert doc.result_info["strength"] == pytest.approx(0.5)
@@ -496,7 +498,7 @@ def test_quality_choice_reaches_every_model_run(qtbot, window, noisy_png, monkey
 
 def test_f_and_1_work_while_a_number_field_has_focus(qtbot, window, noisy_png):
     open_and_wait(qtbot, window, noisy_png)
-    spin = window.denoise_panel.strength_spin
+    spin = window.denoise_panel.luma_spin
     canvas = window.viewer.current_canvas()
     window.viewer.actual_size()
     actual = canvas.scale_factor()

@@ -44,6 +44,7 @@ from denoise_desktop.gui import batch_job
 from denoise_desktop.gui.batch_job import AUTO_MODEL, PlanRequest, Planned
 from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
 from denoise_desktop.gui.panels.denoise_panel import LEVEL_HELP, QUALITY_CHOICES
+from denoise_desktop.gui.panels.strength_controls import StrengthControls
 from denoise_desktop.gui.widgets import fill_device_combo, path_row
 
 __all__ = ["BatchPanel", "FORMATS"]
@@ -165,13 +166,14 @@ class BatchPanel(QWidget):
         sigma_row.addWidget(self.sigma_spin)
         sigma_row.addStretch(1)
         form.addRow("Noise σ (0–255)", sigma_row)
-        self.strength_spin = QSpinBox()  # in % like the Denoise tab's (settings keep a 0–1 fraction)
-        self.strength_spin.setRange(0, 100)
-        self.strength_spin.setSingleStep(5)
-        self.strength_spin.setSuffix(" %")
-        self.strength_spin.setValue(100)
-        self.strength_spin.setToolTip("How much of the removed noise to take away: 100 % is the model's output")
-        form.addRow("Strength", self.strength_spin)
+        # luminance / colour / grain in % like the Denoise tab's, and the same presets
+        self.strength_controls = StrengthControls(self.settings, self, sliders=False)
+        self.luma_spin = self.strength_controls.luma_spin
+        self.chroma_spin = self.strength_controls.chroma_spin
+        self.grain_spin = self.strength_controls.grain_spin
+        self.preset_combo = self.strength_controls.preset_combo
+        self.strength_controls.setToolTip("Luminance, colour and grain in %, as on the Denoise tab")
+        form.addRow("Luma/colour/grain", self.strength_controls)
         self.device_combo = QComboBox()
         fill_device_combo(self.device_combo)  # the rest arrive from a worker: set_devices
         form.addRow("Device", self.device_combo)
@@ -221,7 +223,7 @@ class BatchPanel(QWidget):
             self.ensemble_combo.currentIndexChanged,
             self.sigma_auto_check.toggled,
             self.sigma_spin.valueChanged,
-            self.strength_spin.valueChanged,
+            self.strength_controls.changed,
             self.device_combo.currentIndexChanged,
         ):
             signal.connect(self._store_settings)
@@ -296,11 +298,13 @@ class BatchPanel(QWidget):
         _select_data(self.ensemble_combo, int(_get(s, "batch_ensemble", DEFAULT_ENSEMBLE)))
         self.sigma_auto_check.setChecked(_get(s, "sigma_mode", "auto") != "manual")
         self.sigma_spin.setValue(float(_get(s, "sigma", 25.0)))
-        self.strength_spin.setValue(int(round(100 * float(_get(s, "strength", 1.0)))))
+        if hasattr(s, "blend"):
+            self.strength_controls.set_value(s.blend(), emit=False)
         _select_data(self.device_combo, _get(s, "device", "auto"))
 
-    def strength(self) -> float:
-        return self.strength_spin.value() / 100.0
+    def strength(self):
+        """Luminance, colour and grain (``blend.Strength``)."""
+        return self.strength_controls.value()
 
     def _store_settings(self, *_: Any) -> None:
         """Write the controls into the ``AppSettings`` fields they share with the rest of the app."""
@@ -321,7 +325,8 @@ class BatchPanel(QWidget):
         _set(s, "batch_ensemble", int(self.ensemble_combo.currentData()))
         _set(s, "sigma_mode", "auto" if self.sigma_auto_check.isChecked() else "manual")
         _set(s, "sigma", self.sigma_spin.value())
-        _set(s, "strength", self.strength())
+        if hasattr(s, "set_blend"):
+            s.set_blend(self.strength())
         _set(s, "device", self.device_combo.currentData() or "auto")
         self.settings_changed.emit(s)
 

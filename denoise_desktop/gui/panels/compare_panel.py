@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from denoise_desktop.blend import Strength
 from denoise_desktop.settings import AppSettings
 
 from .. import jobs
@@ -111,10 +112,11 @@ def compose_grid(items: list[jobs.CompareItem]) -> QImage:
 
 
 def write_csv(items: list[jobs.CompareItem], path: str | Path, *, passes: int | None = None,
-              region: tuple[int, int, int, int] | None = None, image: str = "") -> Path:
+              region: tuple[int, int, int, int] | None = None, image: str = "", strength=None) -> Path:
     """One row per model: time, every metric, what it ran with (σ and where it came from,
-    self-ensemble passes, region x/y/w/h or "whole") and the error if it failed — a CSV read
-    later must say how its numbers were made."""
+    self-ensemble passes, luminance/colour strength and grain, region x/y/w/h or "whole") and the
+    error if it failed — a CSV read later must say how its numbers were made."""
+    st = Strength.of(1.0 if strength is None else strength)
     keys: list[str] = []
     for item in items:
         for k in item.metrics:
@@ -124,13 +126,17 @@ def write_csv(items: list[jobs.CompareItem], path: str | Path, *, passes: int | 
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["model_id", "name", "seconds", *keys, "sigma", "sigma_source", "passes", "region", "image", "error"])
+        w.writerow(["model_id", "name", "seconds", *keys, "sigma", "sigma_source", "passes",
+                    "luma_strength", "chroma_strength", "grain", "region", "image", "error"])
         for item in items:
+            ran = item.model_id != "input"
             w.writerow(
                 [item.model_id, item.name, f"{item.seconds:.4f}"]
                 + [f"{item.metrics[k]:.6g}" if k in item.metrics else "" for k in keys]
                 + ["" if item.sigma is None else f"{item.sigma:.2f}", item.sigma_source,
-                   "" if passes is None or item.model_id == "input" else passes, where, image, item.error]
+                   "" if passes is None or not ran else passes]
+                + ([f"{v:g}" for v in st.as_tuple()] if ran else ["", "", ""])
+                + [where, image, item.error]
             )
     return path
 
@@ -298,7 +304,8 @@ class ComparePanel(QWidget):
         self.sigma_spin.setEnabled(not self.sigma_auto.isChecked())
 
     def run_options(self) -> dict:
-        """Device, tile and strength from the Denoise tab; level and Quality from this tab."""
+        """Device, tile and strength (luminance, colour, grain) from the Denoise tab; level and
+        Quality from this tab."""
         opts = dict(self.options_provider())
         opts["sigma"] = None if self.sigma_auto.isChecked() else float(self.sigma_spin.value())
         opts["ensemble"] = int(self.quality_combo.currentData())
@@ -306,9 +313,9 @@ class ComparePanel(QWidget):
 
     def _update_shared_label(self) -> None:
         opts = dict(self.options_provider())
-        strength = float(opts.get("strength", 1.0))
+        strength = Strength.of(opts.get("strength", 1.0))
         device = opts.get("device", "auto")
-        self.shared_label.setText(f"From the Denoise tab: device {device}, strength {strength * 100:.0f} %")
+        self.shared_label.setText(f"From the Denoise tab: device {device}, strength: {strength.describe()}")
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         self._update_shared_label()  # the Denoise tab may have changed them meanwhile
@@ -406,7 +413,7 @@ class ComparePanel(QWidget):
         opts = self.run_options()
         self._update_shared_label()
         self._clear_results()
-        self._run_context = {"passes": opts.get("ensemble"), "region": region,
+        self._run_context = {"passes": opts.get("ensemble"), "region": region, "strength": opts.get("strength"),
                              "image": self.document.path.name if self.document.path else ""}
         task = self.runner.submit(
             jobs.compare,

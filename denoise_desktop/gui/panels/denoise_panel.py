@@ -1,4 +1,5 @@
-"""Denoise controls: model, σ (auto or manual), strength, device, tile; run, cancel, save.
+"""Denoise controls: model, σ (auto or manual), luminance/colour strength and grain, device, tile;
+run, cancel, save.
 
 Everything slow (listing models, estimating σ, denoising, saving, importing a model) is
 submitted to the ``TaskRunner``; this widget only gathers choices, shows progress and results,
@@ -28,12 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from denoise_desktop import thirdparty
+from denoise_desktop.blend import Strength
 from denoise_desktop.engine import level_text
 from denoise_desktop.settings import AppSettings
 
 from .. import jobs
 from ..document import ImageDocument
 from ..workers import ErrorInfo, TaskRunner
+from .strength_controls import StrengthControls
 
 __all__ = ["DenoisePanel", "SIGMA_MAX", "TILE_CHOICES", "QUALITY_CHOICES", "SAVE_FORMATS"]
 
@@ -108,7 +111,7 @@ class DenoisePanel(QWidget):
         self._entries: dict[str, Any] = {}
         self._broken_seen: set[tuple[str, str]] = set()  # broken model files already reported
         self._devices_loaded = False
-        self._full: jobs.DenoiseOutput | None = None  # last result at 100 % strength (for re-blending)
+        self._full: jobs.DenoiseOutput | None = None  # last result at full strength (for re-blending)
         self._full_source: Any = None  # the original it belongs to
         self._blend_task = None
         self._task = None
@@ -136,11 +139,12 @@ class DenoisePanel(QWidget):
         self.sigma_spin = QSpinBox(self)
         self.sigma_spin.setRange(0, SIGMA_MAX)
         self.sigma_estimate = QLabel("", self)
-        self.strength_slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.strength_slider.setRange(0, 100)
-        self.strength_spin = QSpinBox(self)
-        self.strength_spin.setRange(0, 100)
-        self.strength_spin.setSuffix(" %")
+        # luminance / colour / grain and presets; moving them re-mixes without running the model
+        self.strength_controls = StrengthControls(self.settings, self)
+        self.luma_spin = self.strength_controls.luma_spin
+        self.chroma_spin = self.strength_controls.chroma_spin
+        self.grain_spin = self.strength_controls.grain_spin
+        self.preset_combo = self.strength_controls.preset_combo
         self.device_combo = QComboBox(self)
         self.device_combo.addItem("Auto (best available)", "auto")
         self.tile_combo = QComboBox(self)
@@ -187,10 +191,7 @@ class DenoisePanel(QWidget):
         sigma_row.addWidget(self.sigma_spin)
         form.addRow("Noise σ", sigma_row)
         form.addRow("", self.sigma_estimate)
-        strength_row = QHBoxLayout()
-        strength_row.addWidget(self.strength_slider, 1)
-        strength_row.addWidget(self.strength_spin)
-        form.addRow("Strength", strength_row)
+        form.addRow(self.strength_controls)
         form.addRow("Quality", self.quality_combo)
         form.addRow("Device", self.device_combo)
         form.addRow("Tile size", self.tile_combo)
@@ -220,10 +221,8 @@ class DenoisePanel(QWidget):
         self.sigma_spin.valueChanged.connect(self.sigma_slider.setValue)
         self.sigma_spin.valueChanged.connect(self._store)
         self.sigma_auto.toggled.connect(self._on_sigma_mode)
-        self.strength_slider.valueChanged.connect(self.strength_spin.setValue)
-        self.strength_spin.valueChanged.connect(self.strength_slider.setValue)
-        self.strength_spin.valueChanged.connect(self._store)
-        self.strength_spin.valueChanged.connect(self._reblend)
+        self.strength_controls.changed.connect(self._store)
+        self.strength_controls.changed.connect(self._reblend)
         self.device_combo.currentIndexChanged.connect(self._on_device)
         self.tile_combo.currentIndexChanged.connect(self._store)
         self.quality_combo.currentIndexChanged.connect(self._store)
@@ -240,7 +239,7 @@ class DenoisePanel(QWidget):
         self._loading = True
         self.sigma_spin.setValue(int(round(min(SIGMA_MAX, s.sigma))))
         self.sigma_auto.setChecked(s.sigma_mode == "auto")
-        self.strength_spin.setValue(int(round(s.strength * 100)))
+        self.strength_controls.set_value(s.blend(), emit=False)
         i = self.tile_combo.findData(s.tile)
         self.tile_combo.setCurrentIndex(max(0, i))
         i = self.quality_combo.findData(s.ensemble)
@@ -260,7 +259,7 @@ class DenoisePanel(QWidget):
         s = self.settings
         s.sigma_mode = "auto" if self.sigma_auto.isChecked() else "manual"
         s.sigma = float(self.sigma_spin.value())
-        s.strength = self.strength_spin.value() / 100.0
+        s.set_blend(self.strength())
         dev = self.device_combo.currentData()
         if dev is not None and self._devices_loaded:  # before the list arrives only "auto" exists
             s.device = str(dev)
@@ -389,6 +388,10 @@ class DenoisePanel(QWidget):
                 self.sigma_spin.setValue(int(round(min(SIGMA_MAX, sigma))))
                 self._loading = False
 
+    def strength(self) -> Strength:
+        """Luminance, colour and grain as chosen (``blend.Strength``)."""
+        return self.strength_controls.value()
+
     def sigma_value(self) -> float | None:
         """σ to use (0–255 scale), or None for auto."""
         return None if self.sigma_auto.isChecked() else float(self.sigma_spin.value())
@@ -432,6 +435,7 @@ class DenoisePanel(QWidget):
         self.progress.setValue(0)
         self.progress_label.setText("")
         self._show_estimate(None)
+        self.strength_controls.set_color(self._channels() != 1)
         if self.document.has_image():
             # Gray and color images remember different models.
             saved = self._saved_model()
@@ -466,7 +470,7 @@ class DenoisePanel(QWidget):
             model_id,
             device=self.device(),
             sigma=sigma,
-            strength=1.0,  # blended here afterwards, so the strength slider is live
+            strength=1.0,  # mixed here afterwards, so luminance/colour/grain are live
             tile=self.tile_combo.currentData(),
             ensemble=self.quality_combo.currentData(),
             lane="preview",
@@ -496,9 +500,8 @@ class DenoisePanel(QWidget):
         if self.document.original is not image:
             return  # another image was opened meanwhile
         self._full, self._full_source = out, image
-        strength = self.strength_spin.value() / 100.0
-        if strength >= 1.0:
-            self.document.set_result(out.image, out.qimage, dict(out.info, strength=1.0))
+        if self.strength().full:
+            self.document.set_result(out.image, out.qimage, dict(out.info, **self.strength().info()))
         else:
             self._reblend()
         info = out.info
@@ -520,14 +523,14 @@ class DenoisePanel(QWidget):
         self._on_ended(self._task, ", ".join(parts))
 
     def _reblend(self, *_: object) -> None:
-        """Strength changed after denoising: mix again in a worker (no model run)."""
+        """Luminance, colour or grain changed after denoising: mix again in a worker (no model run)."""
         if self._full is None or self._full_source is not self.document.original:
             return
         if self._blend_task is not None and not self._blend_task.done:
             self._blend_task.cancel()
         original, full = self._full_source, self._full
         task = self.runner.submit(
-            jobs.blend, original, full.image, self.strength_spin.value() / 100.0, full.info, lane="blend"
+            jobs.blend, original, full.image, self.strength(), full.info, lane="blend"
         )
         self._blend_task = task
         task.signals.finished.connect(
