@@ -95,7 +95,7 @@ def test_presets_pick_save_and_are_shared_between_tabs(qtbot, monkeypatch):
     monkeypatch.setattr(sc.QInputDialog, "getText", lambda *a, **k: ("Film", True))
     controls.save_preset_button.click()
     assert settings.user_presets == {"Film": [0.5, 1.0, 0.42]} and controls.current_preset() == "Film"
-    assert controls.delete_preset_button.isEnabled()
+    assert controls.delete_preset_action.isEnabled()
     warned = []
     monkeypatch.setattr(sc.QInputDialog, "getText", lambda *a, **k: ("Default", True))
     monkeypatch.setattr(sc.QMessageBox, "warning", lambda parent, title, text: warned.append(text))
@@ -110,7 +110,7 @@ def test_presets_pick_save_and_are_shared_between_tabs(qtbot, monkeypatch):
     qsettings.save_settings(settings)
     loaded = qsettings.load_settings()
     assert loaded.user_presets == {"Film": [0.5, 1.0, 0.42]}
-    controls.delete_current_preset()
+    controls.delete_preset_action.trigger()
     assert settings.user_presets == {} and controls.preset_combo.findData("Film") < 0
 
 

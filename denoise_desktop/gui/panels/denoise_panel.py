@@ -139,6 +139,7 @@ class DenoisePanel(QWidget):
         self.sigma_spin = QSpinBox(self)
         self.sigma_spin.setRange(0, SIGMA_MAX)
         self.sigma_estimate = QLabel("", self)
+        self.sigma_estimate.setWordWrap(True)  # "(noise std. dev., 0–255)" must not widen the panel
         # luminance / colour / grain and presets; moving them re-mixes without running the model
         self.strength_controls = StrengthControls(self.settings, self)
         self.luma_spin = self.strength_controls.luma_spin

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
+    QMenu,
     QMessageBox,
-    QPushButton,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -59,20 +59,21 @@ class StrengthControls(QWidget):
         self.grain_spin = _spin(self, GRAIN_HELP)
         self.preset_combo = QComboBox(self)
         self.preset_combo.setToolTip("Saved luminance / colour / grain settings")
-        button = QPushButton if sliders else QToolButton  # tool buttons are narrower (Batch)
-        self.save_preset_button = button(self)
-        self.save_preset_button.setText("Save preset…" if sliders else "Save…")
-        self.save_preset_button.setToolTip("Keep the current luminance, colour and grain under a name")
-        self.delete_preset_button = button(self)
-        self.delete_preset_button.setText("Delete")
-        self.delete_preset_button.setToolTip("Delete this preset (built-in presets stay)")
+        # one narrow tool button (the side panel keeps its width): click saves, its menu deletes
+        self.save_preset_button = QToolButton(self)
+        self.save_preset_button.setText("Save…")
+        self.save_preset_button.setToolTip("Save preset: keep the current luminance, colour and grain under a name")
+        self.save_preset_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        menu = QMenu(self.save_preset_button)
+        self.delete_preset_action = menu.addAction("Delete this preset")
+        self.delete_preset_action.setToolTip("Built-in presets stay")
+        self.save_preset_button.setMenu(menu)
         self.sliders: dict[str, QSlider] = {}
 
-        rows = (("Luminance", self.luma_spin), ("Colour", self.chroma_spin), ("Keep grain", self.grain_spin))
+        rows = (("Luminance", self.luma_spin), ("Colour", self.chroma_spin), ("Grain", self.grain_spin))
         preset_row = QHBoxLayout()
         preset_row.addWidget(self.preset_combo, 1)
         preset_row.addWidget(self.save_preset_button)
-        preset_row.addWidget(self.delete_preset_button)
         if sliders:
             form = QFormLayout(self)
             form.setContentsMargins(0, 0, 0, 0)
@@ -102,7 +103,7 @@ class StrengthControls(QWidget):
             spin.valueChanged.connect(self._on_spin)
         self.preset_combo.activated.connect(self._on_preset_chosen)
         self.save_preset_button.clicked.connect(self.save_preset_dialog)
-        self.delete_preset_button.clicked.connect(self.delete_current_preset)
+        self.delete_preset_action.triggered.connect(self.delete_current_preset)
         self.refresh_presets()
         if hasattr(settings, "blend"):
             self.set_value(settings.blend(), emit=False)
@@ -174,7 +175,7 @@ class StrengthControls(QWidget):
         self.preset_combo.blockSignals(True)
         self.preset_combo.setCurrentIndex(max(0, i))
         self.preset_combo.blockSignals(False)
-        self.delete_preset_button.setEnabled(bool(name) and name not in PRESETS)
+        self.delete_preset_action.setEnabled(bool(name) and name not in PRESETS)
 
     def _on_preset_chosen(self, index: int) -> None:
         name = self.preset_combo.itemData(index)
