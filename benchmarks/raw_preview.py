@@ -44,19 +44,24 @@ def _srational(values):
     return [v for x in values for v in (int(round(x * 10000)), 10000)]
 
 
-def write_dng(path: Path, linear: np.ndarray, jpeg: bytes | None) -> None:
+def write_dng(path: Path, linear: np.ndarray, jpeg: bytes | None, neutral=(1.0, 1.0, 1.0),
+              model: str = "Bench 24MP") -> None:
+    """A Bayer (RGGB) DNG of ``linear`` (H×W×3 linear sRGB in [0, 1]) as seen by a sensor whose
+    response per channel is ``neutral`` (the as-shot neutral); ``jpeg``: an embedded preview."""
     import tifffile
 
-    cfa = np.empty((H, W), np.float32)
+    h, w = linear.shape[:2]
+    linear = linear * np.asarray(neutral, np.float32)
+    cfa = np.empty((h, w), np.float32)
     cfa[0::2, 0::2] = linear[0::2, 0::2, 0]
     cfa[0::2, 1::2] = linear[0::2, 1::2, 1]
     cfa[1::2, 0::2] = linear[1::2, 0::2, 1]
     cfa[1::2, 1::2] = linear[1::2, 1::2, 2]
     data = np.round(BLACK + cfa * (WHITE - BLACK)).astype(np.uint16)
-    dng = [(271, "s", 0, "BenchMake", True), (272, "s", 0, "Bench 24MP", True),
-           (50706, "B", 4, (1, 4, 0, 0), True), (50708, "s", 0, "BenchMake Bench 24MP", True),
+    dng = [(271, "s", 0, "BenchMake", True), (272, "s", 0, model, True),
+           (50706, "B", 4, (1, 4, 0, 0), True), (50708, "s", 0, f"BenchMake {model}", True),
            (50721, "2i", 9, _srational(np.linalg.inv(_SRGB_TO_XYZ).ravel()), True),
-           (50728, "2I", 3, [1, 1, 1, 1, 1, 1], True), (50778, "H", 1, 21, True)]
+           (50728, "2I", 3, _srational(neutral), True), (50778, "H", 1, 21, True)]
     bayer = [(33421, "H", 2, (2, 2), True), (33422, "B", 4, (0, 1, 1, 2), True),
              (50714, "H", 1, BLACK, True), (50717, "H", 1, WHITE, True)]
     with tifffile.TiffWriter(path, byteorder="<") as tw:
@@ -66,7 +71,7 @@ def write_dng(path: Path, linear: np.ndarray, jpeg: bytes | None) -> None:
             return
         # IFD0: the preview, written uncompressed (tifffile needs imagecodecs to write JPEG) and
         # turned into a JPEG strip below; the Bayer data in a SubIFD, as cameras write DNGs.
-        tw.write(np.zeros((H, W, 3), np.uint8), photometric="rgb", subfiletype=1, subifds=1, rowsperstrip=H,
+        tw.write(np.zeros((h, w, 3), np.uint8), photometric="rgb", subfiletype=1, subifds=1, rowsperstrip=H,
                  extratags=dng, metadata=None, software=False)
         tw.write(data, photometric=32803, subfiletype=0, extratags=bayer, metadata=None, software=False)
     buf = bytearray(path.read_bytes())
