@@ -6,7 +6,7 @@ sensor response, then written as a Bayer DNG (``raw_preview.write_dng``). The ap
 LibRaw develop: camera white balance, AHD, 16-bit sRGB), denoises it with the default model and
 the window is grabbed with the before/after divider in the middle.
 
-    .venv/bin/python benchmarks/raw_screenshot.py [--out docs/screenshots] [--model ID]
+    .venv/bin/python benchmarks/raw_screenshot.py [--out docs/screenshots] [--model ID] [--raw FILE]
 """
 
 from __future__ import annotations
@@ -47,12 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     ap.add_argument("--model", default=None, help="model id (default: the app's)")
+    ap.add_argument("--raw", type=Path, default=None, help="open this RAW file instead of generating one")
     args = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     work = Path(tempfile.mkdtemp(prefix="dd-raw-shot-"))
     os.environ["DENOISE_DESKTOP_SETTINGS_DIR"] = str(work / "settings")
     os.environ.setdefault("DENOISE_DESKTOP_HOME", str(work / "home"))
-    src = noisy_raw(work / "coffee_iso6400.dng")
+    src = args.raw or noisy_raw(work / "coffee_iso6400.dng")
 
     from PySide6.QtCore import QPointF
 
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"denoised with {panel.current_model_id()}")
     view = window.viewer.before_after
     view.set_zoom(1.5)
-    view.centerOn(QPointF(300, 200))
+    view.centerOn(QPointF(window.document.original.width / 2, window.document.original.height / 2))
     view.set_divider(0.5)
     wait(lambda: True)
     args.out.mkdir(parents=True, exist_ok=True)
