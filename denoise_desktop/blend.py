@@ -97,12 +97,14 @@ class Strength:
 
 StrengthLike = Union[float, int, Strength, tuple]
 
-#: built-in presets (name → strength); "Strong" is everything the network removes, as the app
-#: has always done (the factory setting), the others keep some texture back.
+#: built-in presets (name → strength); "Default" is everything the network removes, as the app
+#: has always done (the factory setting, so the picker shows "Default" on a fresh install), the
+#: others keep some texture back. There is no "stronger than Default": the mix only takes away
+#: less than the network removes (a higher σ removes more).
 PRESETS: dict[str, Strength] = {
     "Gentle": Strength(0.5, 1.0, 0.3),
-    "Default": Strength(0.8, 1.0, 0.1),
-    "Strong": Strength(1.0, 1.0, 0.0),
+    "Natural": Strength(0.8, 1.0, 0.1),
+    "Default": Strength(1.0, 1.0, 0.0),
 }
 DEFAULT_PRESET = "Default"
 

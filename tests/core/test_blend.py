@@ -116,10 +116,10 @@ def test_strength_validation_and_presets():
             Strength(bad, 1.0)
         with pytest.raises(ValueError):
             Strength(1.0, 1.0, bad)
-    assert set(PRESETS) >= {"Gentle", "Default", "Strong"}
-    assert PRESETS["Strong"].full  # the factory setting: all the network removes, as before
-    assert PRESETS["Gentle"].luma < PRESETS["Default"].luma < PRESETS["Strong"].luma
-    assert "colour 100 %" in PRESETS["Default"].describe()
+    assert set(PRESETS) >= {"Gentle", "Natural", "Default"}
+    assert PRESETS["Default"].full  # the factory setting: all the network removes, as before
+    assert PRESETS["Gentle"].luma < PRESETS["Natural"].luma < PRESETS["Default"].luma
+    assert "colour 100 %" in PRESETS["Natural"].describe()
 
 
 class _Smooth:

@@ -84,7 +84,7 @@ def test_presets_pick_save_and_are_shared_between_tabs(qtbot, monkeypatch):
     settings = AppSettings()
     controls = StrengthControls(settings)
     qtbot.addWidget(controls)
-    assert controls.current_preset() == "Strong"  # the factory setting: all the model removes
+    assert controls.current_preset() == "Default"  # the factory setting: all the model removes
     got = []
     controls.changed.connect(got.append)
     controls.preset_combo.setCurrentIndex(controls.preset_combo.findData("Gentle"))
@@ -104,7 +104,7 @@ def test_presets_pick_save_and_are_shared_between_tabs(qtbot, monkeypatch):
     # another tab's controls (same settings) list it; the values are the panels' to store
     other = StrengthControls(settings, sliders=False)
     qtbot.addWidget(other)
-    assert other.preset_combo.findData("Film") >= 0 and other.current_preset() == "Strong"
+    assert other.preset_combo.findData("Film") >= 0 and other.current_preset() == "Default"
     assert other.apply_preset("Film") and other.value() == Strength(0.5, 1.0, 0.42)
     # remembered across a restart
     qsettings.save_settings(settings)
