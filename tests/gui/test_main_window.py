@@ -91,8 +91,8 @@ def test_open_denoise_slider_save(qtbot, window, noisy_png, tmp_path, errors):
 
 
 def test_zoom_actions_change_scale(qtbot, window, tmp_path):
-    window.resize(640, 480)
-    big = write_png(tmp_path / "big.png", clean_and_noisy(300, 480)[1])
+    window.resize(800, 600)  # near the window's minimum (the Batch tab's side column sets it)
+    big = write_png(tmp_path / "big.png", clean_and_noisy(600, 960)[1])
     open_and_wait(qtbot, window, big)
     view = window.viewer.before_after
     window.act_fit.trigger()
@@ -560,3 +560,9 @@ def test_a_broken_user_model_is_named_with_its_reason(qtbot, runner, errors):
     assert any("half_downloaded" in m for m in messages)
     assert w.denoise_panel.model_combo.findData("half_downloaded") < 0  # the others still listed
     w.close()
+
+
+def test_the_window_fits_a_small_laptop_screen(window):
+    # every tab's minimum fits 1024×640 (long model names, captions and placeholders wrap or elide)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 640, hint

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -32,7 +34,9 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -91,29 +95,33 @@ class BatchPanel(QWidget):
 
     # -- construction ---------------------------------------------------------------------
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
+        # A side column (inputs, output, model; scrolls when short) beside the queue, which gets
+        # the tab's full height — and the window's minimum width stays small.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        side = QWidget()
+        top = QVBoxLayout(side)
+        main = QWidget()
+        layout = QVBoxLayout(main)
 
         inputs = QGroupBox("Inputs (files and folders; drop them here)")
         in_layout = QVBoxLayout(inputs)
         self.input_list = QListWidget()
         self.input_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         in_layout.addWidget(self.input_list)
-        row = QHBoxLayout()
+        row = QGridLayout()
         self.add_files_button = QPushButton("Add files…")
         self.add_folder_button = QPushButton("Add folder…")
         self.remove_button = QPushButton("Remove")
         self.clear_button = QPushButton("Clear")
-        for b in (self.add_files_button, self.add_folder_button, self.remove_button, self.clear_button):
-            row.addWidget(b)
-        row.addStretch(1)
+        for k, b in enumerate((self.add_files_button, self.add_folder_button, self.remove_button, self.clear_button)):
+            row.addWidget(b, k // 2, k % 2)
         in_layout.addLayout(row)
         self.add_files_button.clicked.connect(self._choose_files)
         self.add_folder_button.clicked.connect(self._choose_folder)
         self.remove_button.clicked.connect(self.remove_selected)
         self.clear_button.clicked.connect(self.clear_inputs)
-        top = QHBoxLayout()  # inputs beside the options: the queue below gets the height
         top.addWidget(inputs, 1)
-        layout.addLayout(top, 1)
 
         options = QGroupBox("Output")
         form = QFormLayout(options)
@@ -139,8 +147,8 @@ class BatchPanel(QWidget):
         self.skip_existing_check.setChecked(True)
         form.addRow("", self.recursive_check)
         form.addRow("", self.skip_existing_check)
-        top.addWidget(options, 1)
-        model_box = QGroupBox("Model")  # a third column: five rows each keep the queue tall
+        top.addWidget(options)
+        model_box = QGroupBox("Model")
         form = QFormLayout(model_box)
         self.model_combo = QComboBox()
         self._model_channels: dict[str, tuple[int, ...]] = {}
@@ -177,7 +185,11 @@ class BatchPanel(QWidget):
         self.device_combo = QComboBox()
         fill_device_combo(self.device_combo)  # the rest arrive from a worker: set_devices
         form.addRow("Device", self.device_combo)
-        top.addWidget(model_box, 1)
+        for combo in (self.model_combo, self.ensemble_combo, self.device_combo):
+            # long model names must not widen the side column (and the window): shown elided
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
+        top.addWidget(model_box)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -186,7 +198,7 @@ class BatchPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        layout.addWidget(self.table, 4)
+        layout.addWidget(self.table, 1)
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
@@ -207,6 +219,20 @@ class BatchPanel(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        scroll = QScrollArea()
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(side.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("batchSplitter")
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(main)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        outer.addWidget(self.splitter)
         self.start_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(self.pause)
         self.resume_button.clicked.connect(self.resume)

@@ -267,6 +267,7 @@ class ComparePanel(QWidget):
         self.grid.setSpacing(2)
         self.placeholder = QLabel("Tick models and baselines in the list on the right, then Run comparison.", self.grid_host)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)  # its length must not set the window's minimum width
         self.grid.addWidget(self.placeholder, 0, 0)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
