@@ -36,3 +36,27 @@ def runner(qapp):
     r = TaskRunner(max_threads=2)
     yield r
     r.shutdown(5000)
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """Error dialogs are recorded instead of shown (a modal box would block the test)."""
+    seen: list[tuple[str, object]] = []
+    monkeypatch.setattr("denoise_desktop.gui.dialogs.error.show_error", lambda parent, title, err: seen.append((title, err)))
+    return seen
+
+
+@pytest.fixture
+def window(qtbot, runner, errors):
+    """The main window, shown, with its model list loaded."""
+    from denoise_desktop.gui.main_window import MainWindow
+    from denoise_desktop.settings import AppSettings
+
+    w = MainWindow(runner, AppSettings())
+    qtbot.addWidget(w)
+    w.resize(1000, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.denoise_panel.model_combo.count() > 0, timeout=20000)
+    yield w
+    w.close()

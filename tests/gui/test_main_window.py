@@ -18,26 +18,6 @@ from gui_helpers import clean_and_noisy, fast_classical_id, sha, write_png
 
 
 @pytest.fixture
-def errors(monkeypatch):
-    """Error dialogs are recorded instead of shown (a modal box would block the test)."""
-    seen: list[tuple[str, object]] = []
-    monkeypatch.setattr("denoise_desktop.gui.dialogs.error.show_error", lambda parent, title, err: seen.append((title, err)))
-    return seen
-
-
-@pytest.fixture
-def window(qtbot, runner, errors):
-    w = MainWindow(runner, AppSettings())
-    qtbot.addWidget(w)
-    w.resize(1000, 700)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.denoise_panel.model_combo.count() > 0, timeout=20000)
-    yield w
-    w.close()
-
-
-@pytest.fixture
 def noisy_png(tmp_path):
     _clean, noisy = clean_and_noisy()
     return write_png(tmp_path / "noisy.png", noisy)

@@ -7,7 +7,6 @@ import pytest
 
 from denoise_desktop.blend import PRESETS, Strength, chroma, luma
 from denoise_desktop.gui import qsettings
-from denoise_desktop.gui.main_window import MainWindow
 from denoise_desktop.gui.panels import strength_controls as sc
 from denoise_desktop.gui.panels.batch_panel import BatchPanel
 from denoise_desktop.gui.panels.strength_controls import CUSTOM, StrengthControls
@@ -16,25 +15,6 @@ from denoise_desktop.settings import AppSettings
 from gui_helpers import clean_and_noisy, fast_classical_id, write_png
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    seen: list = []
-    monkeypatch.setattr("denoise_desktop.gui.dialogs.error.show_error", lambda parent, title, err: seen.append((title, err)))
-    return seen
-
-
-@pytest.fixture
-def window(qtbot, runner, errors):
-    w = MainWindow(runner, AppSettings())
-    qtbot.addWidget(w)
-    w.resize(1000, 700)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.denoise_panel.model_combo.count() > 0, timeout=20000)
-    yield w
-    w.close()
 
 
 def _denoised(qtbot, window, tmp_path):
