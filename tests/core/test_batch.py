@@ -1,51 +1,20 @@
 """Batch: planning errors create nothing; formats/bit depth/alpha kept; failures isolated; cancel/resume."""
 
-import dataclasses
-import hashlib
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
-import tifffile
 import torch
 from PIL import Image
 
-from denoise_desktop import batch, models
+from denoise_desktop import batch
 from denoise_desktop.batch import BatchError
-from denoise_desktop.engine import NetworkDenoiser
 from denoise_desktop.imageio import read_image
 from denoise_desktop.progress import CancelToken, Progress
 
+from batch_helpers import digests, make_inputs, tiny_denoiser
+
 torch.set_num_threads(1)
-
-
-def tiny_denoiser(tile=None):
-    torch.manual_seed(0)
-    model = models.build("dncnn", in_channels=3, depth=3, features=8).eval()
-    spec = dataclasses.replace(models.get_spec("dncnn"), receptive_field=3)
-    return NetworkDenoiser(model, spec, device="cpu", tile=tile)
-
-
-def make_inputs(folder: Path) -> dict[str, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    paths = {}
-    rgb = rng.integers(0, 256, (24, 30, 3), dtype=np.uint8)
-    paths["png"] = folder / "a_rgb.png"
-    Image.fromarray(rgb).save(paths["png"])
-    paths["jpg"] = folder / "b_photo.jpg"
-    Image.fromarray(rgb).save(paths["jpg"], quality=90)
-    paths["tif"] = folder / "c_16bit.tif"
-    tifffile.imwrite(paths["tif"], rng.integers(0, 65536, (20, 26, 3), dtype=np.uint16), photometric="rgb")
-    paths["rgba"] = folder / "d_alpha.png"
-    rgba = rng.integers(0, 256, (22, 18, 4), dtype=np.uint8)
-    Image.fromarray(rgba, "RGBA").save(paths["rgba"])
-    return paths
-
-
-def digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def test_folder_batch_keeps_names_formats_depth_alpha_and_inputs(tmp_path):
@@ -177,79 +146,6 @@ def test_default_model_factory_gets_channels(tmp_path):
     assert read_image(out / "g.png").channels == 1
 
 
-def test_an_input_symlinked_to_another_files_output_is_refused(tmp_path):
-    """in/zlink.png → ../out/photo.png: writing out/photo.png would replace what zlink reads."""
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    out.mkdir()
-    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(src / "photo.png")
-    Image.fromarray(np.full((8, 8, 3), 7, np.uint8)).save(out / "photo.png")
-    os.symlink(out / "photo.png", src / "zlink.png")
-    before = digests(out)
-    with pytest.raises(BatchError, match="overwrite the input"):
-        batch.plan([src], out)
-    assert digests(out) == before
-
-
-def test_a_short_write_fails_the_file_and_skip_existing_redoes_a_truncated_output(tmp_path, monkeypatch):
-    """A full disk: Pillow's optimised JPEG encoder returns without an error on ENOSPC, leaving a
-    cut-off file. It must fail (no output left), and a cut-off output from before is redone."""
-    from denoise_desktop import imageio
-
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    rgb = np.random.default_rng(1).integers(0, 256, (32, 32, 3), dtype=np.uint8)
-    Image.fromarray(rgb).save(src / "a.jpg", quality=90)
-    real_save = Image.Image.save
-
-    def short_save(self, fp, *a, **k):
-        real_save(self, fp, *a, **k)
-        data = Path(fp).read_bytes()
-        Path(fp).write_bytes(data[: len(data) // 2])  # what the full disk kept, silently
-
-    monkeypatch.setattr(Image.Image, "save", short_save)
-    [r] = list(batch.run(batch.plan([src], out), tiny_denoiser()))
-    assert r.status == "failed" and "not written completely" in r.error
-    assert list(out.iterdir()) == []  # neither the output nor a temp file
-    monkeypatch.setattr(Image.Image, "save", real_save)
-
-    good = out / "a.jpg"
-    Image.fromarray(rgb).save(good, quality=90)
-    good.write_bytes(good.read_bytes()[:300])  # a truncated output of an earlier run
-    assert not imageio.is_complete_image(good)
-    [item] = batch.plan([src], out, skip_existing=True)
-    assert not item.skip
-    [r] = list(batch.run([item], tiny_denoiser()))
-    assert r.status == "done" and imageio.is_complete_image(good)
-    read_image(good)
-    [item] = batch.plan([src], out, skip_existing=True)
-    assert item.skip
-    (out / "empty.jpg").write_bytes(b"")
-    assert not imageio.is_complete_image(out / "empty.jpg")
-
-
-def test_long_names_fit_and_stale_temps_of_a_killed_run_are_removed(tmp_path):
-    from denoise_desktop import imageio
-
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    out.mkdir()
-    long_stem = "p" * 240  # + ".png" = 244 bytes: the old 23-byte temp suffix overflowed 255
-    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(src / f"{long_stem}.png")
-    stale = out / ".dd-0123abcd.part"
-    stale.write_bytes(b"half a file")
-    os.utime(stale, (1, 1))
-    young = out / ".dd-89abcdef.part"  # may be a concurrent run's: kept
-    young.write_bytes(b"x")
-    other = out / ".dd-notours.part"
-    other.write_bytes(b"x")
-    results = list(batch.run(batch.plan([src], out), tiny_denoiser()))
-    assert [r.status for r in results] == ["done"], results[0].error
-    assert (out / f"{long_stem}.png").is_file()
-    assert not stale.exists() and young.exists() and other.exists()
-    assert imageio.remove_stale_temps(tmp_path / "missing") == []
-
-
 def test_a_files_time_leaves_out_the_time_the_batch_was_paused(tmp_path):
     import threading
     import time as _time
@@ -271,15 +167,3 @@ def test_a_files_time_leaves_out_the_time_the_batch_was_paused(tmp_path):
     wall = _time.perf_counter() - t0
     assert r.status == "done" and wall >= 0.6
     assert token.paused_seconds >= 0.55 and r.seconds < wall - 0.5
-
-
-@pytest.mark.parametrize("w,h", [(1, 1), (2, 1), (4, 4), (1920, 1), (1, 300)])
-def test_tiny_images_pass_through_unchanged_with_a_note(tmp_path, w, h):
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    pixels = np.random.default_rng(2).integers(0, 256, (h, w, 3), dtype=np.uint8)
-    Image.fromarray(pixels).save(src / "tiny.png")
-    [r] = list(batch.run(batch.plan([src], out), tiny_denoiser()))  # blind: the default "auto"
-    assert r.status == "done", r.error
-    assert f"{w}×{h} px is too small" in r.info["sigma_note"]
-    assert np.array_equal(np.asarray(Image.open(out / "tiny.png")), pixels)
