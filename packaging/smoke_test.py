@@ -290,6 +290,46 @@ def run_gui_x11(name: str, exe: Path, args: list[str], title: str, quit_after_ms
                  {"window_shown_s": shown, "window_shown_reported_s": None, "window_shown_cpu_s": cpu})
 
 
+# Debian/Ubuntu packages of the libraries Qt's xcb plugin loads (Qt ≥ 6.5 refuses it without
+# libxcb-cursor0); what a user must install for a real window on Linux.
+XCB_PACKAGES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1", "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-render-util.so.0": "libxcb-render-util0", "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-shape.so.0": "libxcb-shape0", "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0", "libxcb-xinerama.so.0": "libxcb-xinerama0",
+}
+
+
+def missing_libraries(ldd_output: str) -> list[str]:
+    """The ``lib… => not found`` names of an ``ldd`` listing, each once."""
+    out: list[str] = []
+    for line in ldd_output.splitlines():
+        if "not found" in line:
+            name = line.split("=>")[0].strip()
+            if name and name not in out:
+                out.append(name)
+    return out
+
+
+def check_xcb(root: Path) -> Check | None:
+    """Linux: the bundled xcb platform plugin's libraries are all present on this machine, or the
+    packages to install are named — the window would otherwise fail with Qt's 'could not load the
+    Qt platform plugin "xcb"' (None where there is no such plugin or no ``ldd``)."""
+    plugin = next(iter(sorted(root.rglob("libqxcb.so"))), None)
+    if plugin is None or not shutil.which("ldd"):
+        return None
+    start = time.perf_counter()
+    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True).stdout
+    missing = missing_libraries(out)
+    seconds = time.perf_counter() - start
+    if not missing:
+        return Check("xcb libraries", True, seconds, f"{plugin.name}: all libraries found")
+    packages = sorted({XCB_PACKAGES.get(m, m) for m in missing})
+    return Check("xcb libraries", False, seconds,
+                 f"{plugin.name} needs {', '.join(missing)}: sudo apt install {' '.join(packages)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("target", type=Path, help="dist/DenoiseDesktop, a .app, or a one-file binary")
@@ -332,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_train:
         record(run_train("train (2 steps)", exe, args.timeout))
     if not args.skip_gui:
+        xcb = check_xcb(root) if sys.platform.startswith("linux") else None
+        if xcb is not None:
+            record(xcb)
         for i in range(args.gui_runs):
             label = "gui (cold)" if i == 0 else f"gui (warm {i})"
             if args.x11:

@@ -157,3 +157,19 @@ def test_full_linux_build_passes_its_smoke_test():
     report = json.loads((ROOT / "build" / "smoke.json").read_text())
     assert report["ok"]
     assert report["bundle_bytes"] < 1024**3, "bundle grew past 1 GiB"
+
+
+def test_a_missing_xcb_library_is_named_with_the_package_to_install(tmp_path, monkeypatch):
+    ldd = ("\tlibxcb-icccm.so.4 => not found\n\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x7f)\n"
+           "\tlibxcb-cursor.so.0 => not found\n\tlibxcb-icccm.so.4 => not found\n")
+    assert smoke.missing_libraries(ldd) == ["libxcb-icccm.so.4", "libxcb-cursor.so.0"]
+    plugin = tmp_path / "_internal" / "PySide6" / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    plugin.parent.mkdir(parents=True)
+    plugin.write_bytes(b"")
+    monkeypatch.setattr(smoke.shutil, "which", lambda name: "/usr/bin/ldd")
+    monkeypatch.setattr(smoke.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, ldd, ""))
+    check = smoke.check_xcb(tmp_path)
+    assert not check.ok and "apt install libxcb-cursor0 libxcb-icccm4" in check.detail
+    monkeypatch.setattr(smoke.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, "\tlibc.so.6 => /x\n", ""))
+    assert smoke.check_xcb(tmp_path).ok
+    assert smoke.check_xcb(tmp_path / "none") is None  # no plugin in the bundle: nothing to check
