@@ -19,6 +19,7 @@ __all__ = ["AppSettings", "SIGMA_MODES", "OUTPUT_FORMATS", "DEVICES", "MAX_RECEN
 
 SIGMA_MODES = ("auto", "manual")
 OUTPUT_FORMATS = ("keep", "png", "jpg", "tif")
+RAW_COLOR_SPACES = ("srgb", "adobe", "prophoto")  # = raw.COLOR_SPACES (not imported: rawpy is heavy)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MAX_RECENT = 10
 
@@ -45,6 +46,7 @@ class AppSettings:
     jpeg_quality: int = 95
     naming: str = "{stem}"
     keep_metadata: bool = True
+    raw_color_space: str = "srgb"  # camera RAW develops into: "srgb" | "adobe" | "prophoto" (raw.COLOR_SPACES)
     # batch (its own model and Quality: "Automatic" never follows the Denoise tab's pick)
     batch_model: str | None = None  # None = Automatic (the bundled default for each image)
     batch_ensemble: int = DEFAULT_ENSEMBLE
@@ -132,6 +134,8 @@ class AppSettings:
             self.sigma_mode = "auto"
         if self.output_format not in OUTPUT_FORMATS:
             self.output_format = "keep"
+        if self.raw_color_space not in RAW_COLOR_SPACES:
+            self.raw_color_space = "srgb"
         self.sigma = min(255.0, max(0.0, self.sigma))
         for name in ("luma_strength", "chroma_strength", "grain"):
             v = float(getattr(self, name))

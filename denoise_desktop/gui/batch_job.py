@@ -104,7 +104,7 @@ class PlanRequest:
 
 def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | None, strength: Any, *,
               jpeg_quality: int = 95, keep_metadata: bool = True,
-              ensemble: int = DEFAULT_ENSEMBLE, progress):
+              ensemble: int = DEFAULT_ENSEMBLE, raw_color_space: str = "srgb", progress):
     """The worker side: plan, load the model, then yield one ``ItemResult`` per item.
 
     ``strength``: a fraction or a ``blend.Strength`` (luminance, colour, grain).
@@ -120,4 +120,4 @@ def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | N
     denoiser = load_denoiser(model_id, device, ensemble)
     progress.check_cancelled()
     yield from batch.run(items, denoiser, sigma=sigma, strength=strength, jpeg_quality=jpeg_quality,
-                         keep_metadata=keep_metadata, progress=progress)
+                         keep_metadata=keep_metadata, progress=progress, raw_color_space=raw_color_space)

@@ -415,3 +415,31 @@ def test_plan_notes_and_per_file_notes_reach_the_panel(qtbot, runner, images, tm
     assert "unsupported" in text and "notes.txt" in text  # named, not skipped without a word
     rows = {r.src.name: r for r in panel.model.rows}
     assert "first of 3 frames" in rows["anim.gif"].message  # the Details column says it
+
+
+def test_raw_colour_space_is_remembered_and_reaches_the_batch(qtbot, runner, images, tmp_path, fake, monkeypatch):
+    from denoise_desktop import batch, raw
+    from denoise_desktop.settings import RAW_COLOR_SPACES
+
+    assert RAW_COLOR_SPACES == raw.COLOR_SPACES  # the settings' copy of the list stays in step
+    seen = {}
+    real_run = batch.run
+
+    def spy(*args, **kwargs):
+        seen["raw_color_space"] = kwargs.get("raw_color_space")
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "run", spy)
+    settings = AppSettings(last_batch_out_dir=str(tmp_path / "out"))
+    panel = BatchPanel(runner, settings)
+    qtbot.addWidget(panel)
+    panel.add_inputs([images])
+    _listed(qtbot, panel)
+    panel.raw_colour_combo.setCurrentIndex(panel.raw_colour_combo.findData("adobe"))
+    assert settings.raw_color_space == "adobe"
+    assert _start_and_wait(qtbot, panel)["state"] == "finished"
+    assert seen["raw_color_space"] == "adobe"
+    again = BatchPanel(runner, settings)
+    qtbot.addWidget(again)
+    assert again.raw_colour_combo.currentData() == "adobe"
+    assert AppSettings.from_dict({"raw_color_space": "cmyk"}).raw_color_space == "srgb"

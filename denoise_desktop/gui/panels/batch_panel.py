@@ -142,6 +142,12 @@ class BatchPanel(QWidget):
         fmt_row.addWidget(self.quality_spin)
         fmt_row.addStretch(1)
         form.addRow("Format", fmt_row)
+        self.raw_colour_combo = QComboBox()
+        for key, label in (("srgb", "sRGB"), ("adobe", "Adobe RGB"), ("prophoto", "ProPhoto RGB")):
+            self.raw_colour_combo.addItem(label, key)
+        self.raw_colour_combo.setToolTip("Colour space camera RAW files are developed into (the matching "
+                                         "ICC profile is attached to the output); other files are unchanged")
+        form.addRow("RAW colour", self.raw_colour_combo)
         self.recursive_check = QCheckBox("Include sub-folders")
         self.skip_existing_check = QCheckBox("Skip files whose output exists")
         self.skip_existing_check.setChecked(True)
@@ -243,6 +249,7 @@ class BatchPanel(QWidget):
             self.naming_edit.editingFinished,
             self.format_combo.currentIndexChanged,
             self.quality_spin.valueChanged,
+            self.raw_colour_combo.currentIndexChanged,
             self.recursive_check.toggled,
             self.skip_existing_check.toggled,
             self.model_combo.currentIndexChanged,
@@ -317,6 +324,7 @@ class BatchPanel(QWidget):
         self.naming_edit.setText(_get(s, "naming", "{stem}") or "{stem}")
         _select_text(self.format_combo, _get(s, "output_format", "keep"))
         self.quality_spin.setValue(int(_get(s, "jpeg_quality", 95)))
+        _select_data(self.raw_colour_combo, _get(s, "raw_color_space", "srgb"))
         self.quality_spin.setEnabled(self.format_combo.currentText() in ("jpg", "keep"))
         self.recursive_check.setChecked(bool(_get(s, "recursive", False)))
         self.skip_existing_check.setChecked(bool(_get(s, "skip_existing", False)))
@@ -343,6 +351,7 @@ class BatchPanel(QWidget):
             _set(s, "naming", naming)
         _set(s, "output_format", self.format_combo.currentText())
         _set(s, "jpeg_quality", self.quality_spin.value())
+        _set(s, "raw_color_space", self.raw_colour_combo.currentData() or "srgb")
         _set(s, "recursive", self.recursive_check.isChecked())
         _set(s, "skip_existing", self.skip_existing_check.isChecked())
         model_id = self.model_combo.currentData()
@@ -449,6 +458,7 @@ class BatchPanel(QWidget):
             jpeg_quality=self.quality_spin.value(),
             keep_metadata=bool(_get(self.settings, "keep_metadata", True)),
             ensemble=int(self.ensemble_combo.currentData()),
+            raw_color_space=self.raw_colour_combo.currentData() or "srgb",
             lane=LANE,
         )
         self.task = task
