@@ -15,7 +15,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -67,18 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = []
     error_dialog.show_error = lambda _parent, title, err: failures.append(f"{title}: {err}")
 
+    from screenshots import wait_until
+
     def wait(cond, timeout: float = 300.0, what: str = "") -> None:
-        t0 = time.monotonic()
-        while not cond():
-            app.processEvents()
-            if failures:
-                raise SystemExit(f"failed while waiting for {what}: {failures[-1]}")
-            if time.monotonic() - t0 > timeout:
-                raise SystemExit(f"timed out waiting for {what}")
-            time.sleep(0.01)
-        for _ in range(5):
-            app.processEvents()
-            time.sleep(0.02)
+        wait_until(app, failures, cond, timeout, what)
 
     runner = TaskRunner(app)
     window = MainWindow(runner, AppSettings())

@@ -104,14 +104,13 @@ def estimator_of(spec: str, tmp: Path):
         path.write_bytes(blob)
     else:
         path = Path(spec)
-    import torch
     from safetensors.torch import load_file
 
     from denoise_desktop.models.noise_level import NoiseLevelNet
 
     net = NoiseLevelNet()
     net.load_state_dict(load_file(str(path)), strict=True)
-    return net.eval() if isinstance(net, torch.nn.Module) else net
+    return net.eval()
 
 
 @contextlib.contextmanager

@@ -28,6 +28,22 @@ ROOT = Path(__file__).resolve().parents[1]
 _CHILD_FLAG = "DENOISE_DESKTOP_SCREENSHOTS_CHILD"
 
 
+def wait_until(app, failures: list[str], cond, timeout: float = 120.0, what: str = "") -> None:
+    """Run the event loop until ``cond()``; an error dialog recorded in ``failures`` or the
+    timeout ends the script with the reason. Then a few more rounds so repaints land."""
+    t0 = time.monotonic()
+    while not cond():
+        app.processEvents()
+        if failures:
+            raise SystemExit(f"failed while waiting for {what}: {failures[-1]}")
+        if time.monotonic() - t0 > timeout:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(0.01)
+    for _ in range(5):
+        app.processEvents()
+        time.sleep(0.02)
+
+
 def _maybe_reexec_under_xvfb(args: argparse.Namespace) -> None:
     if args.offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -100,17 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     error_dialog.show_error = lambda _parent, title, err: failures.append(f"{title}: {err}")  # never block
 
     def wait(cond, timeout: float = 120.0, what: str = "") -> None:
-        t0 = time.monotonic()
-        while not cond():
-            app.processEvents()
-            if failures:
-                raise SystemExit(f"failed while waiting for {what}: {failures[-1]}")
-            if time.monotonic() - t0 > timeout:
-                raise SystemExit(f"timed out waiting for {what}")
-            time.sleep(0.01)
-        for _ in range(5):  # let repaints land
-            app.processEvents()
-            time.sleep(0.02)
+        wait_until(app, failures, cond, timeout, what)
 
     def shot(widget, name: str) -> Path:
         wait(lambda: True)

@@ -7,26 +7,9 @@ import pytest
 
 pytest.importorskip("rawpy")
 
-from denoise_desktop.gui.main_window import MainWindow  # noqa: E402
 from denoise_desktop.gui.panels.compare_panel import image_filter  # noqa: E402
-from denoise_desktop.settings import AppSettings  # noqa: E402
 from dng_helpers import write_dng_with_preview  # noqa: E402
 from gui_helpers import fast_classical_id, sha  # noqa: E402
-
-
-@pytest.fixture
-def window(qtbot, runner, monkeypatch):
-    errors: list = []
-    monkeypatch.setattr("denoise_desktop.gui.dialogs.error.show_error", lambda parent, t, e: errors.append((t, e)))
-    w = MainWindow(runner, AppSettings())
-    w.errors = errors
-    qtbot.addWidget(w)
-    w.resize(900, 600)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.denoise_panel.model_combo.count() > 0, timeout=20000)
-    yield w
-    w.close()
 
 
 def test_file_dialogs_offer_raw_files():
@@ -34,7 +17,7 @@ def test_file_dialogs_offer_raw_files():
     assert "*.dng" in f and "*.NEF" in f and "*.cr3" in f and "*.png" in f
 
 
-def test_raw_opens_with_preview_then_full_develop_and_saves_16_bit_tiff(qtbot, window, tmp_path):
+def test_raw_opens_with_preview_then_full_develop_and_saves_16_bit_tiff(qtbot, window, errors, tmp_path):
     src = write_dng_with_preview(tmp_path / "shot.dng")
     before = sha(src)
     previews = []
@@ -67,13 +50,13 @@ def test_raw_opens_with_preview_then_full_develop_and_saves_16_bit_tiff(qtbot, w
     back = imageio.read_image(out)
     assert back.bit_depth == 16 and back.exif and back.icc_profile
     np.testing.assert_array_equal(back.pixels, doc.result.pixels)
-    assert sha(src) == before and not window.errors
+    assert sha(src) == before and not errors
 
 
-def test_unreadable_raw_names_the_file(qtbot, window, tmp_path):
+def test_unreadable_raw_names_the_file(qtbot, window, errors, tmp_path):
     bad = tmp_path / "broken.nef"
     bad.write_bytes(b"II*\x00" + b"\x00" * 100)
     window.open_image(bad)
-    qtbot.waitUntil(lambda: bool(window.errors), timeout=10000)
-    title, err = window.errors[0]
+    qtbot.waitUntil(lambda: bool(errors), timeout=10000)
+    title, err = errors[0]
     assert "broken.nef" in title + str(err)
