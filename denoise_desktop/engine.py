@@ -2,8 +2,10 @@
 
 The tensor contract (spandrel): each tile is padded (reflect) up to the model's size requirement,
 run under ``torch.inference_mode()``, clamped to [0, 1] and cropped back. Tiles overlap by at least
-twice the receptive field plus a blend band (see ``tiling``), so tiled output equals whole-image
-output for convolutional models and flat gradients show no seams.
+twice the network's reach plus a blend band (see ``tiling``; the reach is the measured
+``ArchSpec.seam_reach`` where known, else the receptive field), so tiled output equals
+whole-image output to within a tenth of an 8-bit level and flat gradients show no seams.
+The network itself runs behind a ``runtime`` (eager or compiled, fp32/bf16/fp16).
 
 Channel mismatches: a gray (1-channel) model on a color image denoises each RGB channel
 separately (run as a batch of three); a color model on a gray image gets the gray channel
@@ -22,6 +24,7 @@ import numpy as np
 
 from . import devices
 from .progress import NOOP, Progress
+from .runtime import PRECISIONS, make_runtime
 from .tiling import TileBlender, best_tile_shape, plan_tiles
 
 if TYPE_CHECKING:
@@ -29,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["NetworkDenoiser", "denoise_image", "OutOfMemory", "PRECISIONS", "ENSEMBLES", "DEFAULT_ENSEMBLE"]
 
-PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 # Self-ensemble: the model also runs on flipped/rotated copies of each tile and the results,
 # turned back, are averaged: ~0.1–0.2 dB for 2–8× the time. Each prefix of this order is a group
 # (identity + horizontal flip; + vertical flip + half turn; all 8 symmetries of the square), so
@@ -80,8 +82,8 @@ def _align_up(v: int, m: int) -> int:
 class NetworkDenoiser:
     """A ``Denoiser`` (see docs/architecture.md) around a torch model and its ``ArchSpec``.
 
-    ``tile=None`` picks a tile size from free memory; ``overlap=None`` uses twice the receptive
-    field plus a blend band. ``precision`` "auto" is fp16 autocast on CUDA and fp32 elsewhere.
+    ``tile=None`` picks a tile size from free memory; ``overlap=None`` uses twice the reach
+    (``seam_reach``, else the receptive field) plus a blend band. ``precision`` "auto" and ``runtime`` ("eager"/"compiled"): see ``runtime``.
     ``ensemble`` (1, 2, 4 or 8) averages that many flipped/rotated runs (see ``ENSEMBLES``).
     ``last_info`` holds what the last ``denoise`` did (tiles, tile size, σ estimate, device).
     ``sigma_range`` (lo, hi), from the model card, is the σ it was trained for: a σ outside it
@@ -91,11 +93,9 @@ class NetworkDenoiser:
     def __init__(self, model, spec, device: Any = "auto", tile: int | None = None,
                  overlap: int | None = None, precision: str = "auto", *, id: str | None = None,
                  name: str | None = None, ensemble: int = 1,
-                 sigma_range: tuple[float, float] | None = None) -> None:
+                 sigma_range: tuple[float, float] | None = None, runtime: str = "eager") -> None:
         import torch
 
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         self.set_ensemble(ensemble)
         self.spec = spec
         self.id = id or spec.id
@@ -105,19 +105,17 @@ class NetworkDenoiser:
         self.model_channels = _model_channels(model)
         self.channels = (self.model_channels,)
         self.device = devices.resolve(device)
-        if precision == "auto":
-            precision = "fp16" if self.device.type == "cuda" else "fp32"
-        if precision == "fp16" and self.device.type == "cpu":
-            raise ValueError("fp16 needs a GPU; use fp32 or bf16 on the CPU")
-        self.precision = precision
-        self._dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
         self.model = model.eval().to(self.device, memory_format=torch.channels_last)
+        self.runtime = make_runtime(self.model, self.device, precision, runtime)
+        self.precision = self.runtime.precision
 
         req = spec.size_req
         self._multiple = max(1, int(req.multiple_of))
         self._minimum = max(1, int(req.minimum))
         self._fixed = req.fixed
-        rf = max(0, int(spec.receptive_field))
+        # The weights' measured reach when known: the wiring's 99 px would recompute a quarter of
+        # each 2048² tile to change no output pixel by a tenth of a level.
+        rf = max(0, int(getattr(spec, "seam_reach", None) or spec.receptive_field))
         if overlap is None:
             overlap = 2 * rf + max(8, rf // 4)
         if overlap < 0:
@@ -159,7 +157,7 @@ class NetworkDenoiser:
             return self._fixed
         from .models.spec import Tiling
 
-        bytes_per_elem = 2 if self._dtype is not None else 4
+        bytes_per_elem = self.runtime.bytes_per_value
         # A layer's input and output, skip connections and conv workspace: measured peaks are
         # 2× (DnCNN) to 8× (U-Net) the largest single activation; plan for 8×.
         # A gray model on RGB runs 3 tiles as a batch.
@@ -252,13 +250,7 @@ class NetworkDenoiser:
             return y[0].permute(1, 2, 0).cpu().numpy()
 
     def _forward(self, batch, sigma01: float | None):
-        import torch
-
-        batch = batch.contiguous(memory_format=torch.channels_last)
-        if self._dtype is not None:
-            with torch.autocast(device_type=self.device.type, dtype=self._dtype):
-                return self.model(batch, sigma01)
-        return self.model(batch, sigma01)
+        return self.runtime(batch, sigma01)
 
     def sigma_note(self, sigma: float | None) -> str | None:
         """A warning when σ (0–255) lies outside the range the model was trained for."""
@@ -325,8 +317,8 @@ class NetworkDenoiser:
 
             sigma = estimated = float(estimate_sigma(_as_float(img, scale)))
         info: dict[str, Any] = {"sigma_used": sigma, "sigma_estimated": estimated, "device": str(self.device),
-                                "precision": self.precision, "overlap": self.overlap, "tiles": 0,
-                                "ensemble": self.ensemble}
+                                "overlap": self.overlap, "tiles": 0, "ensemble": self.ensemble,
+                                **self.runtime.info()}
         note = self.sigma_note(sigma)
         if note:
             info["sigma_note"] = note
@@ -367,6 +359,7 @@ class NetworkDenoiser:
             if tile < first:
                 self._tile_cap = tile  # later images start at the size that fitted
             info["tile"] = tile
+            info.update(self.runtime.info())  # a compiler fallback during the run says so
             if strength != 1.0:
                 band = 512  # blend in row bands: no full-size temporaries
                 for y in range(0, out.shape[0], band):
@@ -463,7 +456,8 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: "float 
         "seconds": time.perf_counter() - t0,
         "tiles": last.get("tiles", 1),
     }
-    for key in ("tile", "device", "precision", "ensemble", "sigma_note", "model_used", "noise_kind"):
+    for key in ("tile", "device", "precision", "runtime", "runtime_note", "ensemble", "sigma_note", "model_used",
+                "noise_kind"):
         if key in last:
             info[key] = last[key]
     if not st.plain:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
 import pytest
+
+# "auto" precision means bf16 on CPUs with native bf16: pin fp32 so the suite's reference numbers
+# hold on any CI machine (subprocesses inherit it); tests of the bf16 path ask for it explicitly.
+os.environ.setdefault("DENOISE_DESKTOP_CPU_BF16", "0")
 
 
 @pytest.fixture(autouse=True)
