@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from denoise_desktop import raw  # noqa: E402
+from denoise_desktop.imageio import raw  # noqa: E402
 
 H, W = 4000, 6000
 BLACK, WHITE = 512, 16383

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .blend import PRESETS, Strength
-from .raw import COLOR_SPACES
 from .engine import DEFAULT_ENSEMBLE, ENSEMBLES
+from .imageio.raw import COLOR_SPACES
 
 __all__ = ["AppSettings", "SIGMA_MODES", "OUTPUT_FORMATS", "DEVICES", "MAX_RECENT", "PRESETS"]
 
 SIGMA_MODES = ("auto", "manual")
 OUTPUT_FORMATS = ("keep", "png", "jpg", "tif")
-RAW_COLOR_SPACES = COLOR_SPACES  # camera RAW develops (raw.py imports rawpy only when developing)
+RAW_COLOR_SPACES = COLOR_SPACES  # camera RAW develops (imageio/raw.py imports rawpy only when developing)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MAX_RECENT = 10
 

@@ -8,7 +8,7 @@ import io
 import numpy as np
 import tifffile
 
-from denoise_desktop import imageio
+from denoise_desktop.imageio import encode
 
 LEFT = (0.6, 0.15, 0.1)  # linear sRGB of the left half
 RIGHT = (0.1, 0.2, 0.6)
@@ -70,7 +70,7 @@ def write_dng(path, h=32, w=48, *, neutral=(1.0, 1.0, 1.0), orientation=1, noise
     tifffile.imwrite(buf, data, photometric=32803, extratags=tags, metadata=None, software=False, byteorder="<")
     out = buf.getvalue()
     if subifds:
-        out = bytes(imageio._attach_tiff_subifds(bytearray(out), subifds))
+        out = bytes(encode._attach_tiff_subifds(bytearray(out), subifds))
     path.write_bytes(out)
     return path
 

@@ -88,7 +88,8 @@ def open_image(path: str | Path, *, progress: Progress = NOOP):
     """``load_image`` for the viewer, as a generator: a camera RAW first yields a quick preview
     (its embedded JPEG, or a half-size develop) as a ``LoadedImage``; the full develop is the
     return value."""
-    from denoise_desktop import imageio, raw
+    from denoise_desktop import imageio
+    from denoise_desktop.imageio import raw
 
     if raw.is_raw(path):
         progress.set(0.0, f"Preview of {Path(path).name}")

@@ -31,12 +31,13 @@ import os
 import struct
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:  # imageio imports this module: its names are imported where they are used
-    from .imageio import ImageData
+from .errors import ImageReadError
+from .formats import MAX_PIXELS, RAW_EXTENSIONS
+from .image_data import ImageData
+from .metadata import _EXIF_IFD, _GPS_IFD, _ORIENTATION
 
 __all__ = [
     "COLOR_SPACES",
@@ -46,15 +47,6 @@ __all__ = [
     "read_raw",
     "read_raw_preview",
 ]
-
-RAW_EXTENSIONS = frozenset({
-    ".3fr", ".ari", ".arw", ".bay", ".cap", ".cr2", ".cr3", ".crw", ".dcr", ".dcs", ".dng", ".drf",
-    ".eip", ".erf", ".fff", ".gpr", ".iiq", ".k25", ".kdc", ".mdc", ".mef", ".mos", ".mrw", ".nef",
-    ".nrw", ".orf", ".ori", ".pef", ".ptx", ".pxn", ".raf", ".raw", ".rw2", ".rwl", ".rwz", ".sr2",
-    ".srf", ".srw", ".sti", ".x3f",
-})
-"""Suffixes (lower case) of the camera RAW formats LibRaw reads: the one list the app, the
-batch, the CLI and the file dialogs use."""
 
 COLOR_SPACES = ("srgb", "adobe", "prophoto")
 """Output colour spaces of a develop; sRGB is the default."""
@@ -74,11 +66,9 @@ def is_raw(path: os.PathLike | str) -> bool:
 
 
 def read_raw(path: os.PathLike | str, data: bytes | None = None, *, color_space: str = "srgb",
-             half_size: bool = False) -> "ImageData":
+             half_size: bool = False) -> ImageData:
     """Develop the RAW file ``path`` (its bytes ``data`` when already read) into a 16-bit RGB
     ``ImageData`` with EXIF and ICC profile; raises ``ImageReadError`` naming the file."""
-    from .imageio import MAX_PIXELS, ImageData, ImageReadError
-
     p = Path(path)
     cs = color_space.lower()
     if cs not in _DEVELOP:
@@ -122,13 +112,11 @@ def read_raw(path: os.PathLike | str, data: bytes | None = None, *, color_space:
     )
 
 
-def read_raw_preview(path: os.PathLike | str, data: bytes | None = None, *, max_side: int = 2048) -> "ImageData":
+def read_raw_preview(path: os.PathLike | str, data: bytes | None = None, *, max_side: int = 2048) -> ImageData:
     """A quick 8-bit look at the RAW file: its embedded preview (JPEG or bitmap; a JPEG decoded
     at a reduced scale that keeps at least ``max_side`` pixels), display-oriented; a half-size develop when it has none or only a
     postage stamp (under half the image's size and under 1024 px: old, small cameras)."""
     from PIL import Image
-
-    from .imageio import ImageData, ImageReadError
 
     p = Path(path)
     data = _read_bytes(p) if data is None else data
@@ -169,8 +157,6 @@ def read_raw_preview(path: os.PathLike | str, data: bytes | None = None, *, max_
 
 
 def _read_bytes(p: Path) -> bytes:
-    from .imageio import ImageReadError
-
     try:
         data = p.read_bytes()
     except FileNotFoundError as e:
@@ -193,8 +179,6 @@ def _rawpy():
 @contextlib.contextmanager
 def _libraw_errors(p: Path):
     """LibRaw's exceptions → one ``ImageReadError`` naming the file and saying why."""
-    from .imageio import ImageReadError
-
     rawpy = _rawpy()
     try:
         yield
@@ -227,7 +211,6 @@ def _flip(a: np.ndarray, flip: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # metadata
 
-_EXIF_IFD, _GPS_IFD, _ORIENTATION = 0x8769, 0x8825, 0x0112
 # IFD0 tags kept: description, make, model, software, date, artist, copyright
 _IFD0_TAGS = frozenset({270, 271, 272, 305, 306, 315, 33432})
 # Exif IFD tags kept (TIFF/EP RAWs such as Kodak's keep some of them in IFD0: moved here)

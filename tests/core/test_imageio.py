@@ -265,7 +265,7 @@ def test_orientation_applies_to_16bit_pixels_and_alpha(tmp_path, suffix):
     p = tmp_path / f"o16{suffix}"
     if suffix == ".png":
         ok, buf = cv2.imencode(".png", rgba[:, :, [2, 1, 0, 3]])
-        p.write_bytes(imageio._png_with_metadata(buf.tobytes(), make_exif(6), None, None))
+        p.write_bytes(imageio.encode._png_with_metadata(buf.tobytes(), make_exif(6), None, None))
     else:
         tifffile.imwrite(p, rgba, photometric="rgb", extrasamples=["unassalpha"], extratags=[(274, "H", 1, 6, True)])
     back = read_image(p)
@@ -488,7 +488,7 @@ def test_encoder_failure_raises_write_error_and_leaves_nothing(tmp_path, monkeyp
     def broken(*args, **kwargs):
         raise ValueError("encoder exploded")
 
-    monkeypatch.setattr(imageio, "_write_pillow", broken)
+    monkeypatch.setattr(imageio.write, "_write_pillow", broken)  # where write_image looks it up
     with pytest.raises(ImageWriteError, match="out.jpg"):
         write_image(random_image(8, 3, False), tmp_path / "out.jpg")
     assert folder_listing(tmp_path) == []

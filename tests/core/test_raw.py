@@ -17,7 +17,8 @@ from PIL import Image, ImageCms
 
 rawpy = pytest.importorskip("rawpy")
 
-from denoise_desktop import batch, imageio, raw  # noqa: E402
+from denoise_desktop import batch, imageio  # noqa: E402
+from denoise_desktop.imageio import raw  # noqa: E402
 from denoise_desktop.cli import main  # noqa: E402
 from dng_helpers import LEFT, RIGHT, srgb_curve, write_dng, write_dng_with_preview  # noqa: E402
 

@@ -418,7 +418,8 @@ def test_plan_notes_and_per_file_notes_reach_the_panel(qtbot, runner, images, tm
 
 
 def test_raw_colour_space_is_remembered_and_reaches_the_batch(qtbot, runner, images, tmp_path, fake, monkeypatch):
-    from denoise_desktop import batch, raw
+    from denoise_desktop import batch
+    from denoise_desktop.imageio import raw
     from denoise_desktop.settings import RAW_COLOR_SPACES
 
     assert RAW_COLOR_SPACES == raw.COLOR_SPACES  # the settings' copy of the list stays in step

@@ -37,7 +37,7 @@ def folder(tmp_path):
     f[0].save(src / "anim.png", save_all=True, append_images=f[1:], duration=40)  # APNG
     f[0].save(src / "pages.tif", save_all=True, append_images=f[1:])
     (src / "notes.txt").write_text("x")
-    (src / "layers.psd").write_bytes(b"8BPS not really")  # (camera RAW is read: raw.py)
+    (src / "layers.psd").write_bytes(b"8BPS not really")  # (camera RAW is read: imageio/raw.py)
     (src / ".hidden").write_text("x")  # hidden files are not listed
     return src
 

@@ -80,21 +80,21 @@ def test_a_jpeg_with_a_broken_exif_block_is_done_with_a_note(tmp_path):
 
 def test_an_encoder_refusing_a_field_drops_only_that_field(tmp_path, monkeypatch):
     """Any field the encoder rejects (here: a stub that refuses the ICC profile) is dropped alone."""
-    from denoise_desktop import imageio
+    from denoise_desktop.imageio import write
 
     Image.fromarray(pixels()).save(tmp_path / "a.png", dpi=(300, 300))
     img = read_image(tmp_path / "a.png")
     import dataclasses
 
     img = dataclasses.replace(img, icc_profile=b"not a profile", xmp=b"<x:xmpmeta/>")
-    real = imageio._write_pillow
+    real = write._write_pillow  # patched where write_image looks it up
 
     def refuse_icc(tmp, fmt, px, alpha, exif, icc, dpi, quality, xmp=None, iptc=None):
         if icc:
             raise ValueError("bad ICC profile")
         return real(tmp, fmt, px, alpha, exif, icc, dpi, quality, xmp, iptc)
 
-    monkeypatch.setattr(imageio, "_write_pillow", refuse_icc)
+    monkeypatch.setattr(write, "_write_pillow", refuse_icc)
     notes: list[str] = []
     out = write_image(img, tmp_path / "out.png", notes=notes)
     back = read_image(out)
