@@ -17,6 +17,7 @@ from typing import Sequence, TextIO
 
 from . import __version__
 from .engine import DEFAULT_ENSEMBLE, ENSEMBLES, level_text
+from .runtime import PRECISIONS, RUNTIMES
 from .progress import CancelToken, Progress
 
 __all__ = ["main", "build_parser", "ProgressBar"]
@@ -169,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--ensemble", type=int, choices=ENSEMBLES, default=DEFAULT_ENSEMBLE, metavar="N",
                    help="average N flipped/rotated runs of a network: 1 (fastest), 2, 4 or 8 (best); "
                         f"default {DEFAULT_ENSEMBLE}")
+    r.add_argument("--precision", default="auto", choices=PRECISIONS,
+                   help="network arithmetic: auto (bf16 on CPUs with native bf16, fp16 on CUDA, else fp32), "
+                        "fp32, bf16 or fp16 (GPU only)")
+    r.add_argument("--runtime", default="eager", choices=RUNTIMES,
+                   help="eager (default) or compiled: torch.compile, faster per tile after a first "
+                        "compile of some seconds per tile shape (worth it for large batches)")
     r.add_argument("--format", dest="fmt", default="keep", choices=["keep", "png", "jpg", "tif"],
                    help="output format (default keep: each file's own; camera RAW → 16-bit TIFF)")
     r.add_argument("--raw-colour", dest="raw_colour", default="srgb", choices=["srgb", "adobe", "prophoto"],
@@ -205,17 +212,24 @@ def build_parser() -> argparse.ArgumentParser:
 # -- commands ------------------------------------------------------------------------------------
 
 def _load_denoiser(model_id: str, device: str, tile: int | None, channels: int | None = None,
-                   ensemble: int = DEFAULT_ENSEMBLE):
+                   ensemble: int = DEFAULT_ENSEMBLE, precision: str = "auto", runtime: str = "eager"):
     from . import registry
 
-    dn = registry.load(model_id, device=device, channels=channels, ensemble=ensemble)
+    dn = registry.load(model_id, device=device, channels=channels, ensemble=ensemble, precision=precision,
+                       runtime=runtime)
     if tile is not None and hasattr(dn, "set_tile"):
         dn.set_tile(tile)
     return dn
 
 
 def _cmd_run(args, out: TextIO, err: TextIO) -> int:
-    from . import batch
+    from . import batch, devices, runtime
+
+    try:  # fp16 on a CPU: say so before any file is planned, not once per file
+        runtime.resolve_precision(args.precision, devices.resolve(args.device))
+    except (ValueError, RuntimeError) as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_USAGE
 
     try:
         items = batch.plan(args.inputs, args.out, recursive=args.recursive, fmt=args.fmt,
@@ -225,7 +239,8 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     try:
         if args.model:
-            denoiser = _load_denoiser(args.model, args.device, args.tile, ensemble=args.ensemble)
+            denoiser = _load_denoiser(args.model, args.device, args.tile, ensemble=args.ensemble,
+                                      precision=args.precision, runtime=args.runtime)
         else:
             from . import registry
 
@@ -234,7 +249,7 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
             def denoiser(channels: int):  # the best default model for each image's channel count
                 if channels not in cache:
                     cache[channels] = _load_denoiser(registry.default_model_id((channels,)), args.device,
-                                                     args.tile, channels, args.ensemble)
+                                                     args.tile, channels, args.ensemble, args.precision, args.runtime)
                 return cache[channels]
     except KeyError as exc:  # unknown model id
         err.write(f"error: {exc.args[0] if exc.args else exc}\n")

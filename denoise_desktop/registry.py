@@ -160,13 +160,13 @@ def get(model_id: str) -> ModelEntry:
 
 
 def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | None = None,
-         ensemble: int = 1):
+         ensemble: int = 1, precision: str = "auto", runtime: str = "eager"):
     """A ready ``Denoiser`` for ``model_id`` (networks wrapped in ``engine.NetworkDenoiser``).
 
     ``channels`` is the image's channel count; any model can take either (the engine runs a gray
     model per channel and feeds gray images to color models), so it only documents intent.
-    ``ensemble`` is the networks' self-ensemble size (``engine.ENSEMBLES``); classical ignore it.
-    Raises ``KeyError`` for an unknown id and ``WeightsError`` for a broken file.
+    ``ensemble`` is the networks' self-ensemble size (``engine.ENSEMBLES``); classical ignore it,
+    as they do ``precision`` and ``runtime`` (see ``runtime``). Raises ``KeyError`` for an unknown id and ``WeightsError`` for a broken file.
     """
     entry = get(model_id)
     if entry.kind == "classical":
@@ -177,12 +177,13 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
     assert entry.path is not None
     model, _card = load_weights(entry.path, device="cpu")  # the engine moves it to `device`
     net = NetworkDenoiser(model, spec_of(model), device=device, id=entry.id, name=entry.name, ensemble=ensemble,
-                          sigma_range=_sigma_range(entry.card))
+                          sigma_range=_sigma_range(entry.card), precision=precision, runtime=runtime)
     real_id = entry.card.get("real_noise_model")
     if entry.source == "bundled" and isinstance(real_id, str) and real_id != entry.id:
         # the default color model: camera noise and noisy JPEGs go to its real-noise sibling
         try:
-            real = load(real_id, device=device, channels=channels, ensemble=ensemble)
+            real = load(real_id, device=device, channels=channels, ensemble=ensemble, precision=precision,
+                        runtime=runtime)
         except (KeyError, WeightsError) as e:
             log.warning("%s: real-noise model %r unavailable (%s); white-noise network only", entry.id, real_id, e)
             return net

@@ -82,3 +82,28 @@ def test_unknown_runtime_is_refused():
     model, spec = _unet()
     with pytest.raises(ValueError, match="runtime must be one of"):
         NetworkDenoiser(model, spec, device="cpu", runtime="tensorrt")
+
+
+def test_cli_precision_and_runtime(tmp_path, capsys, monkeypatch):
+    from denoise_desktop import cli, imageio
+
+    src = tmp_path / "in"
+    src.mkdir()
+    imageio.write_image(imageio.ImageData((synthetic_image(48, 48, 3) * 255).astype(np.uint8), bit_depth=8, format="PNG"),
+                        src / "a.png")
+    assert cli.main(["run", str(src), "--out", str(tmp_path / "o1"), "--precision", "fp16", "--device", "cpu"]) == 2
+    assert "fp16 needs a GPU" in capsys.readouterr().err
+    assert not (tmp_path / "o1" / "a.png").exists()
+    seen = []
+    real_init = NetworkDenoiser.__init__
+
+    def spy(self, *a, **kw):
+        real_init(self, *a, **kw)
+        seen.append((self.precision, self.runtime.name))
+
+    monkeypatch.setattr(NetworkDenoiser, "__init__", spy)
+    monkeypatch.setattr(torch, "compile", lambda m, **kw: m)  # no compiler run in the suite
+    assert cli.main(["run", str(src), "--out", str(tmp_path / "o2"), "--precision", "fp32", "--runtime", "compiled",
+                     "--device", "cpu", "--ensemble", "1"]) == 0
+    assert (tmp_path / "o2" / "a.png").exists()
+    assert seen and all(s == ("fp32", "compiled") for s in seen)
