@@ -439,7 +439,7 @@ def run(items: list[BatchItem], denoiser: DenoiserOrFactory, *, sigma: float | N
         on_start: Callable[[int, BatchItem], None] | None = None,
         raw_color_space: str = "srgb") -> Iterator[ItemResult]:
     """Process items in order, yielding one ``ItemResult`` each; stops after a cancelled item.
-    Camera RAW files are developed into ``raw_color_space`` (``raw.COLOR_SPACES``).
+    Camera RAW files are developed into ``raw_color_space`` (``imageio.raw.COLOR_SPACES``).
 
     Holds the output folder's lock (``output_lock``) while it runs: a batch already writing
     there makes this one raise ``BatchError`` before anything is written."""
@@ -455,48 +455,99 @@ def run(items: list[BatchItem], denoiser: DenoiserOrFactory, *, sigma: float | N
 
 def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start,
          lock: output_lock | None, raw_color_space: str = "srgb") -> Iterator[ItemResult]:
+    """One item after another, with the next file's decode and the last file's encode running
+    beside the network (one image read ahead and one being written at most: memory stays
+    bounded). Results come in item order, each after its output is complete on disk."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from . import imageio
     from .engine import denoise_image
-    from .imageio import read_image, remove_stale_temps, write_image
 
     for folder in dict.fromkeys(item.output.parent for item in items):
-        remove_stale_temps(folder)  # left by a run killed mid-write
+        imageio.remove_stale_temps(folder)  # left by a run killed mid-write
     n = len(items)
-    for i, item in enumerate(items):
-        sub = progress.sub(i / n, (i + 1) / n)
-        if item.skip and item.output.exists():  # (plan checked it is a whole image)
-            sub.set(1.0, f"skipped {item.source.name}")
-            yield ItemResult(item, "skipped")
-            continue
-        if on_start is not None:
-            on_start(i, item)
-        if lock is not None:
-            lock.touch()
-        t0 = time.perf_counter()
-        held0 = _held(progress)
-        try:
-            progress.check_cancelled()
-            sub.set(0.0, item.source.name)
-            img = read_image(item.source, raw_color_space=raw_color_space)
-            notes = list(img.notes)  # e.g. only the first of N frames, unreadable EXIF
-            dn = _denoiser_for(denoiser, img.channels)
-            out, info = denoise_image(img, dn, sigma=sigma, strength=strength, progress=sub.sub(0.0, 0.95))
-            del img
-            progress.check_cancelled()  # cancelled during the last tile: do not write
-            item.output.parent.mkdir(parents=True, exist_ok=True)
-            write_image(out, item.output, quality=jpeg_quality, keep_metadata=keep_metadata,
-                        notes=notes if keep_metadata else None)
-            if not keep_metadata:
-                notes = [n for n in notes if "metadata" not in n and "EXIF" not in n]
-            if notes:
-                info["notes"] = notes
-            sub.set(1.0, item.source.name)
-            yield ItemResult(item, "done", None, time.perf_counter() - t0 - (_held(progress) - held0),
-                             info.get("sigma_used"), info)
-        except Cancelled:
-            yield ItemResult(item, "cancelled", None, time.perf_counter() - t0)
+    reader = ThreadPoolExecutor(1, thread_name_prefix="batch-read")
+    writer = ThreadPoolExecutor(1, thread_name_prefix="batch-write")
+    ahead: dict[int, Future] = {}
+    pending: list[tuple] = []  # at most one: (item, write future, t0, held0, info, notes, sub)
+
+    def skipped(item: BatchItem) -> bool:
+        return item.skip and item.output.exists()  # (plan checked it is a whole image)
+
+    def read(item: BatchItem):
+        return imageio.read_image(item.source, raw_color_space=raw_color_space)
+
+    def read_ahead(j: int) -> None:
+        nxt = next((k for k in range(j, n) if not skipped(items[k])), None)
+        if nxt is not None and nxt not in ahead:
+            ahead[nxt] = reader.submit(read, items[nxt])
+
+    def write(out, item: BatchItem, notes: list[str]) -> None:
+        imageio.write_image(out, item.output, quality=jpeg_quality, keep_metadata=keep_metadata,
+                            notes=notes if keep_metadata else None)
+
+    def finished(last: bool = False) -> Iterator[ItemResult]:
+        """The result of the item being written, once its file is complete."""
+        if not pending:
             return
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-            msg = str(exc) or type(exc).__name__
-            if str(item.source) not in msg and item.source.name not in msg:
-                msg = f"{item.source}: {msg}"
-            yield ItemResult(item, "failed", msg, time.perf_counter() - t0)
+        item, fut, t0, held0, info, notes, sub = pending.pop()
+        try:
+            fut.result()
+        except Exception as exc:  # noqa: BLE001 - a failed write fails that item only
+            yield ItemResult(item, "failed", _failure(item, exc), time.perf_counter() - t0)
+            return
+        if not keep_metadata:
+            notes = [x for x in notes if "metadata" not in x and "EXIF" not in x]
+        if notes:
+            info["notes"] = notes
+        if last:  # (earlier, the next item's progress has taken over)
+            sub.set(1.0, item.source.name)
+        yield ItemResult(item, "done", None, time.perf_counter() - t0 - (_held(progress) - held0),
+                         info.get("sigma_used"), info)
+
+    try:
+        for i, item in enumerate(items):
+            sub = progress.sub(i / n, (i + 1) / n)
+            if skipped(item):
+                yield from finished()
+                sub.set(1.0, f"skipped {item.source.name}")
+                yield ItemResult(item, "skipped")
+                continue
+            if on_start is not None:
+                on_start(i, item)
+            if lock is not None:
+                lock.touch()
+            t0 = time.perf_counter()
+            held0 = _held(progress)
+            try:
+                progress.check_cancelled()
+                sub.set(0.0, item.source.name)
+                img = ahead.pop(i).result() if i in ahead else read(item)
+                read_ahead(i + 1)
+                notes = list(img.notes)  # e.g. only the first of N frames, unreadable EXIF
+                dn = _denoiser_for(denoiser, img.channels)
+                out, info = denoise_image(img, dn, sigma=sigma, strength=strength, progress=sub.sub(0.0, 0.95))
+                del img
+                progress.check_cancelled()  # cancelled during the last tile: do not write
+                yield from finished()
+                item.output.parent.mkdir(parents=True, exist_ok=True)
+                pending.append((item, writer.submit(write, out, item, notes), t0, held0, info, notes, sub))
+                del out
+            except Cancelled:
+                yield from finished()
+                yield ItemResult(item, "cancelled", None, time.perf_counter() - t0)
+                return
+            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+                yield from finished()
+                yield ItemResult(item, "failed", _failure(item, exc), time.perf_counter() - t0)
+        yield from finished(last=True)
+    finally:
+        reader.shutdown(wait=True, cancel_futures=True)
+        writer.shutdown(wait=True)  # a write already started completes (atomically) before we return
+
+
+def _failure(item: BatchItem, exc: BaseException) -> str:
+    msg = str(exc) or type(exc).__name__
+    if str(item.source) not in msg and item.source.name not in msg:
+        msg = f"{item.source}: {msg}"
+    return msg

@@ -1,0 +1,174 @@
+"""A 24-megapixel photo end to end: where the time goes, and the CLI's wall and CPU time.
+
+    python benchmarks/photo_24mp.py [--ensemble N] [--skip stages,cli] [--write docs/benchmarks.md]
+
+The photo: a held-out BSDS500 image enlarged to 6000×4000 px, Gaussian noise σ 10 added, saved
+as a JPEG (quality 92, 4:2:0) in a temp folder. Stages (in this process, the default colour
+model, 2 threads): decode (``read_image``), noise estimate (``estimate_noise``: learned estimator
++ PCA, which also picks the network), network (the runtime's own time, summed over tiles and
+passes), tiling around it (tile copies, padding, blending), quantise to 8 bits, encode and write
+(``write_image``, atomic). Then the CLI (`denoise-desktop run`, default settings) on the same
+file in a child process: wall time with start-up, and its user + system CPU-seconds
+(``getrusage(RUSAGE_CHILDREN)``). The throughput ratio to DnCNN (`--model dncnn_gray_s25`: the
+bundled DnCNN, gray, run per channel) is measured the same way on a 1500×1000 photo made alike
+(DnCNN would need ~20 min for 24 MP), both CLI runs side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import quality  # noqa: E402
+import speed  # noqa: E402
+
+W, H = 6000, 4000
+
+
+def make_photo(path: Path, w: int = W, h: int = H) -> None:
+    import cv2
+
+    clean = quality.load_cleans(quality.color_holdout(quality.DATA / "bsds500_color_train"), 3)[0]
+    big = cv2.resize(clean, (w, h), interpolation=cv2.INTER_CUBIC)
+    rng = np.random.default_rng(0)
+    for y in range(0, h, 500):  # in bands: no second full-size float temporary
+        big[y:y + 500] += rng.normal(0, 10 / 255, big[y:y + 500].shape).astype(np.float32)
+    bgr = np.clip(big * 255 + 0.5, 0, 255).astype(np.uint8)[..., ::-1]
+    cv2.imwrite(str(path), bgr, [cv2.IMWRITE_JPEG_QUALITY, 92, cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+                                 cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420])
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float]] = []
+
+    def __call__(self, name: str, fn):
+        c0, t0 = time.process_time(), time.perf_counter()
+        out = fn()
+        self.rows.append((name, time.perf_counter() - t0, time.process_time() - c0))
+        return out
+
+
+def stages(photo: Path, out_dir: Path, ensemble: int) -> list[tuple[str, float, float]]:
+    from denoise_desktop import engine, registry
+    from denoise_desktop.imageio import read_image, write_image
+
+    dn = registry.load("unet_res_color", device="cpu", channels=3, ensemble=ensemble)
+    clock = _Clock()
+    img = clock("decode (read_image)", lambda: read_image(photo))
+    net, est = clock("noise estimate + network choice", lambda: dn.choose(img.pixels))
+    inner = {"wall": 0.0, "cpu": 0.0}
+
+    class Timed:  # the runtime, with its own time summed
+        def __init__(self, rt) -> None:
+            self.rt = rt
+
+        def __getattr__(self, name):
+            return getattr(self.rt, name)
+
+        def __call__(self, batch, sigma01):
+            c0, t0 = time.process_time(), time.perf_counter()
+            try:
+                return self.rt(batch, sigma01)
+            finally:
+                inner["wall"] += time.perf_counter() - t0
+                inner["cpu"] += time.process_time() - c0
+
+    net.runtime = Timed(net.runtime)
+    out = clock("network + tiling", lambda: net.denoise(img.pixels, sigma=est.level))
+    name, wall, cpu = clock.rows.pop()
+    clock.rows.append((f"network ({net.last_info['tiles']} tiles of {'×'.join(map(str, net.last_info.get('tile_shape', ())))} px, "
+                       f"overlap {net.overlap}, ×{ensemble} passes, {net.precision} {net.runtime.name})",
+                       inner["wall"], inner["cpu"]))
+    clock.rows.append(("tiling around it (copies, padding, blending)", wall - inner["wall"], cpu - inner["cpu"]))
+    result = clock("quantise to the input's bit depth", lambda: engine._quantise_like(img, out))
+    del out
+    clock("encode + atomic write (JPEG q 95, metadata)", lambda: write_image(result, out_dir / "stages.jpg"))
+    return clock.rows
+
+
+def cli(photo: Path, out_dir: Path, extra: list[str]) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "denoise_desktop.cli", "run", str(photo), "--out", str(out_dir), *extra],
+                          capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    line = next((x for x in proc.stdout.splitlines()[::-1] if "done" in x), "")
+    return {"wall": wall, "user": after.ru_utime - before.ru_utime, "sys": after.ru_stime - before.ru_stime,
+            "args": " ".join(extra) or "(defaults)", "line": line.strip()}
+
+
+def _row(photo: str, r: dict, pixels: float) -> str:
+    return (f"| {photo} | `{r['args']}` | {r['wall']:.1f} | {r['user']:.1f} | {r['sys']:.1f} | "
+            f"{(r['user'] + r['sys']) / (pixels / 1e6):.2f} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ensemble", type=int, default=None, help="passes for the stage timing (default: the app's)")
+    ap.add_argument("--skip", default="", help="comma list: stages, cli, dncnn")
+    ap.add_argument("--cli-args", default="", help="extra arguments for the CLI run (e.g. '--ensemble 1')")
+    ap.add_argument("--write", type=Path, default=None, help="update the '24-MP photo' section of this markdown file")
+    args = ap.parse_args(argv)
+    import torch
+
+    from denoise_desktop.engine import DEFAULT_ENSEMBLE
+
+    torch.set_num_threads(2)
+    skip = set(filter(None, args.skip.split(",")))
+    ensemble = args.ensemble or DEFAULT_ENSEMBLE
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/photo_24mp.py{' ' + ' '.join(argv or sys.argv[1:]) if (argv or sys.argv[1:]) else ''}` "
+             f"on: {speed._machine(2)}. Load average at the start: {load}. A {W}×{H} JPEG (q 92, 4:2:0) with σ 10 noise.", ""]
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        photo = tmp / "photo_24mp.jpg"
+        make_photo(photo)
+        if "stages" not in skip:
+            rows = stages(photo, tmp, ensemble)
+            total_w, total_c = sum(r[1] for r in rows), sum(r[2] for r in rows)
+            lines += [f"Stages, in one process (default colour model, ×{ensemble} passes):", "",
+                      "| stage | wall (s) | CPU (s) | share of wall |", "|---|---:|---:|---:|"]
+            lines += [f"| {n} | {w:.2f} | {c:.2f} | {100 * w / total_w:.0f} % |" for n, w, c in rows]
+            lines += [f"| all | {total_w:.2f} | {total_c:.2f} | |", ""]
+            print("\n".join(lines), flush=True)
+        if "cli" not in skip:
+            r = cli(photo, tmp / "cli", args.cli_args.split())
+            lines += ["CLI end to end (`denoise-desktop run`, a child process: start-up, model load, decode, "
+                      "estimate, network, encode):", "",
+                      "| photo | run | wall (s) | user CPU (s) | system CPU (s) | CPU-s per MP |", "|---|---|---:|---:|---:|---:|",
+                      _row(f"{W}×{H}", r, W * H)]
+            print(lines[-1], flush=True)
+            if "dncnn" not in skip:
+                small = tmp / "photo_1p5mp.jpg"
+                make_photo(small, 1500, 1000)
+                a = cli(small, tmp / "small", args.cli_args.split())
+                b = cli(small, tmp / "dncnn", ["--model", "dncnn_gray_s25", "--ensemble", "1"])
+                lines += [_row("1500×1000", a, 1.5e6), _row("1500×1000", b, 1.5e6), "",
+                          f"DnCNN / default on the 1.5-MP photo, CPU-seconds with start-up: "
+                          f"**{(b['user'] + b['sys']) / (a['user'] + a['sys']):.1f}×** (wall {b['wall'] / a['wall']:.1f}×)."]
+    md = "\n".join(lines) + "\n"
+    print(md)
+    if args.write:
+        speed.write_section(args.write, "24-MP photo", md)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
