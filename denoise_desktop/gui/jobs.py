@@ -38,6 +38,8 @@ __all__ = [
     "discover_devices",
     "compare",
     "get_denoiser",
+    "set_precision",
+    "precision",
     "clear_denoiser_cache",
     "MODEL_SUFFIXES",
 ]
@@ -139,6 +141,18 @@ def save_image(
 _CACHE_LOCK = threading.Lock()
 _CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
 _CACHE_SIZE = 2  # a loaded model can hold hundreds of MB of GPU memory
+_PRECISION = ["auto"]  # the Denoise tab's Precision: every tab's networks run at it
+
+
+def set_precision(precision: str) -> None:
+    """The networks' arithmetic for later loads ("auto", "fp32", "bf16", "fp16"; see ``runtime``)."""
+    from denoise_desktop.runtime import PRECISIONS
+
+    _PRECISION[0] = precision if precision in PRECISIONS else "auto"
+
+
+def precision() -> str:
+    return _PRECISION[0]
 
 
 def _configure(denoiser: Any, tile: int | None, ensemble: int) -> None:
@@ -156,13 +170,13 @@ def get_denoiser(model_id: str, device: str = "auto", channels: int = 3, tile: i
     """A loaded denoiser, reused while the same model/device/channels is asked for again."""
     from denoise_desktop import registry
 
-    key = (model_id, device, channels)
+    key = (model_id, device, channels, precision())
     with _CACHE_LOCK:
         denoiser = _CACHE.get(key)
         if denoiser is not None:
             _CACHE.move_to_end(key)
     if denoiser is None:
-        denoiser = registry.load(model_id, device=device, channels=channels)
+        denoiser = registry.load(model_id, device=device, channels=channels, precision=key[3])
         with _CACHE_LOCK:
             _CACHE[key] = denoiser
             while len(_CACHE) > _CACHE_SIZE:

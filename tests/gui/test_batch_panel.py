@@ -55,8 +55,9 @@ def images(tmp_path):
 def fake(monkeypatch):
     den = SlowDenoiser()
     monkeypatch.setattr(bj, "model_choices", lambda: [("Slow fake", "slow", (1, 3))])
-    def load(model_id, device, ensemble=1):
+    def load(model_id, device, ensemble=1, precision="auto"):
         den.ensemble = ensemble
+        den.precision = precision
         den.model_id = model_id
         return den
 
@@ -270,7 +271,7 @@ def test_a_model_that_cannot_load_fails_the_batch_with_a_message(qtbot, runner, 
                                                                  warnings):
     monkeypatch.setattr(bj, "model_choices", lambda: [])
 
-    def broken(model_id, device, ensemble=1):
+    def broken(model_id, device, ensemble=1, precision="auto"):
         raise RuntimeError("weights file is truncated: model.safetensors")
 
     monkeypatch.setattr(bj, "load_denoiser", broken)
@@ -375,8 +376,8 @@ def test_automatic_uses_the_bundled_default_whatever_the_denoise_tab_picked(qtbo
 
     seen = {}
 
-    def load(model_id, device, ensemble=1):
-        seen.update(model_id=model_id, ensemble=ensemble)
+    def load(model_id, device, ensemble=1, precision="auto"):
+        seen.update(model_id=model_id, ensemble=ensemble, precision=precision)
         return SlowDenoiser()
 
     monkeypatch.setattr(bj, "load_denoiser", load)
@@ -384,10 +385,12 @@ def test_automatic_uses_the_bundled_default_whatever_the_denoise_tab_picked(qtbo
     images = tmp_path / "in"
     images.mkdir()
     Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(images / "a.png")
-    panel = _panel(qtbot, runner, [images / "a.png"], tmp_path / "out", model_color="slow", ensemble=8)
+    panel = _panel(qtbot, runner, [images / "a.png"], tmp_path / "out", model_color="slow", ensemble=8,
+                   precision="fp32")
     assert panel.model_combo.currentData() == bj.AUTO_MODEL
     _start_and_wait(qtbot, panel)
-    assert seen == {"model_id": bj.AUTO_MODEL, "ensemble": 2}  # Batch's own Quality (default 2)
+    # Batch's own Quality (default 2); the app-wide Precision from the settings
+    assert seen == {"model_id": bj.AUTO_MODEL, "ensemble": 2, "precision": "fp32"}
     assert panel.settings.model_color == "slow" and panel.settings.batch_model is None
 
 

@@ -459,6 +459,7 @@ class BatchPanel(QWidget):
             keep_metadata=bool(_get(self.settings, "keep_metadata", True)),
             ensemble=int(self.ensemble_combo.currentData()),
             raw_color_space=self.raw_colour_combo.currentData() or "srgb",
+            precision=str(_get(self.settings, "precision", "auto")),  # app-wide, set on the Denoise tab
             lane=LANE,
         )
         self.task = task

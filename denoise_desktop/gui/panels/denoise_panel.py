@@ -42,6 +42,8 @@ __all__ = ["DenoisePanel", "SIGMA_MAX", "TILE_CHOICES", "QUALITY_CHOICES", "SAVE
 
 SIGMA_MAX = 75
 TILE_CHOICES = (None, 128, 256, 512, 1024, 2048)
+PRECISION_CHOICES = {"auto": "Auto (fastest at full quality)", "fp32": "fp32", "bf16": "bf16",
+                     "fp16": "fp16 (GPU only)"}
 LEVEL_HELP = ("Auto estimates the noise level of each image: the standard deviation of its noise on the "
               "0–255 scale, as it was before JPEG compression — real camera noise and JPEGs included. "
               "Untick to set it yourself: higher removes more.")
@@ -148,6 +150,12 @@ class DenoisePanel(QWidget):
         self.preset_combo = self.strength_controls.preset_combo
         self.device_combo = QComboBox(self)
         self.device_combo.addItem("Auto (best available)", "auto")
+        self.precision_combo = QComboBox(self)
+        for key, label in PRECISION_CHOICES.items():
+            self.precision_combo.addItem(label, key)
+        self.precision_combo.setToolTip("Arithmetic of the networks. Auto: bf16 on CPUs that compute it natively "
+                                        "(AVX-512 BF16 / AMX; about 0.005 dB from fp32), fp16 on NVIDIA GPUs, "
+                                        "else fp32 (also used by Compare and Batch)")
         self.tile_combo = QComboBox(self)
         for t in TILE_CHOICES:
             self.tile_combo.addItem("Auto (from free memory)" if t is None else f"{t} px", t)
@@ -195,6 +203,7 @@ class DenoisePanel(QWidget):
         form.addRow(self.strength_controls)
         form.addRow("Quality", self.quality_combo)
         form.addRow("Device", self.device_combo)
+        form.addRow("Precision", self.precision_combo)
         form.addRow("Tile size", self.tile_combo)
 
         run_row = QHBoxLayout()
@@ -226,6 +235,7 @@ class DenoisePanel(QWidget):
         self.strength_controls.changed.connect(self._reblend)
         self.device_combo.currentIndexChanged.connect(self._on_device)
         self.tile_combo.currentIndexChanged.connect(self._store)
+        self.precision_combo.currentIndexChanged.connect(self._store)
         self.quality_combo.currentIndexChanged.connect(self._store)
         self.format_combo.currentIndexChanged.connect(self._on_format)
         self.quality_spin.valueChanged.connect(self._store)
@@ -245,6 +255,9 @@ class DenoisePanel(QWidget):
         self.tile_combo.setCurrentIndex(max(0, i))
         i = self.quality_combo.findData(s.ensemble)
         self.quality_combo.setCurrentIndex(max(0, i))
+        i = self.precision_combo.findData(s.precision)
+        self.precision_combo.setCurrentIndex(max(0, i))
+        jobs.set_precision(str(self.precision_combo.currentData()))
         i = self.format_combo.findData(s.output_format)
         self.format_combo.setCurrentIndex(max(0, i))
         self.quality_spin.setValue(s.jpeg_quality)
@@ -266,6 +279,8 @@ class DenoisePanel(QWidget):
             s.device = str(dev)
         s.tile = self.tile_combo.currentData()
         s.ensemble = int(self.quality_combo.currentData())
+        s.precision = str(self.precision_combo.currentData() or "auto")
+        jobs.set_precision(s.precision)
         s.output_format = str(self.format_combo.currentData() or "keep")
         s.jpeg_quality = int(self.quality_spin.value())
         s.keep_metadata = bool(self.keep_metadata.isChecked())
