@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["estimate_sigma", "estimate_noise", "NoiseEstimate", "estimate_sigma_awgn", "learned_estimator_available", "ESTIMATOR_NAME"]
+__all__ = ["estimate_sigma", "estimate_noise", "with_coarse", "NoiseEstimate", "estimate_sigma_awgn", "learned_estimator_available", "ESTIMATOR_NAME"]
 
 _PATCH = 8
 _MAX_PATCHES = 60_000  # enough for a stable 64..192-dim covariance; keeps big photos fast
@@ -37,6 +37,7 @@ class NoiseEstimate:
     correlated: bool  # camera/JPEG noise (PCA sees little of it): the real-noise model's case
     pca: float
     learned: float | None  # None without the estimator's weights
+    coarse: float | None = None  # the learned level read at half scale (×2), for correlated noise
 
 
 def estimate_sigma(img: np.ndarray) -> float:
@@ -59,7 +60,26 @@ def estimate_noise(img: np.ndarray) -> NoiseEstimate:
     # 0.01–0.26× the network's level there (PolyU, noisy 4:2:0 JPEGs) against ≥ 0.26× (10th
     # percentile ≥ 0.53×) on white noise; then the network's level is the one to trust.
     white = pca >= WHITE_AGREEMENT * level
-    return NoiseEstimate(pca if white else level, not white, pca, level)
+    if white:
+        return NoiseEstimate(pca, False, pca, level)
+    coarse = noise_level_estimator.estimate(img, scale=2) if min(np.shape(img)[:2]) >= 16 else None
+    return NoiseEstimate(with_coarse(level, coarse), True, pca, level, coarse)
+
+
+def with_coarse(level: float, coarse: float | None) -> float:
+    """The level for correlated noise, given its full- and half-scale readings.
+
+    Camera JPEGs keep noise that spans several pixels (in-camera noise reduction, demosaicing,
+    4:2:0 chroma): the full-scale reading sees about 0.6× of it on PolyU, and the network then
+    leaves it in; the half-scale reading (×2) sees it (1.2× the RMS there, +0.6 dB one pass,
+    ``benchmarks/coarse_level.py``). On Gaussian noise saved as a JPEG it over-reads (texture),
+    costing 0.2–0.3 dB at σ 15–25, so it counts fully below a level of ``COARSE_FULL`` — where
+    camera noise lives — and fades out by ``COARSE_NONE``, keeping strong noise as before.
+    """
+    if coarse is None or coarse <= level:
+        return level
+    weight = min(1.0, max(0.0, (COARSE_NONE - level) / (COARSE_NONE - COARSE_FULL)))
+    return level + weight * (coarse - level)
 
 
 def learned_estimator_available() -> bool:
@@ -70,6 +90,7 @@ def learned_estimator_available() -> bool:
 
 ESTIMATOR_NAME = "noise level (RMS, 0–255, before JPEG)"
 WHITE_AGREEMENT = 0.3  # PCA ≥ this × the network's level: the noise is white, take PCA
+COARSE_FULL, COARSE_NONE = 8.0, 15.0  # full-scale levels where the half-scale reading counts fully / not at all
 
 
 def estimate_sigma_awgn(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float:

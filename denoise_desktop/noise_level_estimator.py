@@ -73,24 +73,37 @@ def crops(h: int, w: int, size: int = _CROP, grid: int = _GRID) -> list[tuple[in
     return [(int(y), int(x), ch, cw) for y in ys for x in xs]
 
 
-def estimate(img: np.ndarray) -> float | None:
-    """Level (0–255) of ``img`` (float H×W or H×W×C in [0, 1]), or None without the estimator."""
+def estimate(img: np.ndarray, scale: int = 1) -> float | None:
+    """Level (0–255) of ``img`` (float H×W or H×W×C in [0, 1]), or None without the estimator.
+
+    ``scale`` 2 reads the image averaged over 2×2 blocks and doubles the result: white noise
+    reads the same at both scales, while noise that spreads over neighbouring pixels (in-camera
+    noise reduction, demosaicing, 4:2:0 chroma) survives the averaging and reads higher.
+    """
     x = np.asarray(img)
     if x.ndim == 2:
         x = x[:, :, None]
     if x.ndim != 3 or x.shape[2] not in (1, 3):
         raise ValueError(f"expected an H×W or H×W×C image with 1 or 3 channels, got shape {x.shape}")
-    h, w = x.shape[:2]
+    if scale not in (1, 2):
+        raise ValueError(f"scale must be 1 or 2, got {scale}")
+    h, w = x.shape[0] // scale, x.shape[1] // scale
     if h < 8 or w < 8:
-        raise ValueError(f"image too small to estimate noise ({h}×{w}, need 8×8)")
+        raise ValueError(f"image too small to estimate noise ({x.shape[0]}×{x.shape[1]}, need {8 * scale}×{8 * scale})")
     net = _load()
     if net is None:
         return None
     import torch
 
-    batch = np.stack([x[y:y + ch, x0:x0 + cw] for y, x0, ch, cw in crops(h, w)]).astype(np.float32)
+    def crop(y: int, x0: int, ch: int, cw: int) -> np.ndarray:
+        if scale == 1:
+            return x[y:y + ch, x0:x0 + cw]
+        block = x[2 * y:2 * (y + ch), 2 * x0:2 * (x0 + cw)].astype(np.float32)  # only the crops are averaged
+        return block.reshape(ch, 2, cw, 2, -1).mean(axis=(1, 3))
+
+    batch = np.stack([crop(*c) for c in crops(h, w)]).astype(np.float32)
     if batch.shape[3] == 1:
         batch = np.repeat(batch, 3, axis=3)
     with torch.no_grad():
         level = net.pooled(torch.from_numpy(np.ascontiguousarray(batch.transpose(0, 3, 1, 2))))
-    return max(0.0, float(level))
+    return max(0.0, float(level)) * scale

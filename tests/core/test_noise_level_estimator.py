@@ -121,3 +121,30 @@ def test_auto_on_gray_images_and_a_clean_image(fresh):
     assert noise_estimate.estimate_sigma(_noisy8(gray, 20)) == pytest.approx(20, rel=0.1)
     assert nle.estimate(_noisy8(gray, 20)) == pytest.approx(20, rel=0.5)
     assert noise_estimate.estimate_sigma(np.round(clean * 255) / 255) < 4
+
+
+def test_with_coarse_counts_the_half_scale_reading_for_weak_noise_only():
+    wc = noise_estimate.with_coarse
+    assert wc(3.0, 6.0) == 6.0  # camera-level noise: the half-scale reading counts fully
+    assert wc(20.0, 30.0) == 20.0  # strong noise: as before
+    mid = (noise_estimate.COARSE_FULL + noise_estimate.COARSE_NONE) / 2
+    assert wc(mid, mid + 4) == pytest.approx(mid + 2)  # fading in between
+    assert wc(3.0, None) == 3.0 and wc(5.0, 4.0) == 5.0  # missing or lower: never lowers the level
+
+
+@bundled
+def test_the_half_scale_reading_keeps_white_noise_and_sees_spread_out_noise(fresh):
+    import cv2
+
+    clean = _photo(384, 384)
+    white = _noisy8(clean, 6)
+    assert nle.estimate(white, scale=2) == pytest.approx(nle.estimate(white), rel=0.35)
+    # the same RMS, spread over 3×3 neighbours (as in-camera noise reduction leaves it)
+    noise = cv2.blur(np.random.default_rng(2).normal(0, 1, clean.shape).astype(np.float32), (3, 3))
+    spread = np.clip(clean + noise / noise.std() * 6 / 255, 0, 1).astype(np.float32)
+    assert nle.estimate(spread, scale=2) > 1.3 * nle.estimate(spread)
+    est = noise_estimate.estimate_noise(_jpeg420(spread))
+    assert est.correlated and est.coarse is not None
+    assert est.level == noise_estimate.with_coarse(est.learned, est.coarse) > est.learned
+    with pytest.raises(ValueError, match="need 16×16"):
+        nle.estimate(np.zeros((12, 40, 3), np.float32), scale=2)
