@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     md = "\n".join(lines) + "\n"
     print(md)
     if args.write:
-        speed.write_section(args.write, "24-MP photo", md)
+        speed.write_section(args.write, "24-MP photo (`benchmarks/photo_24mp.py`)", md, level=3)
     return 0
 
 

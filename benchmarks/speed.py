@@ -264,11 +264,12 @@ def markdown(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, title: str, body: str) -> None:
-    """Replace (or append) the ``## title`` section of a markdown file, keeping the others."""
+def write_section(path: Path, title: str, body: str, level: int = 2) -> None:
+    """Replace (or append) the ``## title`` section (``level`` #s) of a markdown file, keeping the others."""
     text = path.read_text() if path.exists() else "# Benchmarks\n\nOne section per benchmark script.\n"
-    block = f"## {title}\n\n{body}\n"
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    hashes = "#" * level
+    block = f"{hashes} {title}\n\n{body}\n"
+    pattern = re.compile(rf"^{hashes} {re.escape(title)}\n.*?(?=^#{{1,{level}}} |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _m: block, text, count=1)
     else:

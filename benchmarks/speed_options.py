@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     md = "\n".join(lines) + "\n"
     print(md)
     if args.write:
-        speed.write_section(args.write, "CPU options", md)
+        speed.write_section(args.write, "CPU options (`benchmarks/speed_options.py`)", md, level=3)
     return 0
 
 
