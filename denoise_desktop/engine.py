@@ -83,7 +83,8 @@ class NetworkDenoiser:
     """A ``Denoiser`` (see docs/architecture.md) around a torch model and its ``ArchSpec``.
 
     ``tile=None`` picks a tile size from free memory; ``overlap=None`` uses twice the reach
-    (``seam_reach``, else the receptive field) plus a blend band. ``precision`` "auto" and ``runtime`` ("eager"/"compiled"): see ``runtime``.
+    (``seam_reach``, else the receptive field) plus a blend band. ``precision`` ("auto", "fp32",
+    "bf16", "fp16") and ``runtime`` ("eager", "compiled"): see the ``runtime`` module.
     ``ensemble`` (1, 2, 4 or 8) averages that many flipped/rotated runs (see ``ENSEMBLES``).
     ``last_info`` holds what the last ``denoise`` did (tiles, tile size, σ estimate, device).
     ``sigma_range`` (lo, hi), from the model card, is the σ it was trained for: a σ outside it
