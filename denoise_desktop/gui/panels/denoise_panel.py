@@ -532,7 +532,9 @@ class DenoisePanel(QWidget):
         if (info.get("ensemble") or 1) > 1:
             parts.append(f"{info['ensemble']} passes")
         if info.get("device"):
-            parts.append(str(info["device"]))
+            parts.append(" ".join(str(info[k]) for k in ("device", "precision") if info.get(k)))
+        if info.get("runtime_note"):
+            parts.append(info["runtime_note"])
         if info.get("sigma_note"):
             parts.append(info["sigma_note"])
         self.progress.setValue(1000)
