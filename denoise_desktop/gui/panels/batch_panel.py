@@ -190,6 +190,8 @@ class BatchPanel(QWidget):
         form.addRow("Luma/colour/grain", self.strength_controls)
         self.device_combo = QComboBox()
         fill_device_combo(self.device_combo)  # the rest arrive from a worker: set_devices
+        self.device_combo.setToolTip("Where the networks run. Their arithmetic (Precision) is the app-wide "
+                                     "setting on the Denoise tab")
         form.addRow("Device", self.device_combo)
         for combo in (self.model_combo, self.ensemble_combo, self.device_combo):
             # long model names must not widen the side column (and the window): shown elided
