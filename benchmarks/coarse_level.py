@@ -79,6 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         routed_real = sum(e.correlated for *_, e in cases)
         print(f"| {name} | {len(cases)} ({routed_real} correlated) | "
               + " | ".join(f"{lv:.2f}, **{p:.2f}**" for p, lv in res.values()) + " |", flush=True)
+    print("\nGaussian noise as PNG (the images of the AWGN quality tables): levels the two-scale reading changed")
+    for label, files, ch in (("Set12 gray", sorted((quality.DATA / "set12_gray").glob("*.png")), 1),
+                             ("BSDS500 colour hold-out", quality.color_holdout(quality.DATA / "bsds500_color_train"), 3)):
+        cleans = quality.load_cleans(files, ch)[: args.limit or None]
+        for sigma in (15, 25, 50):
+            ests = [estimate_noise(quality.add_noise_8bit(c, sigma, seed=i)) for i, c in enumerate(cleans)]
+            changed = sum(e.correlated and e.level != e.learned for e in ests)
+            print(f"- {label}, σ {sigma}: {changed} of {len(ests)} (routed as correlated: {sum(e.correlated for e in ests)})")
     folder = quality.DATA / "real_noisy"
     if folder.is_dir():
         print("\nGray real photos (no reference): full scale → Auto now")

@@ -76,10 +76,7 @@ def computed_mp(net, shape: tuple[int, int]) -> dict[str, float]:
     return out
 
 
-work: dict[str, float] = {}
-
-
-def stages(photo: Path, out_dir: Path, ensemble: int) -> list[tuple[str, float, float]]:
+def stages(photo: Path, out_dir: Path, ensemble: int) -> tuple[list[tuple[str, float, float]], dict[str, float]]:
     from denoise_desktop import engine, registry
     from denoise_desktop.imageio import read_image, write_image
 
@@ -111,11 +108,11 @@ def stages(photo: Path, out_dir: Path, ensemble: int) -> list[tuple[str, float, 
                        f"overlap {net.overlap}, ×{ensemble} passes, {net.precision} {net.runtime.name})",
                        inner["wall"], inner["cpu"]))
     clock.rows.append(("tiling around it (copies, padding, blending)", wall - inner["wall"], cpu - inner["cpu"]))
-    work.update(computed_mp(net, img.pixels.shape[:2]))
+    work = computed_mp(net, img.pixels.shape[:2])
     result = clock("quantise to the input's bit depth", lambda: engine._quantise_like(img, out))
     del out
     clock("encode + atomic write (JPEG q 95, metadata)", lambda: write_image(result, out_dir / "stages.jpg"))
-    return clock.rows
+    return clock.rows, work
 
 
 def cli(photo: Path, out_dir: Path, extra: list[str]) -> dict:
@@ -159,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         photo = tmp / "photo_24mp.jpg"
         make_photo(photo)
         if "stages" not in skip:
-            rows = stages(photo, tmp, ensemble)
+            rows, work = stages(photo, tmp, ensemble)
             total_w, total_c = sum(r[1] for r in rows), sum(r[2] for r in rows)
             lines += [f"Stages, in one process (default colour model, ×{ensemble} passes):", "",
                       "| stage | wall (s) | CPU (s) | share of wall |", "|---|---:|---:|---:|"]
