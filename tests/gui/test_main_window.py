@@ -546,3 +546,22 @@ def test_the_window_fits_a_small_laptop_screen(window):
     # every tab's minimum fits 1024×640 (long model names, captions and placeholders wrap or elide)
     hint = window.minimumSizeHint()
     assert hint.width() <= 1024 and hint.height() <= 640, hint
+
+
+def test_gray_photo_gets_the_gray_default_and_each_kind_remembers_its_model(qtbot, window, tmp_path):
+    from denoise_desktop import registry
+
+    panel = window.denoise_panel
+    rng = np.random.default_rng(3)
+    color = write_png(tmp_path / "color.png", (rng.random((32, 40, 3)) * 255).astype(np.uint8))
+    gray = write_png(tmp_path / "gray.png", (rng.random((32, 40)) * 255).astype(np.uint8))
+    open_and_wait(qtbot, window, color)
+    assert panel.current_model_id() == registry.default_model_id((3,))
+    open_and_wait(qtbot, window, gray)  # nothing remembered for gray yet: its own default
+    assert panel.current_model_id() == registry.default_model_id((1,))
+    assert registry.default_model_id((1,)) != registry.default_model_id((3,))
+    assert panel.set_model(fast_classical_id())  # the user's pick for gray photos
+    open_and_wait(qtbot, window, color)
+    assert panel.current_model_id() == registry.default_model_id((3,))
+    open_and_wait(qtbot, window, gray)
+    assert panel.current_model_id() == fast_classical_id()

@@ -453,10 +453,11 @@ class DenoisePanel(QWidget):
         self._show_estimate(None)
         self.strength_controls.set_color(self._channels() != 1)
         if self.document.has_image():
-            # Gray and color images remember different models.
-            saved = self._saved_model()
-            if saved and saved != self.current_model_id():
-                self.set_model(saved)
+            # Gray and color images remember different models; with none remembered yet, the
+            # default for this channel count (a gray photo must not stay on the color default).
+            wanted = self._saved_model() or self._default_model()
+            if wanted and wanted != self.current_model_id():
+                self.set_model(wanted)
             task = self.runner.submit(jobs.estimate_noise, self.document.original, lane="analysis")
             image = self.document.original
             task.signals.finished.connect(
