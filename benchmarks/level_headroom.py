@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             d.set_ensemble(1)
             t0 = time.perf_counter()
             r = measure(d, cases, levels, auto)
-            r["name"] = Path(spec).parent.parent.name + "/" + Path(spec).name if spec.endswith(".safetensors") else spec
+            r["name"] = spec
             r["seconds"] = time.perf_counter() - t0
             rows.append(r)
             print(f"{r['name']}: Auto {r['auto']:.2f}, fixed {np.round(r['fixed'], 2)}, per-photo best {r['oracle']:.2f}, "
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         lines.append(f"| {r['name']} | {r['auto']:.2f} | " + " | ".join(f"{v:.2f}" for v in r["fixed"])
                      + f" | {r['oracle']:.2f} | {_corr_log(r['best'], auto):.2f} | {_corr_log(r['best'], true):.2f} |")
-    md = "\n".join(lines)
+    md = "\n".join(lines) + "\n"
     print("\n" + md)
     if args.write:
         import speed
