@@ -60,9 +60,21 @@ def estimate_noise(img: np.ndarray) -> NoiseEstimate:
     # 0.01–0.26× the network's level there (PolyU, noisy 4:2:0 JPEGs) against ≥ 0.26× (10th
     # percentile ≥ 0.53×) on white noise; then the network's level is the one to trust.
     white = pca >= WHITE_AGREEMENT * level
+    big = min(np.shape(img)[:2]) >= 16
     if white:
+        gray = np.ndim(img) == 2 or np.shape(img)[2] == 1
+        if gray and big and pca < GRAY_PCA_AGREEMENT * level:
+            # A gray photo from a camera (the luma of a demosaiced, noise-reduced JPEG) keeps more
+            # of its noise at the finest scale than a colour one (no 4:2:0 chroma), so PCA reads
+            # 0.2–1.4× the network's level and the first test calls it white; its half-scale
+            # reading, though, is ≥ 1.5× both full-scale ones (PolyU luma: median 2.1), which
+            # white noise — Gaussian on the gray AWGN tables' photos, σ 0–15 — never showed
+            # (≤ 1.46 where PCA is also this low). ``benchmarks/gray_camera_level.py``.
+            coarse = noise_level_estimator.estimate(img, scale=2)
+            if coarse is not None and coarse > GRAY_COARSE_RATIO * max(pca, level):
+                return NoiseEstimate(with_coarse(level, coarse), True, pca, level, coarse)
         return NoiseEstimate(pca, False, pca, level)
-    coarse = noise_level_estimator.estimate(img, scale=2) if min(np.shape(img)[:2]) >= 16 else None
+    coarse = noise_level_estimator.estimate(img, scale=2) if big else None
     return NoiseEstimate(with_coarse(level, coarse), True, pca, level, coarse)
 
 
@@ -91,6 +103,8 @@ def learned_estimator_available() -> bool:
 ESTIMATOR_NAME = "noise level (RMS, 0–255, before JPEG)"
 WHITE_AGREEMENT = 0.3  # PCA ≥ this × the network's level: the noise is white, take PCA
 COARSE_FULL, COARSE_NONE = 8.0, 15.0  # full-scale levels where the half-scale reading counts fully / not at all
+GRAY_PCA_AGREEMENT = 0.6  # gray: PCA below this × the network's level may hide camera noise …
+GRAY_COARSE_RATIO = 1.5  # … if the half-scale reading is above this × both full-scale readings
 
 
 def estimate_sigma_awgn(img: np.ndarray, patch: int = _PATCH, seed: int = 0) -> float:

@@ -148,3 +148,23 @@ def test_the_half_scale_reading_keeps_white_noise_and_sees_spread_out_noise(fres
     assert est.level == noise_estimate.with_coarse(est.learned, est.coarse) > est.learned
     with pytest.raises(ValueError, match="need 16×16"):
         nle.estimate(np.zeros((12, 40, 3), np.float32), scale=2)
+
+
+@bundled
+def test_gray_camera_noise_is_read_at_half_scale_and_white_gray_noise_is_not(fresh):
+    import cv2
+
+    gray = (_photo(384, 384) @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
+    for sigma in (2, 4, 6, 10):  # white noise on a gray photo: PCA's level, as before
+        est = noise_estimate.estimate_noise(_noisy8(gray, sigma))
+        assert not est.correlated and est.level == est.pca
+    # noise spread over 3×3 neighbours, as a camera's noise reduction leaves its luma: PCA reads
+    # enough of it that the colour test calls it white ...
+    noise = cv2.blur(np.random.default_rng(2).normal(0, 1, gray.shape[:2]).astype(np.float32), (3, 3))[..., None]
+    spread = (np.clip(np.rint((gray + noise / noise.std() * 5 / 255) * 255), 0, 255) / 255).astype(np.float32)
+    est = noise_estimate.estimate_noise(spread)
+    assert est.pca >= noise_estimate.WHITE_AGREEMENT * est.learned
+    # ... and the gray test sees it at half scale: the level the network needs, not PCA's third
+    assert est.correlated and est.coarse is not None
+    assert est.level == noise_estimate.with_coarse(est.learned, est.coarse) > 2 * est.pca
+    assert est.level == pytest.approx(5, rel=0.5)
