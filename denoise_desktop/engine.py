@@ -434,11 +434,13 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: "float 
     from .routing import NoiseRoutedDenoiser
 
     routed = isinstance(denoiser, NoiseRoutedDenoiser)  # estimates itself: its estimate picks the network
-    estimated = None
+    estimated = kind = None
     if sigma is None and getattr(denoiser, "takes_sigma", False) and not routed:
-        from .noise_estimate import estimate_sigma
+        from .noise_estimate import estimate_noise
 
-        sigma = estimated = float(estimate_sigma(image.to_float()))
+        est = estimate_noise(image.to_float())
+        sigma = estimated = float(est.level)
+        kind = "camera/JPEG noise" if est.correlated else "white noise"
     # The engine converts integer pixels tile by tile: no full-size float copy of the input.
     x = image.pixels if isinstance(denoiser, (NetworkDenoiser, NoiseRoutedDenoiser)) else image.to_float()
     out = denoiser.denoise(x, sigma=sigma, strength=st.luma if st.plain else 1.0, progress=progress)
@@ -461,6 +463,8 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: "float 
                 "noise_kind"):
         if key in last:
             info[key] = last[key]
+    if kind and "noise_kind" not in info:
+        info["noise_kind"] = kind
     if not st.plain:
         info.update(st.info())
     if estimated is not None and estimated < LOW_LEVEL and "sigma_note" not in info:

@@ -373,7 +373,8 @@ def test_the_level_used_and_its_source_are_reported_and_a_near_zero_estimate_is_
     from denoise_desktop.engine import denoise_image, level_text
     from denoise_desktop.imageio import ImageData
 
-    monkeypatch.setattr(noise_estimate, "estimate_sigma", lambda img: 0.4)  # "nothing found"
+    monkeypatch.setattr(noise_estimate, "estimate_noise",  # "nothing found"
+                        lambda img: noise_estimate.NoiseEstimate(0.4, False, 0.4, None))
 
     dn = NetworkDenoiser(Identity(1), identity_spec(receptive_field=0), device="cpu")
     dn.takes_sigma = True
@@ -381,7 +382,7 @@ def test_the_level_used_and_its_source_are_reported_and_a_near_zero_estimate_is_
     _, info = denoise_image(flat, dn)
     assert info["sigma_estimated"] == 0.4
     assert "little noise found" in info["sigma_note"] and "set σ by hand" in info["sigma_note"]
-    assert level_text(info).endswith("(estimated)")
+    assert level_text(info).endswith("(estimated, white noise)")
     _, info = denoise_image(flat, dn, sigma=25)
     assert "sigma_note" not in info and level_text(info) == "σ 25.0 (set)"
     assert level_text(info, estimated=True) == "σ 25.0 (estimated)"  # an estimate made earlier

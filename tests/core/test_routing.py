@@ -75,3 +75,18 @@ def test_bundled_default_color_model_is_routed_and_real_noise_goes_to_its_siblin
     jpg = np.asarray(Image.open(buf))
     net, est = d.choose(jpg)
     assert net is d.real and est.correlated and est.level > 10  # the same noise as a 4:2:0 JPEG
+
+
+@pytest.mark.parametrize("correlated", [False, True])
+def test_a_single_network_also_says_which_noise_auto_found(monkeypatch, correlated):
+    """Gray photos go to one network (no routing); the level line still names the noise kind."""
+    est = NoiseEstimate(level=4.5, correlated=correlated, pca=1.5 if correlated else 4.5, learned=2.0)
+    monkeypatch.setattr(noise_estimate, "estimate_noise", lambda img: est)
+    net = Fake("gray", 0.5)
+    net.takes_sigma = True
+    img = ImageData(np.zeros((16, 16, 1), np.uint8), bit_depth=8, format="PNG")
+    _, info = denoise_image(img, net)
+    assert net.seen == [4.5] and info["sigma_estimated"] == 4.5
+    assert level_text(info) == f"σ 4.5 (estimated, {'camera/JPEG noise' if correlated else 'white noise'})"
+    _, info = denoise_image(img, net, sigma=9)
+    assert level_text(info) == "σ 9.0 (set)"
