@@ -68,8 +68,8 @@ def estimate_noise(img: np.ndarray) -> NoiseEstimate:
             # of its noise at the finest scale than a colour one (no 4:2:0 chroma), so PCA reads
             # 0.2–1.4× the network's level and the first test calls it white; its half-scale
             # reading, though, is ≥ 1.5× both full-scale ones (PolyU luma: median 2.1), which
-            # white noise — Gaussian on the gray AWGN tables' photos, σ 0–15 — never showed
-            # (≤ 1.46 where PCA is also this low). ``benchmarks/gray_camera_level.py``.
+            # white noise on gray photos never showed together with a PCA this low (Set12 and
+            # BSDS500 gray, σ 0–50, PNG and JPEG: ``benchmarks/gray_camera_level.py``).
             coarse = noise_level_estimator.estimate(img, scale=2)
             if coarse is not None and coarse > GRAY_COARSE_RATIO * max(pca, level):
                 return NoiseEstimate(with_coarse(level, coarse), True, pca, level, coarse)
