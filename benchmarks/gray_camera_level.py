@@ -11,7 +11,10 @@ full-scale ones. Scored here, one pass with the bundled gray default, side by si
 
 - the dev real pairs (``polyu_canon_dev``) as gray (BT.601 luma of ``_real`` and ``_mean``);
 - Gaussian noise on gray photos saved as PNG (Set12; the BSDS500 hold-out as gray) and as gray
-  JPEG q 90, σ 0–50: how many levels the test changed, and the PSNR where any did.
+  JPEG q 90, σ 0–50: how many levels the test changed, and the PSNR where any did;
+- the same photos blurred (Gaussian 0.7 / 1 px: soft, out-of-focus or upscaled photos) with no
+  noise added: how much Auto changes a photo it should leave nearly as it is (PSNR of the output
+  against the input).
 
 "Before" is the level Auto read without the gray test; "true" is the pair's RMS noise or σ.
 """
@@ -87,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         for sigma in (0, 5, 10, 15, 25, 50):
             sets.append((f"{label}, σ {sigma} PNG", [(quality.add_noise_8bit(c, sigma, 100 * sigma + i) if sigma else c, c, float(sigma))
                                                      for i, c in enumerate(cleans)]))
+    import cv2
+
+    for label, cleans in photos.items():  # soft photos without added noise: how much Auto alters them
+        for blur in (0.7, 1.0):
+            soft = [(np.round(cv2.GaussianBlur(c[..., 0], (0, 0), blur)[..., None] * 255) / 255).astype(np.float32) for c in cleans]
+            sets.append((f"{label}, blurred {blur:g} px, no noise added (PSNR: output vs input)", [(b, b, 0.0) for b in soft]))
     for sigma in (5, 10, 15, 25):
         cleans = photos["BSDS500 hold-out, gray"]
         sets.append((f"BSDS500 hold-out, gray, σ {sigma} + JPEG q90",
