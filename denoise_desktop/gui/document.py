@@ -33,6 +33,7 @@ class ImageDocument(QObject):
         self.reference_qimage: QImage | None = None
         self.reference_path: Path | None = None
         self.estimated_sigma: float | None = None
+        self.noise_kind: str | None = None  # what Auto's estimate found: "white noise", "camera/JPEG noise"
 
     def has_image(self) -> bool:
         return self.original is not None
@@ -45,7 +46,7 @@ class ImageDocument(QObject):
         self.path = Path(path) if path is not None else None
         self.original, self.original_qimage = image, qimage
         self.result, self.result_qimage, self.result_info = None, None, {}
-        self.estimated_sigma = None
+        self.estimated_sigma = self.noise_kind = None
         if self.reference is not None and not self.reference_matches(self.reference):
             self.reference = self.reference_qimage = self.reference_path = None
             self.reference_changed.emit()
@@ -56,8 +57,10 @@ class ImageDocument(QObject):
         self.result, self.result_qimage, self.result_info = image, qimage, dict(info or {})
         self.result_changed.emit()
 
-    def set_estimated_sigma(self, sigma: float) -> None:
+    def set_estimated_sigma(self, sigma: float, kind: str | None = None) -> None:
         self.estimated_sigma = float(sigma)
+        if kind:
+            self.noise_kind = kind
         self.sigma_estimated.emit(self.estimated_sigma)
 
     def reference_matches(self, reference: Any) -> bool:

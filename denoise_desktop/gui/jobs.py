@@ -106,11 +106,12 @@ def open_image(path: str | Path, *, progress: Progress = NOOP):
     return load_image(path, progress=progress)
 
 
-def estimate_noise(image, *, progress: Progress = NOOP) -> float:
-    """Noise σ on the 0–255 scale (what the σ control shows)."""
-    from denoise_desktop.noise_estimate import estimate_sigma
+def estimate_noise(image, *, progress: Progress = NOOP) -> tuple[float, str]:
+    """Noise σ on the 0–255 scale (what the σ control shows) and the kind of noise found."""
+    from denoise_desktop.noise_estimate import estimate_noise as estimate
 
-    return float(estimate_sigma(image.to_float()))
+    est = estimate(image.to_float())
+    return float(est.level), "camera/JPEG noise" if est.correlated else "white noise"
 
 
 def save_image(

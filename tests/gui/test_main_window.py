@@ -565,3 +565,21 @@ def test_gray_photo_gets_the_gray_default_and_each_kind_remembers_its_model(qtbo
     assert panel.current_model_id() == registry.default_model_id((3,))
     open_and_wait(qtbot, window, gray)
     assert panel.current_model_id() == fast_classical_id()
+
+
+def test_auto_says_which_noise_it_found_for_a_single_network(qtbot, window, tmp_path, monkeypatch):
+    """The status line names the noise kind for gray photos too (one network, no routing)."""
+    from denoise_desktop import noise_estimate, registry
+
+    monkeypatch.setattr(noise_estimate, "estimate_noise",
+                        lambda img: noise_estimate.NoiseEstimate(4.5, True, 1.0, 2.0, 4.5))
+    gray = write_png(tmp_path / "gray.png", (np.random.default_rng(5).random((32, 40)) * 255).astype(np.uint8))
+    open_and_wait(qtbot, window, gray)
+    panel = window.denoise_panel
+    qtbot.waitUntil(lambda: window.document.estimated_sigma is not None, timeout=10000)
+    assert window.document.estimated_sigma == 4.5 and window.document.noise_kind == "camera/JPEG noise"
+    assert panel.current_model_id() == registry.default_model_id((1,)) and panel.sigma_auto.isChecked()
+    with qtbot.waitSignal(window.document.result_changed, timeout=30000):
+        window.act_denoise.trigger()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
+    assert "σ 4.5 (estimated, camera/JPEG noise)" in panel.progress_label.text()

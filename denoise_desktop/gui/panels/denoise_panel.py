@@ -461,7 +461,7 @@ class DenoisePanel(QWidget):
             task = self.runner.submit(jobs.estimate_noise, self.document.original, lane="analysis")
             image = self.document.original
             task.signals.finished.connect(
-                lambda s, img=image: self.document.set_estimated_sigma(s) if self.document.original is img else None
+                lambda r, img=image: self.document.set_estimated_sigma(*r) if self.document.original is img else None
             )
         self._update_buttons()
 
@@ -516,6 +516,8 @@ class DenoisePanel(QWidget):
     def _on_denoised(self, out: jobs.DenoiseOutput, image: Any) -> None:
         if self.document.original is not image:
             return  # another image was opened meanwhile
+        if self.sigma_auto.isChecked() and self.document.noise_kind and "noise_kind" not in out.info:
+            out.info["noise_kind"] = self.document.noise_kind  # the estimate it reused found this kind
         self._full, self._full_source = out, image
         if self.strength().full:
             self.document.set_result(out.image, out.qimage, dict(out.info, **self.strength().info()))
@@ -527,7 +529,7 @@ class DenoisePanel(QWidget):
         if level:
             parts.append(level)
         if info.get("sigma_estimated") is not None:
-            self.document.set_estimated_sigma(float(info["sigma_estimated"]))
+            self.document.set_estimated_sigma(float(info["sigma_estimated"]), info.get("noise_kind"))
         if info.get("tiles", 1) and info.get("tiles", 1) > 1:
             parts.append(f"{info['tiles']} tiles")
         if (info.get("ensemble") or 1) > 1:
