@@ -578,6 +578,7 @@ def test_auto_says_which_noise_it_found_for_a_single_network(qtbot, window, tmp_
     panel = window.denoise_panel
     qtbot.waitUntil(lambda: window.document.estimated_sigma is not None, timeout=10000)
     assert window.document.estimated_sigma == 4.5 and window.document.noise_kind == "camera/JPEG noise"
+    assert panel.sigma_estimate.text() == "Estimated: 4.5 (camera/JPEG noise; std. dev., 0–255)"
     assert panel.current_model_id() == registry.default_model_id((1,)) and panel.sigma_auto.isChecked()
     with qtbot.waitSignal(window.document.result_changed, timeout=30000):
         window.act_denoise.trigger()

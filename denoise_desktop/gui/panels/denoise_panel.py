@@ -397,7 +397,9 @@ class DenoisePanel(QWidget):
         if sigma is None:
             self.sigma_estimate.setText("Estimated: —" if self.document.has_image() else "")
         else:
-            self.sigma_estimate.setText(f"Estimated: {sigma:.1f} (noise std. dev., 0–255)")
+            kind = self.document.noise_kind
+            what = f"{kind}; std. dev., 0–255" if kind else "noise std. dev., 0–255"
+            self.sigma_estimate.setText(f"Estimated: {sigma:.1f} ({what})")
             self.sigma_estimate.setToolTip(LEVEL_HELP)
             if self.sigma_auto.isChecked():
                 self._loading = True
