@@ -440,7 +440,7 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: "float 
 
         est = estimate_noise(image.to_float())
         sigma = estimated = float(est.level)
-        kind = "camera/JPEG noise" if est.correlated else "white noise"
+        kind = est.kind
     # The engine converts integer pixels tile by tile: no full-size float copy of the input.
     x = image.pixels if isinstance(denoiser, (NetworkDenoiser, NoiseRoutedDenoiser)) else image.to_float()
     out = denoiser.denoise(x, sigma=sigma, strength=st.luma if st.plain else 1.0, progress=progress)

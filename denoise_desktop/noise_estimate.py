@@ -39,6 +39,11 @@ class NoiseEstimate:
     learned: float | None  # None without the estimator's weights
     coarse: float | None = None  # the learned level read at half scale (×2), for correlated noise
 
+    @property
+    def kind(self) -> str:
+        """What the status line, Batch Details and the CLI call the noise found."""
+        return "camera/JPEG noise" if self.correlated else "white noise"
+
 
 def estimate_sigma(img: np.ndarray) -> float:
     """Noise level of ``img`` (float H×W or H×W×C in [0, 1]) on the **0–255 scale**: the learned

@@ -67,6 +67,6 @@ class NoiseRoutedDenoiser:
         out = net.denoise(img, sigma=est.level if sigma is None else sigma, strength=strength, progress=progress)
         info = dict(getattr(net, "last_info", {}) or {})
         info.update(sigma_estimated=est.level if sigma is None else None, model_used=net.id,
-                    noise_kind="camera/JPEG noise" if est.correlated else "white noise")
+                    noise_kind=est.kind)
         self.last_info = info
         return out

@@ -111,7 +111,7 @@ def estimate_noise(image, *, progress: Progress = NOOP) -> tuple[float, str]:
     from denoise_desktop.noise_estimate import estimate_noise as estimate
 
     est = estimate(image.to_float())
-    return float(est.level), "camera/JPEG noise" if est.correlated else "white noise"
+    return float(est.level), est.kind
 
 
 def save_image(
