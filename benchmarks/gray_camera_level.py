@@ -11,7 +11,8 @@ full-scale ones. Scored here, one pass with the bundled gray default, side by si
 
 - the dev real pairs (``polyu_canon_dev``) as gray (BT.601 luma of ``_real`` and ``_mean``);
 - Gaussian noise on gray photos saved as PNG (Set12; the BSDS500 hold-out as gray) and as gray
-  JPEG q 90, σ 0–50: how many levels the test changed, and the PSNR where any did;
+  JPEG q 90, σ 0–50, and colour photos with σ 15 / 25 saved as JPEG q 90 4:2:0 then turned
+  gray: how many levels the test changed, and the PSNR where any did;
 - the same photos blurred (Gaussian 0.7 / 1 px: soft, out-of-focus or upscaled photos) with no
   noise added: how much Auto changes a photo it should leave nearly as it is (PSNR of the output
   against the input).
@@ -26,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -90,8 +92,6 @@ def main(argv: list[str] | None = None) -> int:
         for sigma in (0, 5, 10, 15, 25, 50):
             sets.append((f"{label}, σ {sigma} PNG", [(quality.add_noise_8bit(c, sigma, 100 * sigma + i) if sigma else c, c, float(sigma))
                                                      for i, c in enumerate(cleans)]))
-    import cv2
-
     for label, cleans in photos.items():  # soft photos without added noise: how much Auto alters them
         for blur in (0.7, 1.0):
             soft = [(np.round(cv2.GaussianBlur(c[..., 0], (0, 0), blur)[..., None] * 255) / 255).astype(np.float32) for c in cleans]
@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         cleans = photos["BSDS500 hold-out, gray"]
         sets.append((f"BSDS500 hold-out, gray, σ {sigma} + JPEG q90",
                      [(jpeg(quality.add_noise_8bit(c, sigma, 100 * sigma + i), 90), c, float(sigma)) for i, c in enumerate(cleans)]))
+    colour = quality.load_cleans(quality.color_holdout(quality.DATA / "bsds500_color_train"), 3)[:lim]
+    for sigma in (15, 25):  # a noisy colour JPEG (4:2:0, as cameras write) turned gray
+        sets.append((f"BSDS500 hold-out, colour σ {sigma} + JPEG q90 4:2:0, as gray",
+                     [(gray8(real_noise.jpeg420(quality.add_noise_8bit(c, sigma, 100 * sigma + i))), gray8(c), float(sigma))
+                      for i, c in enumerate(colour)]))
     print(f"Measured by `python benchmarks/gray_camera_level.py {' '.join(argv if argv is not None else sys.argv[1:])}` on "
           f"{time.strftime('%Y-%m-%d')} (CPU, one pass, `{registry.default_model_id(1)}`). Mean level / PSNR dB.\n")
     print("| noise | images | levels changed | before: level, PSNR | Auto now: level, PSNR | true level: PSNR |")
