@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality  # noqa: E402
 import real_noise  # noqa: E402
 
-from denoise_desktop import imageio, metrics, noise_level_estimator, registry  # noqa: E402
+from denoise_desktop import imageio, noise_level_estimator, registry  # noqa: E402
 from denoise_desktop.noise_estimate import estimate_noise  # noqa: E402
 
 
@@ -35,7 +35,7 @@ def score(net, cases, rules) -> dict[str, tuple[float, float]]:
         for noisy, clean, true, est in cases:
             level = level_of(est, true)
             lv.append(level)
-            ps.append(metrics.psnr(clean, np.round(np.clip(net(est).denoise(noisy, sigma=level), 0, 1) * 255) / 255))
+            ps.append(quality.saved_psnr(net(est), noisy, clean, level))
         out[name] = (float(np.mean(ps)), float(np.mean(lv)))
     return out
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality  # noqa: E402
 import real_noise  # noqa: E402
 
-from denoise_desktop import imageio, metrics, noise_estimate, noise_level_estimator, registry  # noqa: E402
+from denoise_desktop import imageio, noise_estimate, noise_level_estimator, registry  # noqa: E402
 from training.camera import jpeg  # noqa: E402
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -59,7 +59,7 @@ def score(net, cases) -> dict:
         lb, ln = before(e), e.level
 
         def psnr(level: float) -> float:
-            return metrics.psnr(clean, np.round(np.clip(net.denoise(noisy, sigma=level), 0, 1) * 255) / 255)
+            return quality.saved_psnr(net, noisy, clean, level)
 
         pb = psnr(lb)
         out["before"].append(pb)

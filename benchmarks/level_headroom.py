@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality  # noqa: E402
 import real_noise  # noqa: E402
 
-from denoise_desktop import imageio, metrics  # noqa: E402
+from denoise_desktop import imageio  # noqa: E402
 from denoise_desktop.noise_estimate import estimate_sigma  # noqa: E402
 
 
@@ -38,7 +38,7 @@ def _corr_log(a: np.ndarray, b: np.ndarray) -> float:
 def measure(d, cases, levels: list[float], auto: np.ndarray) -> dict:
     """PSNR per photo at Auto and at each level; the per-photo best of the grid."""
     def psnr(x, c, s):
-        return metrics.psnr(c, np.round(np.clip(d.denoise(x, sigma=float(s)), 0, 1) * 255) / 255)
+        return quality.saved_psnr(d, x, c, float(s))
 
     at_auto = np.array([psnr(x, c, s) for (x, c), s in zip(cases, auto)])
     grid = np.array([[psnr(x, c, s) for s in levels] for x, c in cases])

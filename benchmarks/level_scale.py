@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as t:
         d = real_noise.network_from(args.model, Path(t))
         for f in (float(v) for v in args.factors.split(",")):
-            ps = [metrics.psnr(tg, np.round(np.clip(d.denoise(n, sigma=e * f), 0, 1) * 255) / 255) for n, tg, e in cases]
+            ps = [quality.saved_psnr(d, n, tg, e * f) for n, tg, e in cases]
             print(f"× {f:<5g} {np.mean(ps):6.2f} dB", flush=True)
     return 0
 

@@ -63,6 +63,12 @@ def color_holdout(folder: Path) -> list[Path]:
     return [folder / f"{i}.jpg" for i in sorted(ids) if f"{i}.jpg" not in seen]
 
 
+def saved_psnr(denoiser, noisy: np.ndarray, clean: np.ndarray, sigma: float | None) -> float:
+    """PSNR of ``denoiser``'s output at ``sigma`` as it would be saved (rounded to 8 bits)."""
+    out = denoiser.denoise(noisy, sigma=sigma)
+    return metrics.psnr(clean, np.round(np.clip(out, 0, 1) * 255) / 255)
+
+
 def add_noise_8bit(clean: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     clean8 = np.round(clean * 255.0)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality  # noqa: E402
 import real_noise  # noqa: E402
 
-from denoise_desktop import imageio, metrics  # noqa: E402
+from denoise_desktop import imageio  # noqa: E402
 from denoise_desktop.noise_estimate import estimate_sigma  # noqa: E402
 
 
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                 with (real_noise.estimator(net_est) if net_est is not None else contextlib.nullcontext()):
                     for name, cases in sets.items():
                         levels = [estimate_sigma(x) for x, _ in cases]
-                        row[name] = float(np.mean([metrics.psnr(c, np.round(np.clip(d.denoise(x, sigma=s), 0, 1) * 255) / 255)
+                        row[name] = float(np.mean([quality.saved_psnr(d, x, c, s)
                                                    for (x, c), s in zip(cases, levels)]))
                         row[name + " level"] = float(np.mean(levels))
                 row["seconds"] = round(time.perf_counter() - t0)

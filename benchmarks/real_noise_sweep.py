@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             d = real_noise.network_from(spec, Path(t))
             for mode in args.levels.split(","):
                 sig = [a * float(mode[1:]) for a in auto] if mode.startswith("x") else [float(mode)] * len(cases)
-                ps = [metrics.psnr(m, np.round(np.clip(d.denoise(r, sigma=s), 0, 1) * 255) / 255)
+                ps = [quality.saved_psnr(d, r, m, s)
                       for (r, m), s in zip(cases, sig)]
                 print(f"{spec:<24} level {mode:<5} {np.mean(ps):6.2f} dB", flush=True)
     return 0

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -159,13 +158,11 @@ def options(threads: int, tmp: Path) -> tuple[dict, list[str]]:
 
 
 def psnr_change(dns: dict, n_images: int, sigma: float = 25.0) -> dict[str, float]:
-    from denoise_desktop import metrics
-
     cleans = [c[:320, :320] for c in quality.load_cleans(quality.color_holdout(quality.DATA / "bsds500_color_train"), 3)[:n_images]]
     noisy = [quality.add_noise_8bit(c, sigma, seed=i) for i, c in enumerate(cleans)]
     scores = {}
     for label, d in dns.items():
-        scores[label] = float(np.mean([metrics.psnr(c, np.round(np.clip(d.denoise(x, sigma=sigma), 0, 1) * 255) / 255)
+        scores[label] = float(np.mean([quality.saved_psnr(d, x, c, sigma)
                                        for c, x in zip(cleans, noisy)]))
         print(f"  PSNR {label}: {scores[label]:.3f}", file=sys.stderr, flush=True)
     ref = scores["fp32 eager channels-last"]
