@@ -42,7 +42,8 @@ class ImageDocument(QObject):
         return self.result is not None
 
     def set_original(self, path: Path | None, image: Any, qimage: QImage | None) -> None:
-        """A new image: clears the result, the estimate and a reference of another size."""
+        """A new image: clears the result, the estimate, and a reference that is not a clean version
+        of it (another size or another picture: PSNR against it would be meaningless)."""
         self.path = Path(path) if path is not None else None
         self.original, self.original_qimage = image, qimage
         self.result, self.result_qimage, self.result_info = None, None, {}
@@ -64,9 +65,13 @@ class ImageDocument(QObject):
         self.sigma_estimated.emit(self.estimated_sigma)
 
     def reference_matches(self, reference: Any) -> bool:
+        """Same size and channels, and the same picture (``metrics.same_scene``): a noisy photo
+        and its clean version, not two photos that happen to share a size."""
+        from ..metrics import same_scene
+
         if self.original is None or reference is None:
             return True
-        return tuple(reference.pixels.shape) == tuple(self.original.pixels.shape)
+        return same_scene(self.original.pixels, reference.pixels)
 
     def set_reference(self, path: Path | None, image: Any, qimage: QImage | None) -> None:
         self.reference_path = Path(path) if path is not None else None

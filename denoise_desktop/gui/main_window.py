@@ -392,13 +392,17 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, loaded: jobs.LoadedImage) -> None:
         self._showing_preview = False
-        self.document.set_original(loaded.path, loaded.image, loaded.qimage)
+        doc = self.document
+        ref = doc.reference_path.name if doc.reference is not None and doc.reference_path else None
+        doc.set_original(loaded.path, loaded.image, loaded.qimage)
         self.settings.add_recent(str(loaded.path))
         self.settings.last_open_dir = str(loaded.path.parent)
         img = loaded.image
-        self.show_message(
-            f"{loaded.path.name}: {img.width}×{img.height}, {img.channels} channel(s), {img.bit_depth}-bit {img.format}"
-        )
+        text = f"{loaded.path.name}: {img.width}×{img.height}, {img.channels} channel(s), {img.bit_depth}-bit {img.format}"
+        if ref:  # say what happened to the Compare tab's reference: its PSNR must be about this picture
+            text += (f"; reference {ref} kept (the same picture)" if doc.reference is not None
+                     else f"; reference {ref} cleared (another picture)")
+        self.show_message(text)
         self.image_opened.emit(loaded.path)
 
     def _on_open_failed(self, path: Path, info: ErrorInfo) -> None:

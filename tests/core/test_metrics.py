@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from denoise_desktop import metrics
 from denoise_desktop.metrics import all_metrics, mae, mse, psnr, ssim
 
 
@@ -73,3 +74,22 @@ def test_all_metrics_keys_and_consistency(make_image):
     assert m["mse"] == pytest.approx(mse(clean, test)) and m["mae"] == pytest.approx(mae(clean, test))
     tiny = all_metrics(clean[:4, :4], test[:4, :4])
     assert math.isnan(tiny["ssim"]) and tiny["psnr"] == pytest.approx(psnr(clean[:4, :4], test[:4, :4]))
+
+
+def test_same_scene_tells_a_noisy_version_from_another_picture():
+    import cv2
+
+    rng = np.random.default_rng(3)
+    clean = cv2.GaussianBlur(rng.random((120, 160, 3)).astype(np.float32), (0, 0), 12)
+    clean = (clean - clean.min()) / (clean.max() - clean.min())
+    noisy = np.clip(clean + rng.normal(0, 100 / 255, clean.shape), 0, 1).astype(np.float32)
+    assert metrics.scene_correlation(clean, noisy) > 0.9
+    assert metrics.same_scene(clean, noisy)
+    # bit depth and scale do not matter, the picture does
+    assert metrics.same_scene((clean * 65535).astype(np.uint16), (noisy * 255).astype(np.uint8))
+    other = np.ascontiguousarray(clean[::-1, ::-1])
+    assert metrics.scene_correlation(clean, other) < 0.5
+    assert not metrics.same_scene(clean, other)
+    assert not metrics.same_scene(clean, clean[:, :100])  # another size
+    flat = np.full((40, 40), 0.5, np.float32)
+    assert metrics.same_scene(flat, flat.copy()) and not metrics.same_scene(flat, flat + 0.3)

@@ -109,6 +109,16 @@ def test_reference_of_wrong_size_is_refused(qtbot, setup, tmp_path, errors):
     assert doc.reference is None
 
 
+def test_reference_of_another_picture_is_refused(qtbot, setup, tmp_path, errors):
+    """Same size is not enough: PSNR against a different photo would be a meaningless number."""
+    panel, doc, clean, *_ = setup
+    other = write_png(tmp_path / "other.png", np.ascontiguousarray(clean[::-1, ::-1]))
+    panel.load_reference(other)
+    qtbot.waitUntil(lambda: bool(errors), timeout=10000)
+    assert "other.png" in str(errors[-1][1]) and "another picture" in str(errors[-1][1])
+    assert doc.reference is None
+
+
 def test_cancel_comparison(qtbot, setup):
     panel, *_ = setup
     panel.set_checked(classical_ids(3))

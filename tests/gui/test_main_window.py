@@ -584,3 +584,25 @@ def test_auto_says_which_noise_it_found_for_a_single_network(qtbot, window, tmp_
         window.act_denoise.trigger()
     qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
     assert "σ 4.5 (estimated, camera/JPEG noise)" in panel.progress_label.text()
+
+
+def test_reference_follows_the_picture_not_the_size(qtbot, window, noisy_png, tmp_path, errors):
+    """Compare's reference stays for another noisy version of the same photo and goes, with a
+    word in the status line, when a different photo of the same size opens."""
+    clean, _ = clean_and_noisy()
+    clean_path = write_png(tmp_path / "clean.png", clean)
+    again = write_png(tmp_path / "noisy_again.png", clean_and_noisy(seed=1)[1])
+    other = write_png(tmp_path / "other.png", np.ascontiguousarray(clean_and_noisy(seed=2)[1][::-1, ::-1]))
+    doc = window.document
+    open_and_wait(qtbot, window, noisy_png)
+    with qtbot.waitSignal(doc.reference_changed, timeout=10000):
+        window.compare_panel.load_reference(clean_path)
+    assert doc.reference_path == clean_path
+    open_and_wait(qtbot, window, again)
+    assert doc.reference_path == clean_path
+    assert "reference clean.png kept" in window.statusBar().currentMessage()
+    open_and_wait(qtbot, window, other)
+    assert doc.reference is None
+    assert "reference clean.png cleared" in window.statusBar().currentMessage()
+    assert "No reference" in window.compare_panel.reference_label.text()
+    assert not errors

@@ -373,11 +373,17 @@ class ComparePanel(QWidget):
         if not self.document.reference_matches(loaded.image):
             shape = loaded.image.pixels.shape
             orig = self.document.original.pixels.shape
-            self.error_occurred.emit(
-                "Reference does not match",
-                f"{loaded.path.name} is {shape[1]}×{shape[0]} with {shape[2]} channel(s), but the image is "
-                f"{orig[1]}×{orig[0]} with {orig[2]}. A reference must be the clean version of the same image.",
-            )
+            if tuple(shape) != tuple(orig):
+                why = (f"{loaded.path.name} is {shape[1]}×{shape[0]} with {shape[2]} channel(s), but the image is "
+                       f"{orig[1]}×{orig[0]} with {orig[2]}.")
+            else:
+                from ...metrics import scene_correlation
+
+                r = scene_correlation(self.document.original.pixels, loaded.image.pixels)
+                why = (f"{loaded.path.name} has the image's size but shows another picture (their brightness "
+                       f"correlates {r:.2f}; a clean version of the same photo correlates above 0.9).")
+            self.error_occurred.emit("Reference does not match",
+                                     f"{why} A reference must be the clean version of the same image.")
             return
         self.document.set_reference(loaded.path, loaded.image, loaded.qimage)
         self.status_message.emit(f"Reference: {loaded.path.name}")
