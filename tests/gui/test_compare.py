@@ -119,6 +119,25 @@ def test_reference_of_another_picture_is_refused(qtbot, setup, tmp_path, errors)
     assert doc.reference is None
 
 
+def test_another_image_clears_the_comparison_and_stops_a_running_one(qtbot, setup, tmp_path):
+    """The grid and table are about one image: opening another must not leave them (or let a
+    comparison still running on the old image fill them) under the new one."""
+    panel, doc, clean, *_ = setup
+    panel.set_checked(classical_ids(2))
+    run_and_wait(qtbot, panel)
+    assert panel.items and panel.table.rowCount() > 0
+    second = load_image(write_png(tmp_path / "second.png", clean_and_noisy(40, 56, seed=5)[1]))
+    doc.set_original(second.path, second.image, second.qimage)
+    assert not panel.items and panel.table.rowCount() == 0 and not panel.export_button.isEnabled()
+    task = panel.run()
+    assert task is not None and panel.is_busy()
+    third = load_image(write_png(tmp_path / "third.png", clean_and_noisy(40, 56, seed=6)[1]))
+    doc.set_original(third.path, third.image, third.qimage)
+    qtbot.waitUntil(lambda: task.done, timeout=30000)
+    qtbot.wait(50)
+    assert not panel.is_busy() and not panel.items and panel.table.rowCount() == 0
+
+
 def test_cancel_comparison(qtbot, setup):
     panel, *_ = setup
     panel.set_checked(classical_ids(3))

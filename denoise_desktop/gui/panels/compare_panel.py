@@ -176,6 +176,7 @@ class ComparePanel(QWidget):
         # device / σ / strength / tile chosen on the Denoise panel, so both tabs agree
         self.options_provider = options_provider or (lambda: {})
         self.items: list[jobs.CompareItem] = []
+        self._compared = None  # the document image the grid and table are about
         self._task = None
         self._run_context: dict = {}  # passes / region / image of the results shown
         self._group = CanvasGroup()
@@ -398,6 +399,13 @@ class ComparePanel(QWidget):
         self.clear_reference_button.setEnabled(doc.reference is not None)
 
     def _on_document(self) -> None:
+        """Another image: the grid, table and a running comparison were about the previous one."""
+        if self.document.original is not self._compared:
+            if self.is_busy():
+                self._task.cancel()
+            self._task = None
+            self._clear_results()
+            self.progress.setValue(0)
         self._update_buttons()
 
     # -- run -------------------------------------------------------------------------------------
@@ -432,7 +440,8 @@ class ComparePanel(QWidget):
             **opts,
         )
         self._task = task
-        task.signals.yielded.connect(self._add_item)
+        self._compared = self.document.original
+        task.signals.yielded.connect(lambda item, t=task: self._add_item(item) if t is self._task else None)
         task.signals.progress.connect(lambda f, _m: self.progress.setValue(int(f * 1000)))
         task.signals.finished.connect(lambda _r, t=task: self._on_done(t, "Comparison finished."))
         task.signals.cancelled.connect(lambda t=task: self._on_done(t, "Comparison cancelled."))
