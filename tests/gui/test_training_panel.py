@@ -221,6 +221,28 @@ def test_start_from_a_trained_model_fine_tunes_it(qtbot, tmp_path):
     assert "model.init" not in panel.overrides()
 
 
+def test_start_from_shows_the_recipes_own_weights_and_random_overrides_them(qtbot, tmp_path):
+    """A fine-tuning recipe (model.init) must not read "Random weights" in the form while it
+    fine-tunes, and picking Random weights must really train from scratch."""
+    from denoise_desktop.gui.panels.training_panel import RECIPE_INIT
+
+    recipe = tmp_path / "ft.toml"
+    recipe.write_text('name = "ft"\n[model]\narch = "unet_res"\ninit = "weights/start.safetensors"\n')
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    panel.add_recipe(recipe)
+    assert panel.init_combo.currentData() == RECIPE_INIT
+    assert "start.safetensors" in panel.init_combo.currentText()
+    assert panel.overrides() == {}
+    panel.init_combo.setCurrentIndex(panel.init_combo.findData(None))
+    assert panel.overrides() == {"model.init": ""}
+    plain = tmp_path / "plain.toml"
+    plain.write_text('name = "plain"\n[model]\narch = "unet_res"\n')
+    panel.add_recipe(plain)
+    assert panel.init_combo.currentData() is None and panel.init_combo.findData(RECIPE_INIT) < 0
+    assert panel.overrides() == {}
+
+
 def test_resume_of_a_missing_run_reports_the_trainer_error(qtbot, tmp_path):
     panel = TrainingPanel(None)
     qtbot.addWidget(panel)

@@ -72,6 +72,8 @@ OVERRIDE_KEYS = {
 }
 
 
+RECIPE_INIT = "__recipe__"  # "Start from": the weights the recipe itself names (model.init)
+
 #: What the trainer uses when a recipe leaves a key out (mirrors training.config; a test checks).
 RECIPE_DEFAULTS = {
     "arch": "dncnn",
@@ -160,13 +162,18 @@ class TrainingPanel(QWidget):
         self._networks = [e for e in entries if getattr(e, "kind", "") == "network" and getattr(e, "path", None)]
         self._fill_init_choices()
 
-    def _fill_init_choices(self) -> None:
-        current = self.init_combo.currentData()
+    def _fill_init_choices(self, select: str | None = None) -> None:
+        """Random weights, the recipe's own starting weights (when it names some), and the trained
+        networks of the chosen architecture; keeps the current choice unless ``select`` is given."""
+        current = self.init_combo.currentData() if select is None else select
         arch = self.arch_combo.currentData()
+        recipe_init = getattr(self, "_recipe_init", "")
         self.init_combo.blockSignals(True)
         try:
             self.init_combo.clear()
             self.init_combo.addItem("Random weights (train from scratch)", None)
+            if recipe_init and arch == getattr(self, "_recipe_arch", None):
+                self.init_combo.addItem(f"The recipe's weights: {Path(recipe_init).name} (fine-tune)", RECIPE_INIT)
             for e in self._networks:
                 if e.arch == arch:
                     self.init_combo.addItem(f"{e.name} (fine-tune)", e.id)
@@ -178,9 +185,12 @@ class TrainingPanel(QWidget):
     def _init_overrides(self) -> dict[str, Any]:
         """model.init and the trained model's own shape (hparams, channels) for fine-tuning."""
         chosen = self.init_combo.currentData()
+        if chosen == RECIPE_INIT:
+            return {}
         entry = next((e for e in self._networks if e.id == chosen), None)
         if entry is None:
-            return {}
+            # Random weights chosen: a recipe that fine-tunes by default must be told so.
+            return {"model.init": ""} if getattr(self, "_recipe_init", "") and chosen is None else {}
         out: dict[str, Any] = {"model.init": str(entry.path)}
         hparams = entry.card.get("hparams") if isinstance(entry.card, dict) else None
         if isinstance(hparams, dict):
@@ -323,9 +333,13 @@ class TrainingPanel(QWidget):
             return RECIPE_DEFAULTS[name] if found is None else found
 
         self._recipe_arch = value("arch")
+        init = _lookup(recipe, "model.init")
+        self._recipe_init = init if isinstance(init, str) else ""
         i = self.arch_combo.findData(self._recipe_arch)
         if i >= 0:
             self.arch_combo.setCurrentIndex(i)
+        # what the recipe starts from, shown as it will run (a user's pick is then an override)
+        self._fill_init_choices(select=RECIPE_INIT if self._recipe_init else "")
         sigma = value("sigma")
         if isinstance(sigma, list) and len(sigma) == 2:
             self.sigma_min_spin.setValue(float(sigma[0]))
