@@ -46,14 +46,12 @@ BEGIN, END = "<!-- real_noise:begin -->", "<!-- real_noise:end -->"
 
 
 def pairs(folder: Path) -> list[tuple[Path, Path]]:
-    out = []
-    for real in sorted(folder.glob("*_real.*")):
-        mean = next(iter(sorted(folder.glob(real.name.replace("_real.", "_mean.").rsplit(".", 1)[0] + ".*"))), None)
-        if mean is not None:
-            out.append((real, mean))
-    if not out:
-        raise SystemExit(f"{folder}: no <name>_real.* / <name>_mean.* pairs")
-    return out
+    from denoise_desktop.pairs import PairsError, find_pairs
+
+    try:
+        return find_pairs(folder)
+    except PairsError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def _git_blob(rev: str, path: str) -> bytes | None:

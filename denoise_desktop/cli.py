@@ -194,9 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("inputs", nargs="+", metavar="INPUT")
     e.add_argument("--json", action="store_true")
 
-    v = sub.add_parser("eval", help="PSNR/SSIM of a model on clean images with synthetic Gaussian noise")
+    v = sub.add_parser("eval", help="PSNR/SSIM of a model on clean images with synthetic Gaussian noise, "
+                                    "or blind on real noisy/reference pairs")
     v.add_argument("--model", "-m", required=True, metavar="ID")
-    v.add_argument("--data", required=True, metavar="DIR", help="folder of clean images")
+    src = v.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", metavar="DIR", help="folder of clean images (Gaussian noise of each --sigma added)")
+    src.add_argument("--pairs", metavar="DIR", help="folder of real noisy/reference pairs (<name>_real + <name>_mean, "
+                                                   "<name>_noisy + <name>_clean/_gt, or noisy/ + clean/): scored "
+                                                   "blind, the model's Auto level")
     v.add_argument("--sigma", type=_sigma_list, default=[15.0, 25.0, 50.0], metavar="S,S,...")
     v.add_argument("--limit", type=_positive_int, default=None, metavar="N", help="use the first N images")
     v.add_argument("--device", default="auto")
@@ -365,8 +370,45 @@ def add_gaussian_noise_8bit(clean, sigma: float, rng):
     return (np.clip(np.round(noisy * 255.0), 0, 255) / 255.0).astype(np.float32)
 
 
+def _cmd_eval_pairs(args, out: TextIO, err: TextIO) -> int:
+    from .pairs import PairsError, find_pairs, score_pairs
+
+    try:
+        pairs = find_pairs(args.pairs)[: args.limit or None]
+        denoiser = _load_denoiser(args.model, args.device, None, ensemble=args.ensemble)
+    except KeyError as exc:
+        err.write(f"error: {exc.args[0] if exc.args else exc}\n")
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - no pairs, broken weights, missing device
+        err.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    token = CancelToken()
+    with _SigintCancels(token, err):
+        try:
+            r = score_pairs(denoiser, pairs, Progress(None, token))
+        except PairsError as exc:
+            err.write(f"error: {exc}\n")
+            return EXIT_FAILED
+        except Exception as exc:  # noqa: BLE001 - an unreadable image, a failing model
+            if token.cancelled:
+                err.write("cancelled\n")
+                return EXIT_CANCELLED
+            err.write(f"error: {exc}\n")
+            return EXIT_FAILED
+    if args.json:
+        out.write(json.dumps({"model": args.model, "pairs": str(args.pairs), "level": "auto", **r}, indent=2) + "\n")
+    else:
+        out.write(f"model {args.model} on {r['n']} real pair(s) from {args.pairs} (blind: Auto level)\n")
+        out.write(f"{'':6} {'PSNR noisy':>11} {'PSNR':>8} {'SSIM':>7}\n")
+        out.write(f"{'real':>6} {r['psnr_noisy']:11.2f} {r['psnr']:8.2f} {r['ssim']:7.4f}\n")
+    return EXIT_OK
+
+
 def _cmd_eval(args, out: TextIO, err: TextIO) -> int:
     import numpy as np
+
+    if args.pairs:
+        return _cmd_eval_pairs(args, out, err)
 
     from .batch import BatchError, collect_inputs
     from .imageio import read_image

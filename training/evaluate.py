@@ -1,6 +1,8 @@
-"""Compare denoisers on clean images with seeded Gaussian noise at several σ.
+"""Compare denoisers on clean images with seeded Gaussian noise at several σ, or on real noise.
 
 ``python -m training.evaluate --models ID_OR_PATH,... --data DIR --sigma 15,25,50 [--out DIR]``
+``python -m training.evaluate --models ID_OR_PATH,... --pairs DIR [--out DIR]`` (real noisy/reference
+pairs, every model blind: see ``denoise_desktop.pairs``)
 
 Models are registry ids (bundled, user or classical) or paths to ``.safetensors`` files. Noise is
 Gaussian, quantised to 8 bits (what real files hold) and seeded per image and σ, so every model
@@ -159,10 +161,58 @@ def make_grid(clean: np.ndarray, noisy: np.ndarray, outputs: dict[str, np.ndarra
     return path
 
 
+def _out_dir(arg: str | None) -> Path:
+    if arg:
+        return Path(arg)
+    from denoise_desktop import paths
+
+    return paths.runs_dir() / time.strftime("eval-%Y%m%d-%H%M%S")
+
+
+def _main_pairs(args, refs: list[str]) -> int:
+    """``--pairs``: each model blind on real noisy/reference pairs; results.csv/json and grid.png."""
+    from denoise_desktop.pairs import find_pairs, score_pairs
+
+    try:
+        pairs = find_pairs(args.pairs)[: args.max_images or None]
+        denoisers = {Path(r).stem if Path(r).suffix else r: load_denoiser(r, args.device) for r in refs}
+    except Exception as exc:  # noqa: BLE001 - a clear one-line reason, nothing written
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    results, firsts = [], {}
+    for name, dn in denoisers.items():
+        keep: list = []
+        try:
+            r = score_pairs(dn, pairs, keep=keep)
+        except Exception as exc:  # noqa: BLE001 - an unreadable or mismatched pair
+            print(f"error: {name}: {exc}", file=sys.stderr)
+            return 1
+        results.append({"model": name, **r})
+        firsts[name] = keep[0]
+        print(f"{name:24s} real pairs  PSNR {r['psnr']:6.2f} dB  SSIM {r['ssim']:.4f}  (noisy {r['psnr_noisy']:.2f})",
+              file=sys.stderr)
+    out = _out_dir(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "results.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=[k for k in results[0] if k != "channels"] + ["channels"])
+        w.writeheader()
+        w.writerows({**r, "channels": "/".join(map(str, r["channels"]))} for r in results)
+    meta = {"pairs": str(args.pairs), "images": [n.name for n, _ in pairs], "level": "auto (blind)",
+            "results": results}
+    (out / "results.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    x, c, _ = next(iter(firsts.values()))
+    make_grid(c, x, {n: o for n, (xx, _, o) in firsts.items() if o.shape == c.shape}, out / "grid.png")
+    print(out)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.splitlines()[0])
     p.add_argument("--models", required=True, help="comma-separated registry ids or .safetensors paths")
-    p.add_argument("--data", required=True, help="folder of clean images (recursive)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", help="folder of clean images (recursive): Gaussian noise of each --sigma added")
+    src.add_argument("--pairs", help="folder of real noisy/reference pairs (see denoise_desktop.pairs): every model "
+                                     "blind, at its own Auto level; --sigma, --channels and --crop do not apply")
     p.add_argument("--sigma", default="15,25,50", help="comma-separated σ values on the 0–255 scale")
     p.add_argument("--out", help="output folder (default: <runs dir>/eval-<time>)")
     p.add_argument("--channels", type=int, choices=[1, 3], default=1, help="evaluate as gray (1) or color (3)")
@@ -180,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not refs or not sigmas:
         print("error: need at least one model and one σ", file=sys.stderr)
         return 2
+    if args.pairs:
+        return _main_pairs(args, refs)
     try:
         files = list_images(args.data)[: args.max_images or None]
         images = [center_crop(im, args.crop) for im in load_folder(files, channels=args.channels)]
@@ -190,12 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a clear one-line reason, nothing written
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.out:
-        out = Path(args.out)
-    else:
-        from denoise_desktop import paths
-
-        out = paths.runs_dir() / time.strftime("eval-%Y%m%d-%H%M%S")
+    out = _out_dir(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows, outputs = evaluate(denoisers, images, sigmas, seed=args.seed, keep=1)
     with open(out / "results.csv", "w", newline="", encoding="utf-8") as f:

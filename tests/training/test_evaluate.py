@@ -55,3 +55,28 @@ def test_evaluate_classical_baseline_from_the_registry(tmp_path: Path, image_fol
                           "--out", str(out), "--device", "cpu", "--max-images", "3"]) == 0
     psnr = {r["model"]: float(r["psnr"]) for r in csv.DictReader(open(out / "results.csv"))}
     assert psnr["gaussian"] > psnr["ident"] + 2  # smoothing beats doing nothing on smooth images
+
+
+def test_evaluate_on_real_pairs_scores_each_model_blind(tmp_path: Path) -> None:
+    import numpy as np
+
+    pairs = tmp_path / "pairs"
+    pairs.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        clean = np.clip(rng.normal(128, 40, (40, 48)), 0, 255).astype(np.uint8)
+        Image.fromarray(clean).save(pairs / f"q{i}_mean.png")
+        Image.fromarray(np.clip(clean + rng.normal(0, 10, clean.shape), 0, 255).astype(np.uint8)).save(
+            pairs / f"q{i}_real.png")
+    weights = _identity_dncnn(tmp_path / "ident.safetensors")
+    out = tmp_path / "eval"
+    assert evaluate.main(["--models", f"{weights},gaussian", "--pairs", str(pairs), "--out", str(out),
+                          "--device", "cpu"]) == 0
+    rows = list(csv.DictReader(open(out / "results.csv")))
+    assert [r["model"] for r in rows] == ["ident", "gaussian"] and all(r["n"] == "2" for r in rows)
+    assert float(rows[0]["psnr"]) == pytest.approx(float(rows[0]["psnr_noisy"]), abs=1e-4)  # identity
+    assert json.loads((out / "results.json").read_text())["level"] == "auto (blind)"
+    assert (out / "grid.png").exists()
+    assert evaluate.main(["--models", "gaussian", "--pairs", str(tmp_path / "nothing"), "--out",
+                          str(tmp_path / "e2")]) == 2
+    assert not (tmp_path / "e2").exists()
