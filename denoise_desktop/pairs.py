@@ -94,7 +94,9 @@ def read_pair(noisy: Path, reference: Path, channels: int | None = None):
 def score_pairs(denoiser, pairs: list[tuple[Path, Path]], progress=None, keep: list | None = None) -> dict:
     """Mean PSNR/SSIM/MSE/MAE of ``denoiser`` (blind: its Auto level) on ``pairs``, and of the
     noisy inputs; ``n``, ``channels`` (as scored) and ``seconds`` (denoising only). ``progress``: a
-    ``Progress`` (cancel); ``keep``: a list that receives the first pair's (noisy, reference, output)."""
+    ``Progress`` (cancel); ``keep``: a list that receives the first pair's (noisy, reference, output).
+    Outputs are scored as floats, as ``eval --data`` does; rounded to 8 bits as a saved file is,
+    the default scores 0.04 dB less on PolyU (38.38 → 38.34 at two passes)."""
     import time
 
     import numpy as np
