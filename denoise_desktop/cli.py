@@ -398,7 +398,8 @@ def _cmd_eval_pairs(args, out: TextIO, err: TextIO) -> int:
     if args.json:
         out.write(json.dumps({"model": args.model, "pairs": str(args.pairs), "level": "auto", **r}, indent=2) + "\n")
     else:
-        out.write(f"model {args.model} on {r['n']} real pair(s) from {args.pairs} (blind: Auto level)\n")
+        how = "gray: BT.601 luma" if r["channels"] == [1] else "colour" if r["channels"] == [3] else "gray and colour"
+        out.write(f"model {args.model} on {r['n']} real pair(s) from {args.pairs} (blind: Auto level; {how})\n")
         out.write(f"{'':6} {'PSNR noisy':>11} {'PSNR':>8} {'SSIM':>7}\n")
         out.write(f"{'real':>6} {r['psnr_noisy']:11.2f} {r['psnr']:8.2f} {r['ssim']:7.4f}\n")
     return EXIT_OK
