@@ -89,6 +89,22 @@ def test_compare_with_reference_shows_psnr(qtbot, setup, tmp_path, errors):
     assert not errors
 
 
+def test_changing_the_reference_blanks_scores_measured_against_the_old_one(qtbot, setup):
+    panel, doc, *_rest, clean_path, _region = setup
+    with qtbot.waitSignal(doc.reference_changed, timeout=10000):
+        panel.load_reference(clean_path)
+    panel.set_checked(classical_ids(1))
+    run_and_wait(qtbot, panel)
+    assert all(row[2] for row in panel.table_text())
+    panel.clear_reference_button.click()
+    assert doc.reference is None
+    assert all(row[2] == row[3] == "" for row in panel.table_text())
+    assert all(not i.metrics for i in panel.items) and len(panel.canvases()) == 2  # the images stay
+    from PySide6.QtWidgets import QLabel
+
+    assert not any("PSNR" in c.findChild(QLabel).text() for c in panel._cells)
+
+
 def test_compare_visible_region_only(qtbot, setup):
     panel, _doc, _clean, _noisy, _clean_path, region = setup
     region["visible"] = (8, 4, 20, 16)

@@ -177,6 +177,7 @@ class ComparePanel(QWidget):
         self.options_provider = options_provider or (lambda: {})
         self.items: list[jobs.CompareItem] = []
         self._compared = None  # the document image the grid and table are about
+        self._scored_reference = None  # the reference their PSNR/SSIM were measured against
         self._task = None
         self._run_context: dict = {}  # passes / region / image of the results shown
         self._group = CanvasGroup()
@@ -387,7 +388,8 @@ class ComparePanel(QWidget):
                                      f"{why} A reference must be the clean version of the same image.")
             return
         self.document.set_reference(loaded.path, loaded.image, loaded.qimage)
-        self.status_message.emit(f"Reference: {loaded.path.name}")
+        again = "; run the comparison again to score against it" if self.items and not self.is_busy() else ""
+        self.status_message.emit(f"Reference: {loaded.path.name}{again}")
 
     def _on_reference(self) -> None:
         doc = self.document
@@ -397,6 +399,20 @@ class ComparePanel(QWidget):
             name = doc.reference_path.name if doc.reference_path else "reference"
             self.reference_label.setText(f"Reference: {name}")
         self.clear_reference_button.setEnabled(doc.reference is not None)
+        if doc.reference is not self._scored_reference and doc.original is self._compared:
+            self._forget_metrics()  # they were measured against the reference that is gone
+
+    def _forget_metrics(self) -> None:
+        """Blank PSNR/SSIM of the results shown (the grid and timings stay)."""
+        for item in self.items:
+            item.metrics = {}
+        for row in range(self.table.rowCount()):
+            for col in (2, 3):
+                self.table.setItem(row, col, QTableWidgetItem(""))
+        for cell, item in zip(self._cells, self.items):
+            label = cell.findChild(QLabel)
+            if label is not None:
+                label.setText(item_caption(item))
 
     def _on_document(self) -> None:
         """Another image: the grid, table and a running comparison were about the previous one."""
@@ -441,6 +457,7 @@ class ComparePanel(QWidget):
         )
         self._task = task
         self._compared = self.document.original
+        self._scored_reference = self.document.reference
         task.signals.yielded.connect(lambda item, t=task: self._add_item(item) if t is self._task else None)
         task.signals.progress.connect(lambda f, _m: self.progress.setValue(int(f * 1000)))
         task.signals.finished.connect(lambda _r, t=task: self._on_done(t, "Comparison finished."))
@@ -480,6 +497,8 @@ class ComparePanel(QWidget):
         self.placeholder.setVisible(True)
 
     def _add_item(self, item: jobs.CompareItem) -> None:
+        if self.document.reference is not self._scored_reference:
+            item.metrics = {}  # scored against a reference that changed while the comparison ran
         self.items.append(item)
         self.placeholder.setVisible(False)
         cell = QWidget(self.grid_host)
