@@ -37,11 +37,7 @@ import real_noise  # noqa: E402
 from denoise_desktop import imageio, noise_estimate, noise_level_estimator, registry  # noqa: E402
 from training.camera import jpeg  # noqa: E402
 
-LUMA = np.array([0.299, 0.587, 0.114], np.float32)
-
-
-def gray8(rgb: np.ndarray) -> np.ndarray:
-    return np.round((rgb @ LUMA)[..., None] * 255) / 255
+gray8 = quality.gray8
 
 
 def before(e: noise_estimate.NoiseEstimate) -> float:

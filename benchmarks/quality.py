@@ -63,10 +63,22 @@ def color_holdout(folder: Path) -> list[Path]:
     return [folder / f"{i}.jpg" for i in sorted(ids) if f"{i}.jpg" not in seen]
 
 
+LUMA_601 = np.array([0.299, 0.587, 0.114], np.float32)  # as training.data.cache.to_channels
+
+
+def as_saved(out: np.ndarray) -> np.ndarray:
+    """An output as an 8-bit file would hold it (clipped, rounded), on the [0, 1] scale."""
+    return np.round(np.clip(out, 0, 1) * 255) / 255
+
+
+def gray8(rgb: np.ndarray) -> np.ndarray:
+    """The BT.601 luma of an RGB image as an 8-bit gray file holds it (H×W×1)."""
+    return as_saved((rgb @ LUMA_601)[..., None])
+
+
 def saved_psnr(denoiser, noisy: np.ndarray, clean: np.ndarray, sigma: float | None) -> float:
     """PSNR of ``denoiser``'s output at ``sigma`` as it would be saved (rounded to 8 bits)."""
-    out = denoiser.denoise(noisy, sigma=sigma)
-    return metrics.psnr(clean, np.round(np.clip(out, 0, 1) * 255) / 255)
+    return metrics.psnr(clean, as_saved(denoiser.denoise(noisy, sigma=sigma)))
 
 
 def add_noise_8bit(clean: np.ndarray, sigma: float, seed: int) -> np.ndarray:
@@ -122,7 +134,7 @@ def load_cleans(files: list[Path], channels: int) -> list[np.ndarray]:
     for p in files:
         img = imageio.read_image(p).to_float()
         if channels == 1 and img.shape[2] == 3:
-            img = (img @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
+            img = (img @ LUMA_601)[..., None]
         cleans.append(img)
     return cleans
 
@@ -145,7 +157,7 @@ def evaluate(files: list[Path], channels: int, sigmas: list[float], methods, see
                 t0 = time.perf_counter()
                 out = d.denoise(n, sigma=sigma if sigma_mode == "true" else None)
                 secs += time.perf_counter() - t0
-                out = np.round(np.clip(out, 0, 1) * 255) / 255  # compare what would be saved
+                out = as_saved(out)  # compare what would be saved
                 ps.append(metrics.psnr(c, out))
                 ss.append(metrics.ssim(c, out))
             rows.append({"sigma": sigma, "method": label, "psnr": float(np.mean(ps)), "ssim": float(np.mean(ss)),

@@ -200,7 +200,7 @@ def score(rows: list[dict], set_name: str, cases, ms: list[Method]) -> None:
             t0 = time.perf_counter()
             y = m.run(noisy, s)
             secs += time.perf_counter() - t0
-            y = np.round(np.clip(y, 0, 1) * 255) / 255  # what would be saved
+            y = quality.as_saved(y)
             ps.append(metrics.psnr(ref, y))
             ss.append(metrics.ssim(ref, y))
         rows.append({"set": set_name, "method": m.label, "level": m.level, "seconds": round(secs, 1),

@@ -38,10 +38,6 @@ import real_noise  # noqa: E402
 from denoise_desktop import imageio, metrics, registry  # noqa: E402
 
 
-def _saved(out: np.ndarray) -> np.ndarray:
-    return np.round(np.clip(out, 0, 1) * 255) / 255
-
-
 def measure(denoiser, cases) -> dict:
     rows = {k: [] for k in ("default", "minus offset", "minus σ16 band", "minus σ8 band",
                             "reference + the frame's offset", "reference + the noise's σ16 band")}
@@ -50,10 +46,10 @@ def measure(denoiser, cases) -> dict:
         out = denoiser.denoise(x, sigma=None)
         err = out - c
         off = err.mean(axis=(0, 1))
-        rows["default"].append(metrics.psnr(c, _saved(out)))
-        rows["minus offset"].append(metrics.psnr(c, _saved(out - off)))
+        rows["default"].append(metrics.psnr(c, quality.as_saved(out)))
+        rows["minus offset"].append(metrics.psnr(c, quality.as_saved(out - off)))
         for s in (16, 8):
-            rows[f"minus σ{s} band"].append(metrics.psnr(c, _saved(out - cv2.GaussianBlur(err, (0, 0), s))))
+            rows[f"minus σ{s} band"].append(metrics.psnr(c, quality.as_saved(out - cv2.GaussianBlur(err, (0, 0), s))))
         n = (x - c) * 255.0
         n_off = n.mean(axis=(0, 1))
         rows["reference + the frame's offset"].append(metrics.psnr(c, c + n_off / 255.0))  # not rounded: it would round offsets below 0.5 away

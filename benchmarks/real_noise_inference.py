@@ -77,7 +77,7 @@ def score(d, cases) -> tuple[dict[str, float], int]:
         if not est.correlated:
             continue
         for k, out in outputs(d, x, est.level).items():
-            got[k].append(metrics.psnr(c, np.round(np.clip(out, 0, 1) * 255) / 255))
+            got[k].append(metrics.psnr(c, quality.as_saved(out)))
     return {k: float(np.mean(v)) if v else float("nan") for k, v in got.items()}, len(got["real ×1"])
 
 

@@ -24,18 +24,11 @@ import real_noise  # noqa: E402
 
 from denoise_desktop import imageio, metrics, registry  # noqa: E402
 
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
-
-
-def _gray(x: np.ndarray) -> np.ndarray:
-    return (np.round(x @ _LUMA * 255) / 255)[..., None].astype(np.float32)  # an 8-bit gray file
-
-
 def score(d, cases) -> tuple[float, float, float]:
     ps, ss, t = [], [], 0.0
     for x, c in cases:
         t0 = time.perf_counter()
-        out = np.round(np.clip(d.denoise(x, sigma=None), 0, 1) * 255) / 255
+        out = quality.as_saved(d.denoise(x, sigma=None))
         t += time.perf_counter() - t0
         ps.append(metrics.psnr(c, out))
         ss.append(metrics.ssim(c, out))
@@ -51,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     color = [(imageio.read_image(r).to_float(), imageio.read_image(m).to_float())
              for r, m in real_noise.pairs(args.pairs)][: args.limit or None]
-    gray = [(_gray(x), _gray(c)) for x, c in color]
+    gray = [(quality.gray8(x), quality.gray8(c)) for x, c in color]
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     rows = []
     for kind, cases, ch in (("colour", color, 3), ("gray", gray, 1)):
@@ -61,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             if e.id in skip or (e.kind != "classical" and ch not in e.channels):
                 continue
             d = registry.load(e.id, device="cpu", channels=ch)
-            d.set_ensemble(1) if hasattr(d, "set_ensemble") else None
+            if hasattr(d, "set_ensemble"):
+                d.set_ensemble(1)
             p, s, t = score(d, cases)
             rows.append((kind, e.id, p, s, t))
             print(f"{kind} {e.id}: {p:.2f} / {s:.4f} ({t:.0f} s)", flush=True)

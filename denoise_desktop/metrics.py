@@ -135,10 +135,11 @@ def scene_correlation(a: np.ndarray, b: np.ndarray, grid: int = 32) -> float:
     x, y = raster(a), raster(b)
     if x.shape != y.shape:
         return 0.0
-    x, y = x - x.mean(), y - y.mean()
+    mx, my = float(x.mean()), float(y.mean())
+    x, y = x - mx, y - my
     nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
     if nx < 1e-6 or ny < 1e-6:  # a flat image: equal means or not
-        return 1.0 if nx < 1e-6 and ny < 1e-6 and abs(float(raster(a).mean() - raster(b).mean())) < 0.02 else 0.0
+        return 1.0 if nx < 1e-6 and ny < 1e-6 and abs(mx - my) < 0.02 else 0.0
     return float(x.ravel() @ y.ravel() / (nx * ny))
 
 

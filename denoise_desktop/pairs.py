@@ -76,9 +76,9 @@ def _as_channels(x, channels: int):
     return np.repeat(x[..., :1], 3, axis=2)
 
 
-def read_pair(noisy: Path, reference: Path, channels: int | None = None):
-    """Both images as float32 H×W×C in [0, 1] (alpha dropped; converted to ``channels`` when the
-    model takes only gray or only colour). :class:`PairsError` when their sizes differ."""
+def read_pair(noisy: Path, reference: Path):
+    """Both images as float32 H×W×C in [0, 1] (alpha dropped). :class:`PairsError` when their
+    sizes differ."""
     from .imageio import read_image
 
     x, c = read_image(noisy).to_float(), read_image(reference).to_float()
@@ -86,8 +86,6 @@ def read_pair(noisy: Path, reference: Path, channels: int | None = None):
     if x.shape != c.shape:
         raise PairsError(f"{noisy.name} is {x.shape[1]}×{x.shape[0]}×{x.shape[2]} but its reference "
                          f"{reference.name} is {c.shape[1]}×{c.shape[0]}×{c.shape[2]}")
-    if channels is not None:
-        x, c = _as_channels(x, channels), _as_channels(c, channels)
     return x, c
 
 
