@@ -1,6 +1,6 @@
 """FFDNet's slow start: its ×2-unshuffled plain stack sits on the identity plateau for a while.
 
-    python benchmarks/ffdnet_plateau.py [--data /work/shared/data/train400_gray] [--steps 300]
+    python benchmarks/ffdnet_plateau.py [--data ../shared/data/train400_gray] [--steps 300]
     python benchmarks/ffdnet_plateau.py --only ffdnet,warm-up   # the two FFDNet rows
 
 Trains, from the same seed on the same 16 × 48² Train400 patches at σ = 25 (Adam 1e-3, MSE),
@@ -46,7 +46,7 @@ class FullResStack(nn.Module):
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path("/work/shared/data/train400_gray"))
+    ap.add_argument("--data", type=Path, default=Path("../shared/data/train400_gray"))
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--only", default="", help="comma list of row-name prefixes to run")
     ap.add_argument("--images", type=int, default=40)

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| network | σ | reach (px, > {args.threshold:g} level) |\n|---|---:|---:|")
     for mid, channels in (("unet_res_color", 3), ("unet_res_color_real", 3), ("unet_res_gray", 1)):
         loaded = registry.load(mid, device="cpu", channels=channels)
-        net = loaded.white if mid == "unet_res_color" and hasattr(loaded, "white") else loaded
+        net = getattr(loaded, "white", loaded)  # routed defaults: their Gaussian network
         dn = NetworkDenoiser(net.model, net.spec, device="cpu", tile=2048, overlap=0)
         for sigma in (5.0, 25.0, 50.0):
             far = 0

@@ -15,4 +15,5 @@ ARCH_NAMES: dict[str, str] = {
     "rednet": "RED-Net",
     "conv_autoencoder": "Conv autoencoder (small)",
     "upsampling_autoencoder": "Upsampling autoencoder (deep)",
+    "strided_autoencoder": "Strided conv autoencoder",
 }

@@ -47,10 +47,11 @@ class ItemResult:
 
     @property
     def notes(self) -> list[str]:
-        """What the output line should say besides "done": the σ note, then what reading and
-        writing noted (only the first frame denoised, metadata fields that could not be kept)."""
-        sigma_note = self.info.get("sigma_note")
-        return ([sigma_note] if sigma_note else []) + list(self.info.get("notes", ()))
+        """What the output line should say besides "done": the σ note, what a classic model was
+        trained on, then what reading and writing noted (only the first frame denoised, metadata
+        fields that could not be kept)."""
+        first = [self.info.get(k) for k in ("sigma_note", "trained_on_note")]
+        return [n for n in first if n] + list(self.info.get("notes", ()))
 
 
 def _supported(path: Path) -> bool:
@@ -470,6 +471,17 @@ def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress
     writer = ThreadPoolExecutor(1, thread_name_prefix="batch-write")
     ahead: dict[int, Future] = {}
     pending: list[tuple] = []  # at most one: (item, write future, t0, held0, info, notes, sub)
+    trained_on: dict[str, str | None] = {}  # model id → its classic note, looked up once per batch
+
+    def trained_on_note(dn) -> str | None:
+        model_id = getattr(dn, "id", None)
+        if not isinstance(model_id, str):
+            return None
+        if model_id not in trained_on:
+            from .registry import trained_on_note as lookup
+
+            trained_on[model_id] = lookup(model_id)
+        return trained_on[model_id]
 
     def skipped(item: BatchItem) -> bool:
         return item.skip and item.output.exists()  # (plan checked it is a whole image)
@@ -527,6 +539,9 @@ def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress
                 notes = list(img.notes)  # e.g. only the first of N frames, unreadable EXIF
                 dn = _denoiser_for(denoiser, img.channels)
                 out, info = denoise_image(img, dn, sigma=sigma, strength=strength, progress=sub.sub(0.0, 0.95))
+                note = trained_on_note(dn)  # a digit model on a photo: say why the result is poor
+                if note:
+                    info["trained_on_note"] = note
                 del img
                 progress.check_cancelled()  # cancelled during the last tile: do not write
                 yield from finished()

@@ -157,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--model", "-m", metavar="ID", help="model id (see `models`); default: best for each image")
     r.add_argument("--sigma", type=_sigma_arg, default=None, metavar="S|auto",
                    help="noise level on the 0–255 scale, or auto (default: estimate per image)")
+    r.add_argument("--noise", default="auto", choices=["auto", "gaussian", "camera", "poisson"],
+                   help="kind of noise: auto (default: found per image), gaussian (white), camera (camera "
+                        "photos and JPEGs), poisson (photon noise: microscopy, astronomy, low light; variance "
+                        "fitted per image, mean kept)")
     r.add_argument("--strength", type=_fraction, default=1.0, metavar="F",
                    help="how much of the removed noise to take away, 0–1: luminance and colour alike (default 1)")
     r.add_argument("--luma-strength", type=_fraction, default=None, metavar="F",
@@ -198,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "or blind on real noisy/reference pairs")
     v.add_argument("--model", "-m", required=True, metavar="ID")
     src = v.add_mutually_exclusive_group(required=True)
-    src.add_argument("--data", metavar="DIR", help="folder of clean images (Gaussian noise of each --sigma added)")
+    src.add_argument("--data", metavar="PATH", help="clean images (Gaussian noise of each --sigma added): a folder, "
+                                                    "an MNIST/Fashion-MNIST IDX images file (.gz or raw), or a "
+                                                    "CIFAR-10 python batch file or folder (its test_batch)")
     src.add_argument("--pairs", metavar="DIR", help="folder of real noisy/reference pairs (<name>_real + <name>_mean, "
                                                    "<name>_noisy + <name>_clean/_gt, or noisy/ + clean/): scored "
                                                    "blind, the model's Auto level")
@@ -217,14 +223,16 @@ def build_parser() -> argparse.ArgumentParser:
 # -- commands ------------------------------------------------------------------------------------
 
 def _load_denoiser(model_id: str, device: str, tile: int | None, channels: int | None = None,
-                   ensemble: int = DEFAULT_ENSEMBLE, precision: str = "auto", runtime: str = "eager"):
+                   ensemble: int = DEFAULT_ENSEMBLE, precision: str = "auto", runtime: str = "eager",
+                   noise: str = "auto"):
     from . import registry
+    from .routing import with_noise_mode
 
     dn = registry.load(model_id, device=device, channels=channels, ensemble=ensemble, precision=precision,
                        runtime=runtime)
     if tile is not None and hasattr(dn, "set_tile"):
         dn.set_tile(tile)
-    return dn
+    return with_noise_mode(dn, noise)
 
 
 def _cmd_run(args, out: TextIO, err: TextIO) -> int:
@@ -245,7 +253,7 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
     try:
         if args.model:
             denoiser = _load_denoiser(args.model, args.device, args.tile, ensemble=args.ensemble,
-                                      precision=args.precision, runtime=args.runtime)
+                                      precision=args.precision, runtime=args.runtime, noise=args.noise)
         else:
             from . import registry
 
@@ -254,10 +262,14 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
             def denoiser(channels: int):  # the best default model for each image's channel count
                 if channels not in cache:
                     cache[channels] = _load_denoiser(registry.default_model_id((channels,)), args.device,
-                                                     args.tile, channels, args.ensemble, args.precision, args.runtime)
+                                                     args.tile, channels, args.ensemble, args.precision, args.runtime,
+                                                     args.noise)
                 return cache[channels]
     except KeyError as exc:  # unknown model id
         err.write(f"error: {exc.args[0] if exc.args else exc}\n")
+        return EXIT_USAGE
+    except ValueError as exc:  # --noise poisson with a blind model
+        err.write(f"error: {exc}\n")
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - a broken weights file, a missing device...
         err.write(f"error: cannot load model {args.model}: {exc}\n")
@@ -322,7 +334,8 @@ def _cmd_models(args, out: TextIO, err: TextIO) -> int:
     entries = registry.list_models()
     if args.json:
         rows = [{"id": e.id, "name": e.name, "kind": e.kind, "takes_sigma": e.takes_sigma,
-                 "channels": list(e.channels), "path": str(e.path) if e.path else None, "card": e.card or {}}
+                 "channels": list(e.channels), "classic": e.classic, "trained_on": e.trained_on,
+                 "path": str(e.path) if e.path else None, "card": e.card or {}}
                 for e in entries]
         out.write(json.dumps(rows, indent=2, default=str) + "\n")
         return EXIT_OK
@@ -330,6 +343,8 @@ def _cmd_models(args, out: TextIO, err: TextIO) -> int:
     for e in entries:
         ch = "/".join("gray" if c == 1 else "rgb" for c in e.channels)
         out.write(f"{e.id:<28} {e.kind:<10} {ch:<9} {'yes' if e.takes_sigma else 'no':<3} {e.name}\n")
+        if e.trained_on:  # a second line: what the model is good on (a digit model is not for photos)
+            out.write(f"{'':<28} {'classic experiment, ' if e.classic else ''}trained on {e.trained_on}\n")
     for b in registry.broken_models():  # listed with the reason; every other model still works
         out.write(f"{b.id:<28} {'broken':<10} {'-':<9} {'-':<3} {b.reason}\n")
     return EXIT_OK
@@ -412,22 +427,29 @@ def _cmd_eval(args, out: TextIO, err: TextIO) -> int:
         return _cmd_eval_pairs(args, out, err)
 
     from .batch import BatchError, collect_inputs
+    from .datasets import read_image_set
     from .imageio import read_image
     from .metrics import psnr, ssim
 
     try:
-        files = [f for f, _ in collect_inputs([args.data])]
-        if not files:
+        image_set = read_image_set(args.data)  # the classic data sets' own files: IDX, CIFAR-10
+        files = [] if image_set is not None else [f for f, _ in collect_inputs([args.data])]
+        if image_set is None and not files:
             raise BatchError(f"{args.data}: no supported images")
+        if image_set is not None and not len(image_set[0]):
+            raise BatchError(f"{args.data}: holds no images")
         denoiser = _load_denoiser(args.model, args.device, None, ensemble=args.ensemble)
     except KeyError as exc:
         err.write(f"error: {exc.args[0] if exc.args else exc}\n")
         return EXIT_USAGE
-    except Exception as exc:  # noqa: BLE001 - bad data folder, broken weights, missing device
+    except Exception as exc:  # noqa: BLE001 - bad data folder or file, broken weights, missing device
         err.write(f"error: {exc}\n")
         return EXIT_USAGE
-    files = files[: args.limit] if args.limit else files
     cleans = []
+    if image_set is not None:  # uint8 N×H×W×C: the first --limit, as floats like a decoded 8-bit file
+        cleans = [(f"{args.data}[{k}]", a.astype(np.float32) / np.float32(255.0))
+                  for k, a in enumerate(image_set[0][: args.limit or None])]
+    files = files[: args.limit] if args.limit else files
     for f in files:
         try:
             cleans.append((f, read_image(f).to_float()))
@@ -459,10 +481,12 @@ def _cmd_eval(args, out: TextIO, err: TextIO) -> int:
             results.append({"sigma": sigma, "n": len(cleans), "seconds": time.perf_counter() - t0,
                             **{k: float(np.mean(v)) for k, v in vals.items()}})
     if args.json:
-        out.write(json.dumps({"model": args.model, "data": str(args.data), "seed": args.seed,
-                              "results": results}, indent=2) + "\n")
+        out.write(json.dumps({"model": args.model, "data": str(args.data),
+                              "data_kind": image_set[1] if image_set is not None else "images",
+                              "seed": args.seed, "results": results}, indent=2) + "\n")
     else:
-        out.write(f"model {args.model} on {len(cleans)} image(s) from {args.data}\n")
+        what = f" ({image_set[1]})" if image_set is not None else ""
+        out.write(f"model {args.model} on {len(cleans)} image(s) from {args.data}{what}\n")
         out.write(f"{'σ':>6} {'PSNR noisy':>11} {'PSNR':>8} {'SSIM':>7}\n")
         for r in results:
             out.write(f"{r['sigma']:6.1f} {r['psnr_noisy']:11.2f} {r['psnr']:8.2f} {r['ssim']:7.4f}\n")

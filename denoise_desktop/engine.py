@@ -460,7 +460,7 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: "float 
         "tiles": last.get("tiles", 1),
     }
     for key in ("tile", "device", "precision", "runtime", "runtime_note", "ensemble", "sigma_note", "model_used",
-                "noise_kind"):
+                "noise_kind", "route", "noise_fit", "stabilised_level"):
         if key in last:
             info[key] = last[key]
     if kind and "noise_kind" not in info:
@@ -477,9 +477,29 @@ MIN_SIDE = 8  # smaller images pass through unchanged, with a note
 LOW_LEVEL = 1.5  # an estimate below this leaves the image nearly as it was: say so
 
 
+def fit_text(info: dict[str, Any]) -> str | None:
+    """"photon noise, variance = 3.24·level − 10.9 (fitted), unet_res_gray stabilised at σ 9.9" for the photon
+    route: the fitted Poisson–Gaussian parameters on the image's own scale (0–255 or 0–65535)."""
+    fits = info.get("noise_fit")
+    if not fits:
+        return None
+    parts = []
+    for f in fits:
+        b = float(f["b"])
+        parts.append(f"{float(f['a']):.3g}·level {'−' if b < 0 else '+'} {abs(b):.3g}")
+    shown = parts[0] if len(set(parts)) == 1 else " / ".join(parts)
+    level = info.get("stabilised_level")
+    model = f"{info['model_used']} " if info.get("model_used") else ""
+    tail = f", {model}stabilised at σ {float(level):.1f}" if level is not None else ""
+    return f"photon noise, variance = {shown} (fitted){tail}"
+
+
 def level_text(info: dict[str, Any], estimated: bool | None = None) -> str | None:
     """"σ 12.3 (estimated)" / "σ 25.0 (set)" for a status line; ``estimated`` overrides the
-    source when the caller passed an estimate it had made earlier."""
+    source when the caller passed an estimate it had made earlier. Photon noise: ``fit_text``."""
+    fitted = fit_text(info)
+    if fitted:
+        return fitted
     s = info.get("sigma_used")
     if s is None:
         return None

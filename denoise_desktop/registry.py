@@ -21,7 +21,7 @@ from .models.classical import CLASSICAL
 from .weights import SPANDREL_ARCH, WeightsError, check_weights_file, read_card
 
 __all__ = ["ModelEntry", "BrokenModel", "list_models", "broken_models", "get", "load", "default_model_id",
-           "refresh", "FALLBACK_ID"]
+           "refresh", "trained_on_note", "FALLBACK_ID"]
 
 FALLBACK_ID = "nlm"  # the default when no bundled network fits the image
 log = logging.getLogger(__name__)
@@ -39,6 +39,17 @@ class ModelEntry:
     source: str = "classical"  # "bundled" | "user" | "classical"
     arch: str | None = None
     description: str = ""
+    # A reproduced classic experiment (card ``"classic": true``): made for its own data set (28×28
+    # digits, 32×32 thumbnails), offered in Compare but never picked automatically.
+    classic: bool = False
+    trained_on: str | None = None  # the card's ``trained_on``, e.g. "MNIST digits (28×28) at σ 127.5"
+
+    @property
+    def trained_on_note(self) -> str | None:
+        """What a classic model's results say: it runs on any image, but is only good on its own kind."""
+        if not (self.classic and self.trained_on):
+            return None
+        return f"{self.id} was trained on {self.trained_on}; on other images expect poor results"
 
 
 @dataclass(frozen=True)
@@ -101,7 +112,14 @@ def _entry(path: Path, entry_id: str, source: str) -> ModelEntry:
         source=source,
         arch=arch,
         description=str(card.get("description") or description),
+        classic=card.get("classic") is True,  # a malformed flag ("yes", 1) is not a claim
+        trained_on=_trained_on(card),
     )
+
+
+def _trained_on(card: dict[str, Any]) -> str | None:
+    value = card.get("trained_on")
+    return (value.strip() or None) if isinstance(value, str) else None  # a number or a list is ignored
 
 
 def _scan(folder: Path) -> list[Path]:
@@ -178,19 +196,21 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
     model, _card = load_weights(entry.path, device="cpu")  # the engine moves it to `device`
     net = NetworkDenoiser(model, spec_of(model), device=device, id=entry.id, name=entry.name, ensemble=ensemble,
                           sigma_range=_sigma_range(entry.card), precision=precision, runtime=runtime)
+    if entry.source != "bundled" or entry.card.get("default") is not True:
+        return net
+    # A bundled default routes each image by its noise (``routing``): camera noise and noisy
+    # JPEGs to its real-noise sibling where it has one, photon noise through stabilisation.
+    real = None
     real_id = entry.card.get("real_noise_model")
-    if entry.source == "bundled" and isinstance(real_id, str) and real_id != entry.id:
-        # the default color model: camera noise and noisy JPEGs go to its real-noise sibling
+    if isinstance(real_id, str) and real_id != entry.id:
         try:
             real = load(real_id, device=device, channels=channels, ensemble=ensemble, precision=precision,
                         runtime=runtime)
         except (KeyError, WeightsError) as e:
             log.warning("%s: real-noise model %r unavailable (%s); white-noise network only", entry.id, real_id, e)
-            return net
-        from .routing import NoiseRoutedDenoiser  # noqa: PLC0415
+    from .routing import NoiseRoutedDenoiser  # noqa: PLC0415
 
-        return NoiseRoutedDenoiser(net, real, id=entry.id, name=entry.name)
-    return net
+    return NoiseRoutedDenoiser(net, real, id=entry.id, name=entry.name)
 
 
 def _sigma_range(card: dict[str, Any]) -> tuple[float, float] | None:
@@ -208,7 +228,16 @@ def default_model_id(channels: int | tuple[int, ...] | None = None) -> str:
     (``unet_res`` preferred), else the classical fallback (non-local means)."""
     c = channels[0] if isinstance(channels, tuple) and channels else channels
     c = 3 if c is None else int(c)
-    candidates = [e for e in list_models()
-                  if e.source == "bundled" and e.card.get("default") is True and c in e.channels]
+    candidates = [e for e in list_models()  # a classic model is never the default, even if its card says so
+                  if e.source == "bundled" and e.card.get("default") is True and not e.classic and c in e.channels]
     candidates.sort(key=lambda e: (e.arch != "unet_res", e.id))
     return candidates[0].id if candidates else FALLBACK_ID
+
+
+def trained_on_note(model_id: str) -> str | None:
+    """The note a classic model's results carry (``ModelEntry.trained_on_note``); None for any
+    other model, an unknown id or a broken file."""
+    try:
+        return get(model_id).trained_on_note
+    except (KeyError, WeightsError):
+        return None

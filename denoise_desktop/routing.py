@@ -1,44 +1,113 @@
-"""The default color model as one ``Denoiser`` with two networks behind it.
+"""A default model as one ``Denoiser`` with several routes behind it, picked per image.
 
-White noise (a PNG with Gaussian noise, a scan) goes to the network trained on Gaussian noise;
-camera noise and noisy JPEGs — correlated between neighbours, which the PCA estimate hardly
-sees — go to the network trained on realistic camera noise (``training/camera.py``). Fine-tuned
-on the camera mix alone, the second network lost 0.7 dB on plain Gaussian noise at σ = 15
-(``benchmarks/quality.py``), so neither network is best at both; the one estimate Auto makes
-anyway (``noise_estimate.estimate_noise``) decides which runs, per image. A σ set by hand keeps
-that choice: it says how strong the noise is, not what kind.
+- **white**: white Gaussian noise (a PNG with synthetic noise, a scan) → the network trained on
+  Gaussian noise, at the PCA level;
+- **camera**: camera noise and noisy JPEGs — correlated between neighbours, which the PCA
+  estimate hardly sees — → the network trained on realistic camera noise (``training/camera.py``)
+  where there is one (colour), else the Gaussian network at the learned level. Fine-tuned on the
+  camera mix alone, that network lost 0.7 dB on plain Gaussian noise at σ = 15
+  (``benchmarks/quality.py``), so neither network is best at both;
+- **photon**: white noise whose variance grows with the signal (Poisson–Gaussian: fluorescence
+  microscopy, astronomy, low light) → the Gaussian network between a variance-stabilising
+  transform and its unbiased inverse (``noise.stabilised``), which keeps the mean.
+
+The one estimate Auto makes anyway (``noise_estimate.estimate_noise``) plus a Poisson–Gaussian
+fit of white-looking noise decide the route. ``set_noise`` forces one ("gaussian", "camera",
+"poisson"). A σ set by hand keeps the route Auto chose: it says how strong the noise is, not what
+kind (on the photon route it scales the fitted level by σ / the estimate).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
 
 from .progress import NOOP, Progress
 
-__all__ = ["NoiseRoutedDenoiser"]
+__all__ = ["NoiseRoutedDenoiser", "NOISE_MODES", "Route", "choose_route", "with_noise_mode"]
+
+NOISE_MODES = ("auto", "gaussian", "camera", "poisson")
+MIN_PHOTON_LEVEL = 1.0  # below this (PCA, 0–255) there is too little noise to call it photon noise
+
+
+class Route:
+    """What the analysis of one image found: the route's name, the noise estimate and the fits."""
+
+    def __init__(self, name: str, est: Any, fits: list | None = None) -> None:
+        self.name, self.est, self.fits = name, est, fits
+
+    def __repr__(self) -> str:
+        return f"Route({self.name!r})"
+
+
+def _as_float(img: np.ndarray) -> np.ndarray:
+    x = np.asarray(img)
+    if x.dtype in (np.uint8, np.uint16):
+        return x.astype(np.float32) / np.float32(np.iinfo(x.dtype).max)
+    return np.asarray(x, dtype=np.float32)
+
+
+def choose_route(img: np.ndarray, mode: str = "auto") -> Route:
+    """The route for an image (float in [0, 1], uint8 or uint16) under a noise mode."""
+    from .noise import fit_channels
+    from .noise_estimate import estimate_noise
+
+    if mode not in NOISE_MODES:
+        raise ValueError(f"noise must be one of {', '.join(NOISE_MODES)}, got {mode!r}")
+    x = _as_float(img)
+    est = estimate_noise(x)
+    if mode == "gaussian":
+        return Route("white", est)
+    if mode == "camera":
+        return Route("camera", est)
+    if mode == "auto" and (est.correlated or est.pca < MIN_PHOTON_LEVEL):
+        return Route("camera" if est.correlated else "white", est)
+    fits = fit_channels(x)
+    usable = all(f is not None and f.a > 0 for f in fits)
+    if mode == "poisson":
+        if not usable:
+            raise ValueError("no signal-dependent noise could be fitted in this image (too small, or no "
+                             "smooth areas): choose another noise type")
+        return Route("photon", est, fits)
+    # Photon noise is white: only images the white-noise test passed get here.
+    if usable and all(f.signal_dependent for f in fits):
+        return Route("photon", est, fits)
+    return Route("white", est)
 
 
 class NoiseRoutedDenoiser:
     takes_sigma = True
 
-    def __init__(self, white: Any, real: Any, *, id: str, name: str = "") -> None:  # noqa: A002 - the registry id
+    def __init__(self, white: Any, real: Any = None, *, id: str, name: str = "") -> None:  # noqa: A002 - the registry id
+        from .noise.stabilised import StabilisedDenoiser
+
         self.white, self.real = white, real
+        self.photon = StabilisedDenoiser(white)
         self.id, self.name = id, name or id
+        self.noise = "auto"
         self.last_info: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"NoiseRoutedDenoiser({self.id!r}, white={self.white!r}, real={self.real!r})"
 
-    # Settings apply to both networks, so a switch between images never changes them.
+    def _networks(self) -> tuple[Any, ...]:
+        return (self.white,) if self.real is None else (self.white, self.real)
+
+    # Settings apply to every network, so a switch between images never changes them.
     def set_ensemble(self, n: int) -> None:
-        for d in (self.white, self.real):
+        for d in self._networks():
             d.set_ensemble(n)
 
     def set_tile(self, tile: int | None) -> None:
-        for d in (self.white, self.real):
+        for d in self._networks():
             d.set_tile(tile)
+
+    def set_noise(self, mode: str) -> None:
+        if mode not in NOISE_MODES:
+            raise ValueError(f"noise must be one of {', '.join(NOISE_MODES)}, got {mode!r}")
+        self.noise = mode
 
     @property
     def ensemble(self) -> int:
@@ -53,20 +122,55 @@ class NoiseRoutedDenoiser:
 
     def choose(self, img: np.ndarray):
         """``(network, NoiseEstimate)`` for an image (float, uint8 or uint16; H×W or H×W×C)."""
-        from .noise_estimate import estimate_noise
+        route = choose_route(img, self.noise)
+        return self._network(route), route.est
 
-        x = np.asarray(img)
-        if x.dtype in (np.uint8, np.uint16):
-            x = x.astype(np.float32) / np.float32(np.iinfo(x.dtype).max)
-        est = estimate_noise(x)
-        return (self.real if est.correlated else self.white), est
+    def _network(self, route: Route):
+        if route.name == "photon":
+            return self.photon
+        if route.name == "camera" and self.real is not None:
+            return self.real
+        return self.white
 
     def denoise(self, img: np.ndarray, sigma: float | None = None, strength: float = 1.0,
                 progress: Progress = NOOP) -> np.ndarray:
-        net, est = self.choose(img)
-        out = net.denoise(img, sigma=est.level if sigma is None else sigma, strength=strength, progress=progress)
-        info = dict(getattr(net, "last_info", {}) or {})
-        info.update(sigma_estimated=est.level if sigma is None else None, model_used=net.id,
-                    noise_kind=est.kind)
+        route = choose_route(img, self.noise)
+        est, net = route.est, self._network(route)
+        level = est.pca if route.name == "white" and self.noise == "gaussian" else est.level
+        if route.name == "photon":
+            scale = 1.0 if sigma is None or level <= 0 else float(sigma) / level
+            out = net.denoise(img, strength=strength, progress=progress, fits=route.fits, level_scale=scale)
+            info = dict(net.last_info)
+            info.update(sigma_estimated=est.level if sigma is None else None, model_used=self.white.id,
+                        route="photon")
+        else:
+            out = net.denoise(img, sigma=level if sigma is None else sigma, strength=strength, progress=progress)
+            info = dict(getattr(net, "last_info", {}) or {})
+            info.update(sigma_estimated=level if sigma is None else None, model_used=net.id,
+                        noise_kind=est.kind, route=route.name)
         self.last_info = info
         return out
+
+
+def with_noise_mode(denoiser: Any, mode: str) -> Any:
+    """``denoiser`` under a noise mode: a routed default gives a copy set to it (the app caches
+    one denoiser per model for every tab, so the original is never changed); a single σ-aware
+    network is wrapped for "poisson"; otherwise nothing changes. Raises ``ValueError`` where the
+    mode cannot apply (photon noise for a blind network)."""
+    if mode not in NOISE_MODES:
+        raise ValueError(f"noise must be one of {', '.join(NOISE_MODES)}, got {mode!r}")
+    if isinstance(denoiser, NoiseRoutedDenoiser):
+        if denoiser.noise == mode:
+            return denoiser
+        view = copy.copy(denoiser)  # shares the networks; its own mode and last_info
+        view.set_noise(mode)
+        view.last_info = {}
+        return view
+    if mode == "poisson":
+        if not getattr(denoiser, "takes_sigma", False):
+            raise ValueError(f"{getattr(denoiser, 'id', 'this model')} does not take a noise level, so it "
+                             "cannot run on stabilised photon noise: pick a σ-aware network")
+        from .noise.stabilised import StabilisedDenoiser
+
+        return StabilisedDenoiser(denoiser)
+    return denoiser

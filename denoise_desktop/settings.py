@@ -15,6 +15,7 @@ from typing import Any
 from .blend import PRESETS, Strength
 from .engine import DEFAULT_ENSEMBLE, ENSEMBLES
 from .imageio.raw import COLOR_SPACES
+from .routing import NOISE_MODES
 
 __all__ = ["AppSettings", "SIGMA_MODES", "OUTPUT_FORMATS", "DEVICES", "MAX_RECENT", "PRESETS"]
 
@@ -37,6 +38,7 @@ class AppSettings:
     model_color: str | None = None
     sigma_mode: str = "auto"  # "auto" estimates σ per image; "manual" uses ``sigma``
     sigma: float = 25.0  # 0–255 scale
+    noise: str = "auto"  # routing.NOISE_MODES: "auto" finds the kind per image
     # how much of the removed noise to take away (blend.Strength; Denoise, Batch and Compare)
     luma_strength: float = 1.0
     chroma_strength: float = 1.0
@@ -51,6 +53,7 @@ class AppSettings:
     # batch (its own model and Quality: "Automatic" never follows the Denoise tab's pick)
     batch_model: str | None = None  # None = Automatic (the bundled default for each image)
     batch_ensemble: int = DEFAULT_ENSEMBLE
+    batch_noise: str = "auto"
     recursive: bool = False
     skip_existing: bool = False
     # compare (its own level and Quality: a comparison says what it ran with)
@@ -133,6 +136,10 @@ class AppSettings:
     def _clamp(self) -> None:
         if self.sigma_mode not in SIGMA_MODES:
             self.sigma_mode = "auto"
+        if self.noise not in NOISE_MODES:
+            self.noise = "auto"
+        if self.batch_noise not in NOISE_MODES:
+            self.batch_noise = "auto"
         if self.output_format not in OUTPUT_FORMATS:
             self.output_format = "keep"
         if self.raw_color_space not in RAW_COLOR_SPACES:

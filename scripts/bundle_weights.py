@@ -1,11 +1,15 @@
 """Copy a trained export into resources/weights/ as a bundled model, with its card completed.
 
     python scripts/bundle_weights.py RUN_DIR/export/unet_res_gray.safetensors --default --blind
+    python scripts/bundle_weights.py RUN_DIR/export/conv_ae_mnist.safetensors --classic \
+        --trained-on "MNIST digits (28×28) at σ 127.5"
 
 The weights are re-saved through ``weights.save_weights`` (same format the app loads); the card
 keeps everything the trainer wrote and gains the flags the registry and benchmarks read:
 ``default`` (the app's pick for that channel count), ``blind`` (runs on the estimated σ),
-``sigma_range`` and ``bundled_from`` (the run folder, for the record). A fine-tuned export
+``sigma_range``, ``bundled_from`` (the run folder, for the record) and, for a reproduced classic
+experiment, ``classic`` with ``trained_on`` (Compare offers it, the automatic choice never takes
+it, and its results say what it was trained on). A fine-tuned export
 (its recipe has ``model.init``) also records the training of the model it started from, so
 the card's ``total_steps`` and ``total_train_seconds`` cover every stage.
 """
@@ -30,15 +34,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--default", action="store_true", help="the app's default for this channel count")
     ap.add_argument("--blind", action="store_true", help="run on the estimated σ unless the user sets one")
     ap.add_argument("--sigma-range", default="", help="e.g. 0,55")
+    ap.add_argument("--classic", action="store_true", help="a reproduced classic experiment: offered in "
+                    "Compare, never the automatic choice")
+    ap.add_argument("--trained-on", default="", metavar="TEXT",
+                    help='what it was trained on, said beside its results, e.g. "MNIST digits (28×28) at σ 127.5"')
     ap.add_argument("--init", type=Path, help="the weights this export was fine-tuned from, when its card "
                     "names only the file (cards keep no machine paths)")
     args = ap.parse_args(argv)
+    if args.classic and args.default:
+        ap.error("--classic and --default exclude each other: a classic model is never the automatic choice")
+    if args.classic and not args.trained_on.strip():
+        ap.error("--classic needs --trained-on: its results must say what it was made for")
     model, card = weights.load_weights(args.source)
     card = dict(card)
     card["default"] = bool(args.default)
     card["blind"] = bool(args.blind)
     if args.sigma_range:
         card["sigma_range"] = [float(s) for s in args.sigma_range.split(",")]
+    card["classic"] = bool(args.classic)
+    if args.trained_on.strip():
+        card["trained_on"] = args.trained_on.strip()
     card["bundled_from"] = str(args.source.resolve().parents[1].name)
     _record_stages(card, args.init)
     dest = paths.weights_dir() / f"{args.id or args.source.stem}.safetensors"

@@ -429,16 +429,21 @@ def _resolve_doc_paths(doc: dict[str, Any], base: Path) -> None:
             table[key] = str((base / value).resolve())
 
 
+def repo_root() -> Path:
+    """The checkout's top folder: recipes name shared data relative to it (``../shared/data/…``)."""
+    return Path(__file__).resolve().parent.parent
+
+
 def _resolve_paths(recipe: Recipe, base: Path) -> None:
     """Relative paths that exist beside the recipe (e.g. ``splits/val.txt``), else in the
-    working folder (a ``--set`` value), become absolute, so the run folder's recipe copy still
-    works from anywhere (resume)."""
+    working folder (a ``--set`` value), else relative to the repository (the shared data),
+    become absolute, so the run folder's recipe copy still works from anywhere (resume)."""
     for section, key in PATH_KEYS:
         part = getattr(recipe, section)
         value = getattr(part, key)
         if not value or Path(value).is_absolute():
             continue
-        for candidate in (base / value, Path(value)):
+        for candidate in (base / value, Path(value), repo_root() / value):
             if candidate.exists():
                 setattr(part, key, str(candidate.resolve()))
                 break

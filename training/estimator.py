@@ -34,7 +34,7 @@ from .data.folders import list_images, load_folder
 
 __all__ = ["main", "make_batch", "asymmetric_loss"]
 
-DEFAULT_DATA = "/work/shared/data/bsds500_color_train"
+DEFAULT_DATA = "../shared/data/bsds500_color_train"
 VAL_SPLIT = Path(__file__).parent / "recipes" / "splits" / "bsds500_val.txt"
 
 

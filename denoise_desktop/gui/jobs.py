@@ -209,6 +209,11 @@ def denoise(
     progress.check_cancelled()
     result, info = engine.denoise_image(image, denoiser, sigma, strength, progress.sub(0.02, 0.97))
     progress.check_cancelled()
+    from denoise_desktop.registry import trained_on_note
+
+    note = trained_on_note(model_id)  # a classic model: what it was made for, for the status line
+    if note:
+        info["trained_on_note"] = note
     qimage = to_qimage(result.pixels, result.alpha)
     progress.set(1.0, "Done")
     return DenoiseOutput(result, qimage, dict(info), model_id)

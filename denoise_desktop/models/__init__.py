@@ -17,6 +17,7 @@ from .dncnn import DnCNN
 from .ffdnet import FFDNet
 from .rednet import REDNet
 from .spec import ArchSpec, SizeRequirements, Tiling
+from .strided_autoencoder import StridedAutoencoder
 from .unet_res import UNetRes
 from .upsampling_autoencoder import UpsamplingAutoencoder
 
@@ -102,6 +103,20 @@ ARCHITECTURES: dict[str, ArchSpec] = {
             receptive_field=64,  # measured wiring reach; tiles still lose global context
             reference="Classic convolutional denoising autoencoder (Vincent et al. 2008 idea; "
             "Keras/TensorFlow tutorial style encoder-decoder)",
+        ),
+        ArchSpec(
+            id="strided_autoencoder",
+            name=ARCH_NAMES["strided_autoencoder"],
+            cls=StridedAutoencoder,
+            description="Three stride-2 convs (32-64-128) down, three stride-2 transposed convs up, sigmoid "
+            "out: the Fashion-MNIST denoising autoencoder. A teaching baseline.",
+            takes_sigma=False,
+            variants={"gray": {"in_channels": 1}, "color": {"in_channels": 3}},
+            size_req=SizeRequirements(multiple_of=8),
+            tiling=Tiling.DISCOURAGED,
+            receptive_field=24,  # measured wiring reach (22 px)
+            reference="TensorFlow / Keras Fashion-MNIST denoising autoencoder tutorials "
+            "(Conv2D strides 2 + Conv2DTranspose)",
         ),
     ]
 }

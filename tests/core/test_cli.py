@@ -250,3 +250,96 @@ def test_run_luma_chroma_strength_and_grain(tmp_path, capsys, make_image):
     for flag in ("--luma-strength", "--chroma-strength", "--grain"):
         assert main(base + ["--out", str(tmp_path / "bad"), flag, "1.5"]) == 2
     assert not (tmp_path / "bad").exists()
+
+
+def _classic_user_model(name="tiny_classic", trained_on="MNIST digits (28×28) at σ 127.5"):
+    from denoise_desktop import models, paths, weights
+
+    net = models.build("dncnn", in_channels=1, depth=3, features=4).eval()
+    path = paths.user_models_dir() / f"{name}.safetensors"
+    weights.save_weights(net, path, {"classic": True, "trained_on": trained_on})
+    return next(e for e in registry.list_models() if e.path and os.path.samefile(e.path, path))
+
+
+def test_models_say_what_a_classic_model_was_trained_on(capsys):
+    entry = _classic_user_model()
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    row = next(i for i, ln in enumerate(lines) if ln.startswith(entry.id + " "))
+    assert lines[row + 1].split() == "classic experiment, trained on MNIST digits (28×28) at σ 127.5".split()
+    assert main(["models", "--json"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert (rows[entry.id]["classic"], rows[entry.id]["trained_on"]) == (True, "MNIST digits (28×28) at σ 127.5")
+    assert all(r["classic"] is False and r["trained_on"] is None for r in rows.values() if r["kind"] == "classical")
+
+
+def test_run_with_a_classic_model_says_what_it_was_trained_on(tmp_path, capsys, make_image):
+    entry = _classic_user_model()
+    src = noisy_folder(tmp_path / "in", make_image, n=2)
+    assert main(["run", str(src), "--out", str(tmp_path / "out"), "--model", entry.id, "--device", "cpu"]) == 0
+    err = capsys.readouterr().err
+    note = f"note: {entry.id} was trained on MNIST digits (28×28) at σ 127.5; on other images expect poor results"
+    assert err.count(note) == 2, err  # on each file's line
+    # an ordinary model's lines carry no such note
+    assert main(["run", str(src), "--out", str(tmp_path / "out2"), "--model", classical_id()]) == 0
+    assert "was trained on" not in capsys.readouterr().err
+
+
+def _idx_images(arr: np.ndarray) -> bytes:
+    import struct
+
+    return struct.pack(">BBBB", 0, 0, 0x08, arr.ndim) + b"".join(struct.pack(">I", s) for s in arr.shape) + arr.tobytes()
+
+
+def _eval_json(capsys, *args) -> dict:
+    assert main(["eval", "--model", classical_id(), "--sigma", "25,127.5", "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_eval_on_idx_files_matches_the_same_images_in_a_folder(tmp_path, capsys):
+    import gzip
+
+    digits = np.random.default_rng(3).integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    raw = tmp_path / "t10k-images-idx3-ubyte"
+    raw.write_bytes(_idx_images(digits))
+    gz = tmp_path / "t10k-images-idx3-ubyte.gz"
+    gz.write_bytes(gzip.compress(_idx_images(digits)))
+    folder = tmp_path / "pngs"
+    folder.mkdir()
+    for k in range(3):
+        Image.fromarray(digits[k]).save(folder / f"d{k}.png")
+    by_folder = _eval_json(capsys, "--data", str(folder))["results"]
+    for path in (raw, gz):
+        res = _eval_json(capsys, "--data", str(path), "--limit", "3")
+        assert res["data_kind"] == "IDX images"
+        # the same seeded noise per image index and σ as for a folder: identical scores
+        assert res["results"] == [dict(r, seconds=s["seconds"]) for r, s in zip(by_folder, res["results"])]
+    assert [r["n"] for r in _eval_json(capsys, "--data", str(gz))["results"]] == [5, 5]  # no --limit: all
+    assert main(["eval", "--model", classical_id(), "--data", str(gz), "--sigma", "127.5", "--limit", "2"]) == 0
+    assert "on 2 image(s)" in capsys.readouterr().out
+    labels = tmp_path / "t10k-labels-idx1-ubyte"
+    labels.write_bytes(_idx_images(np.arange(5, dtype=np.uint8)))
+    assert main(["eval", "--model", classical_id(), "--data", str(labels)]) == 2
+    assert "expected an IDX image file" in capsys.readouterr().err
+
+
+def test_eval_on_cifar_batches_file_and_folder(tmp_path, capsys):
+    import pickle
+
+    data = np.random.default_rng(4).integers(0, 256, (4, 3072), dtype=np.uint8)
+    for name, rows in (("data_batch_1", data[::-1]), ("test_batch", data)):
+        with open(tmp_path / name, "wb") as f:
+            pickle.dump({b"batch_label": b"x", b"labels": [0] * 4, b"data": rows}, f, protocol=2)
+    folder = tmp_path / "pngs"
+    folder.mkdir()
+    for k in range(2):
+        Image.fromarray(data[k].reshape(3, 32, 32).transpose(1, 2, 0)).save(folder / f"c{k}.png")
+    by_folder = _eval_json(capsys, "--data", str(folder))["results"]
+    batch_file = _eval_json(capsys, "--data", str(tmp_path / "test_batch"), "--limit", "2")
+    cifar_folder = _eval_json(capsys, "--data", str(tmp_path), "--limit", "2")  # its test_batch
+    assert (batch_file["data_kind"], cifar_folder["data_kind"]) == ("CIFAR-10 batch", "CIFAR-10 test_batch")
+    for res in (batch_file, cifar_folder):
+        assert res["results"] == [dict(r, seconds=s["seconds"]) for r, s in zip(by_folder, res["results"])]
+    (tmp_path / "test_batch").write_bytes(b"\x80\x02not a batch")
+    assert main(["eval", "--model", classical_id(), "--data", str(tmp_path / "test_batch")]) == 2
+    assert "not a CIFAR-10 python batch" in capsys.readouterr().err

@@ -104,3 +104,35 @@ def test_broken_files(dirs):
     assert {b.id: "do not match" in b.reason for b in registry.broken_models()} == {"cut": False, "bad": True}
     with pytest.raises(weights.WeightsError, match="bad.safetensors.*do not match"):
         registry.load("bad", device="cpu")
+
+
+@pytest.mark.parametrize("card,classic,trained_on", [
+    ({"classic": True, "trained_on": "MNIST digits (28×28) at σ 127.5"}, True, "MNIST digits (28×28) at σ 127.5"),
+    ({}, False, None),  # an ordinary model's card has neither
+    ({"classic": "yes", "trained_on": 42}, False, None),  # malformed: ignored, the model still listed
+    ({"classic": True, "trained_on": ["MNIST"]}, True, None),
+    ({"classic": 1, "trained_on": "  CIFAR-10  "}, False, "CIFAR-10"),
+])
+def test_classic_and_trained_on_come_from_the_card(dirs, card, classic, trained_on):
+    bundled, _ = dirs
+    weights.save_weights(build("dncnn", "gray", depth=3, features=4), bundled / "c.safetensors", card)
+    e = registry.get("c")
+    assert (e.classic, e.trained_on) == (classic, trained_on)
+    note = registry.trained_on_note("c")
+    if classic and trained_on:
+        assert note == f"c was trained on {trained_on}; on other images expect poor results"
+    else:
+        assert note is None
+    assert registry.trained_on_note("nlm") is None and registry.trained_on_note("nope") is None
+    assert (registry.get("nlm").classic, registry.get("nlm").trained_on) == (False, None)
+
+
+def test_default_never_picks_a_classic_model(dirs):
+    bundled, _ = dirs
+    # even a card that (wrongly) says default: a digit model must not be the photo default
+    weights.save_weights(tiny_unet(1), bundled / "classic_unet.safetensors",
+                         {"default": True, "classic": True, "trained_on": "MNIST digits"})
+    assert registry.default_model_id((1,)) == registry.FALLBACK_ID
+    weights.save_weights(build("dncnn", "gray", depth=3, features=4), bundled / "dn_gray.safetensors",
+                         {"default": True})
+    assert registry.default_model_id((1,)) == "dn_gray"  # (unet_res preferred, but not a classic one)

@@ -236,3 +236,48 @@ def test_long_model_names_neither_truncate_nor_widen_the_window(qtbot, setup):
     assert panel.minimumSizeHint().width() < width
     fm = panel.table.fontMetrics()
     assert panel.table.columnWidth(0) >= fm.horizontalAdvance(f"{long_name}_0")
+
+
+def test_add_classic_models_ticks_the_whole_zoo_in_one_click(qtbot, setup):
+    from PySide6.QtCore import Qt
+
+    from denoise_desktop.registry import ModelEntry
+
+    panel, *_ = setup
+
+    def net(model_id, classic=False, trained_on=None):
+        return ModelEntry(id=model_id, name=model_id, kind="network", takes_sigma=False, channels=(1,),
+                          source="bundled", arch="dncnn", classic=classic, trained_on=trained_on,
+                          card={"classic": classic, "trained_on": trained_on} if classic else {})
+
+    entries = [net("unet_res_gray"), net("conv_ae_mnist", True, "MNIST digits (28×28) at σ 127.5"),
+               net("rednet_cifar10", True, "CIFAR-10 (32×32) at σ 25.5–255"),
+               ModelEntry(id="nlm", name="NLM", kind="classical", takes_sigma=True, channels=(1, 3))]
+    panel.set_models(entries)
+    assert panel.classic_button.isEnabled() and "classic" in panel.classic_button.toolTip().lower()
+    assert "MNIST" in panel.classic_button.toolTip() and "poor results" in panel.classic_button.toolTip()
+    panel.set_checked(["nlm"])  # already ticked ones stay ticked
+    with qtbot.waitSignal(panel.status_message, check_params_cb=lambda m: "2 classic" in m):
+        qtbot.mouseClick(panel.classic_button, Qt.MouseButton.LeftButton)
+    assert panel.checked_models() == ["conv_ae_mnist", "rednet_cifar10", "nlm"]
+    assert panel.run_button.isEnabled()
+    # each classic model's tooltip in the list says what it was trained on
+    tips = {panel.model_list.item(i).data(Qt.ItemDataRole.UserRole): panel.model_list.item(i).toolTip()
+            for i in range(panel.model_list.count())}
+    assert "MNIST digits (28×28) at σ 127.5" in tips["conv_ae_mnist"]
+    # none installed: the button says so and does nothing
+    panel.set_models([entries[0], entries[-1]])
+    assert not panel.classic_button.isEnabled() and "No classic" in panel.classic_button.toolTip()
+
+
+def test_a_classic_models_result_says_what_it_was_trained_on(setup):
+    # the Denoise tab's job: its info carries the note for the status line
+    from denoise_desktop import models, paths, weights
+    from denoise_desktop.gui import jobs
+
+    _panel, doc, *_ = setup
+    weights.save_weights(models.build("dncnn", in_channels=1, depth=3, features=4).eval(),
+                         paths.user_models_dir() / "digits.safetensors", {"classic": True, "trained_on": "MNIST digits"})
+    out = jobs.denoise(doc.original, "digits", device="cpu")
+    assert out.info["trained_on_note"] == "digits was trained on MNIST digits; on other images expect poor results"
+    assert "trained_on_note" not in jobs.denoise(doc.original, "gaussian", device="cpu").info

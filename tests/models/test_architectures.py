@@ -22,6 +22,7 @@ TINY: dict[str, dict] = {
     "conv_autoencoder": {"features": 8},
     "upsampling_autoencoder": {"features": 4},
     "rednet": {"features": 8},
+    "strided_autoencoder": {"widths": [8, 8, 16]},
 }
 CASES = [(a, v) for a in ARCHITECTURES for v in ("gray", "color")]
 IDS = [f"{a}-{v}" for a, v in CASES]

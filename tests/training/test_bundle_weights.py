@@ -6,7 +6,9 @@ import importlib.util
 import json
 from pathlib import Path
 
-from denoise_desktop import paths, weights
+import pytest
+
+from denoise_desktop import paths, registry, weights
 from denoise_desktop.models import build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,3 +40,26 @@ def test_bundling_a_fine_tuned_export_chains_the_stages(tmp_path, monkeypatch):
     assert (card["total_steps"], card["total_train_seconds"]) == (400, 260.0)
     loaded, _ = weights.load_weights(tmp_path / "bundled" / "ours.safetensors")
     assert loaded.state_dict().keys() == model.state_dict().keys()
+
+
+def test_bundling_a_classic_model_records_what_it_was_trained_on(tmp_path, monkeypatch, capsys):
+    src = weights.save_weights(build("dncnn", "gray", depth=3, features=8),
+                               tmp_path / "run" / "export" / "conv_ae_mnist.safetensors", {"steps": 10})
+    monkeypatch.setattr(paths, "weights_dir", lambda: tmp_path / "bundled")
+    (tmp_path / "bundled").mkdir()
+    script = _script()
+    monkeypatch.setattr(script, "ROOT", tmp_path)
+    for bad in (["--classic"], ["--classic", "--default", "--trained-on", "MNIST"]):  # refused, nothing written
+        with pytest.raises(SystemExit):
+            script.main([str(src), *bad])
+        assert "--classic" in capsys.readouterr().err
+    assert not list((tmp_path / "bundled").iterdir())
+    assert script.main([str(src), "--classic", "--trained-on", "MNIST digits (28×28) at σ 127.5"]) == 0
+    card = json.loads((tmp_path / "bundled" / "conv_ae_mnist.json").read_text(encoding="utf-8"))
+    assert (card["classic"], card["trained_on"], card["default"]) == (True, "MNIST digits (28×28) at σ 127.5", False)
+    entry = registry.get("conv_ae_mnist")
+    assert entry.classic and entry.trained_on == "MNIST digits (28×28) at σ 127.5"
+    # an ordinary model says it is not a classic one, and gets no trained-on text
+    assert script.main([str(src), "--id", "plain"]) == 0
+    card = json.loads((tmp_path / "bundled" / "plain.json").read_text(encoding="utf-8"))
+    assert card["classic"] is False and "trained_on" not in card

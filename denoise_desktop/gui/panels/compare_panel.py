@@ -60,6 +60,10 @@ def image_filter() -> str:
     pattern = " ".join(f"*{e} *{e.upper()}" for e in exts)
     return f"Images ({pattern});;All files (*)"
 _TILE_MAX = 1024  # longest side of one tile in the exported PNG grid
+CLASSIC_HELP = ("Tick the classic experiments this field started from, reproduced and bundled here "
+                "(conv autoencoders on MNIST digits and Fashion-MNIST, an upsampling autoencoder on photos, "
+                "RED-Net on CIFAR-10 thumbnails, DnCNN). Each was trained on its own kind of image (its "
+                "tooltip in the list says which): on other images expect poor results.")
 _METRIC_KEYS = ("psnr", "ssim")
 
 
@@ -191,6 +195,10 @@ class ComparePanel(QWidget):
     def _build(self) -> None:
         self.model_list = QListWidget(self)
         self.model_list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self._classic_ids: list[str] = []  # the listed models whose card says "classic"
+        self.classic_button = QPushButton("Add classic models", self)
+        self.classic_button.setToolTip(CLASSIC_HELP)
+        self.classic_button.setEnabled(False)  # until set_models lists one
         self.region_combo = QComboBox(self)
         self.region_combo.addItem("Whole image", "whole")
         self.region_combo.addItem("Visible part of the viewer", "visible")
@@ -237,6 +245,7 @@ class ComparePanel(QWidget):
         cl = QVBoxLayout(controls)
         cl.addWidget(QLabel("Models and baselines", controls))
         cl.addWidget(self.model_list, 1)
+        cl.addWidget(self.classic_button)
         cl.addWidget(QLabel("Region", controls))
         cl.addWidget(self.region_combo)
         level_row = QHBoxLayout()
@@ -284,6 +293,7 @@ class ComparePanel(QWidget):
         lay.addWidget(self.splitter)
 
         self.run_button.clicked.connect(self.run)
+        self.classic_button.clicked.connect(self.add_classic_models)
         self.cancel_button.clicked.connect(self.cancel)
         self.export_button.clicked.connect(self.export_dialog)
         self.reference_button.clicked.connect(self.load_reference_dialog)
@@ -341,7 +351,17 @@ class ComparePanel(QWidget):
             it.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
             it.setToolTip(model_card_text(e))
         self.model_list.blockSignals(False)
+        self._classic_ids = [e.id for e in networks if getattr(e, "classic", False)]
+        self.classic_button.setEnabled(bool(self._classic_ids))
+        self.classic_button.setToolTip(CLASSIC_HELP if self._classic_ids else "No classic models are installed.")
         self._update_buttons()
+
+    def add_classic_models(self) -> None:
+        """Tick every classic model (one click for the whole zoo); ticked others stay ticked."""
+        if not self._classic_ids:
+            return
+        self.set_checked(list(dict.fromkeys(self.checked_models() + self._classic_ids)))
+        self.status_message.emit(f"Ticked {len(self._classic_ids)} classic model(s) for the next comparison.")
 
     def checked_models(self) -> list[str]:
         out = []
