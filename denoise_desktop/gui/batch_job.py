@@ -60,21 +60,23 @@ def catalog(*, progress: Any = None) -> tuple[list[tuple[str, str, tuple[int, ..
     return model_choices(), list(devices.discover())
 
 
-def load_denoiser(model_id: str, device: str, ensemble: int = DEFAULT_ENSEMBLE, precision: str = "auto"):
+def load_denoiser(model_id: str, device: str, ensemble: int = DEFAULT_ENSEMBLE, precision: str = "auto",
+                  noise: str = "auto"):
     """A ``Denoiser``, or for ``AUTO_MODEL`` a ``channels -> Denoiser`` factory (``batch.run``
     accepts both) that loads each channel count's bundled default once, whatever the other tabs
-    picked. Runs in the worker thread."""
+    picked; set to the ``noise`` mode (``routing.NOISE_MODES``). Runs in the worker thread."""
     from denoise_desktop import registry
+    from denoise_desktop.routing import with_noise_mode
 
     if model_id != AUTO_MODEL:
-        return registry.load(model_id, device=device, ensemble=ensemble, precision=precision)
+        return with_noise_mode(registry.load(model_id, device=device, ensemble=ensemble, precision=precision), noise)
     cache: dict[int, Any] = {}
 
     def for_channels(channels: int):
         if channels not in cache:
             chosen = registry.default_model_id(channels)
-            cache[channels] = registry.load(chosen, device=device, channels=channels, ensemble=ensemble,
-                                            precision=precision)
+            cache[channels] = with_noise_mode(registry.load(chosen, device=device, channels=channels,
+                                                            ensemble=ensemble, precision=precision), noise)
         return cache[channels]
 
     return for_channels
@@ -105,7 +107,8 @@ class PlanRequest:
 
 def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | None, strength: Any, *,
               jpeg_quality: int = 95, keep_metadata: bool = True,
-              ensemble: int = DEFAULT_ENSEMBLE, raw_color_space: str = "srgb", precision: str = "auto", progress):
+              ensemble: int = DEFAULT_ENSEMBLE, raw_color_space: str = "srgb", precision: str = "auto",
+              noise: str = "auto", progress):
     """The worker side: plan, load the model, then yield one ``ItemResult`` per item.
 
     ``strength``: a fraction or a ``blend.Strength`` (luminance, colour, grain).
@@ -118,7 +121,7 @@ def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | N
     items = request.plan()
     yield Planned(items)
     progress.set(0.0, "loading the model")
-    denoiser = load_denoiser(model_id, device, ensemble, precision)
+    denoiser = load_denoiser(model_id, device, ensemble, precision, noise)
     progress.check_cancelled()
     yield from batch.run(items, denoiser, sigma=sigma, strength=strength, jpeg_quality=jpeg_quality,
                          keep_metadata=keep_metadata, progress=progress, raw_color_space=raw_color_space)

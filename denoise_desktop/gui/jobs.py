@@ -107,11 +107,12 @@ def open_image(path: str | Path, *, progress: Progress = NOOP):
 
 
 def estimate_noise(image, *, progress: Progress = NOOP) -> tuple[float, str]:
-    """Noise σ on the 0–255 scale (what the σ control shows) and the kind of noise found."""
-    from denoise_desktop.noise_estimate import estimate_noise as estimate
+    """Noise σ on the 0–255 scale (what the σ control shows) and the kind of noise found, as the
+    defaults' Auto routes it ("photon noise" when its variance grows with brightness)."""
+    from denoise_desktop.routing import choose_route
 
-    est = estimate(image.to_float())
-    return float(est.level), est.kind
+    route = choose_route(image.to_float())
+    return float(route.est.level), "photon noise" if route.name == "photon" else route.est.kind
 
 
 def save_image(
@@ -200,12 +201,16 @@ def denoise(
     strength: float = 1.0,
     tile: int | None = None,
     ensemble: int = DEFAULT_ENSEMBLE,
+    noise: str = "auto",
     progress: Progress = NOOP,
 ) -> DenoiseOutput:
+    """``noise``: ``routing.NOISE_MODES`` ("poisson" with a blind model raises ValueError: the
+    panel shows it as an error, nothing changes)."""
     from denoise_desktop import engine
+    from denoise_desktop.routing import with_noise_mode
 
     progress.set(0.0, "Loading model")
-    denoiser = get_denoiser(model_id, device, image.channels, tile, ensemble)
+    denoiser = with_noise_mode(get_denoiser(model_id, device, image.channels, tile, ensemble), noise)
     progress.check_cancelled()
     result, info = engine.denoise_image(image, denoiser, sigma, strength, progress.sub(0.02, 0.97))
     progress.check_cancelled()

@@ -55,10 +55,11 @@ def images(tmp_path):
 def fake(monkeypatch):
     den = SlowDenoiser()
     monkeypatch.setattr(bj, "model_choices", lambda: [("Slow fake", "slow", (1, 3))])
-    def load(model_id, device, ensemble=1, precision="auto"):
+    def load(model_id, device, ensemble=1, precision="auto", noise="auto"):
         den.ensemble = ensemble
         den.precision = precision
         den.model_id = model_id
+        den.noise = noise
         return den
 
     monkeypatch.setattr(bj, "load_denoiser", load)
@@ -271,7 +272,7 @@ def test_a_model_that_cannot_load_fails_the_batch_with_a_message(qtbot, runner, 
                                                                  warnings):
     monkeypatch.setattr(bj, "model_choices", lambda: [])
 
-    def broken(model_id, device, ensemble=1, precision="auto"):
+    def broken(model_id, device, ensemble=1, precision="auto", noise="auto"):
         raise RuntimeError("weights file is truncated: model.safetensors")
 
     monkeypatch.setattr(bj, "load_denoiser", broken)
@@ -376,8 +377,8 @@ def test_automatic_uses_the_bundled_default_whatever_the_denoise_tab_picked(qtbo
 
     seen = {}
 
-    def load(model_id, device, ensemble=1, precision="auto"):
-        seen.update(model_id=model_id, ensemble=ensemble, precision=precision)
+    def load(model_id, device, ensemble=1, precision="auto", noise="auto"):
+        seen.update(model_id=model_id, ensemble=ensemble, precision=precision, noise=noise)
         return SlowDenoiser()
 
     monkeypatch.setattr(bj, "load_denoiser", load)
@@ -390,8 +391,14 @@ def test_automatic_uses_the_bundled_default_whatever_the_denoise_tab_picked(qtbo
     assert panel.model_combo.currentData() == bj.AUTO_MODEL
     _start_and_wait(qtbot, panel)
     # Batch's own Quality (default 2); the app-wide Precision from the settings
-    assert seen == {"model_id": bj.AUTO_MODEL, "ensemble": 2, "precision": "fp32"}
+    assert seen == {"model_id": bj.AUTO_MODEL, "ensemble": 2, "precision": "fp32", "noise": "auto"}
     assert panel.settings.model_color == "slow" and panel.settings.batch_model is None
+    # Batch's own Noise, remembered apart from the Denoise tab's, reaches the job
+    panel.settings.noise = "camera"
+    panel.noise_combo.setCurrentIndex(panel.noise_combo.findData("poisson"))
+    assert panel.settings.batch_noise == "poisson" and panel.settings.noise == "camera"
+    _start_and_wait(qtbot, panel)
+    assert seen["noise"] == "poisson"
 
 
 def test_the_queue_shows_many_rows_in_a_normal_window(qtbot, runner, fake):

@@ -606,3 +606,35 @@ def test_reference_follows_the_picture_not_the_size(qtbot, window, noisy_png, tm
     assert "reference clean.png cleared" in window.statusBar().currentMessage()
     assert "No reference" in window.compare_panel.reference_label.text()
     assert not errors
+
+
+def test_photon_noise_is_found_named_and_can_be_overridden(qtbot, window, tmp_path, errors):
+    """A dark 16-bit microscopy-like frame: Auto takes the photon route (fitted variance in the
+    status line, brightness kept); Noise → White runs the Gaussian route; the choice is remembered."""
+    import tifffile
+
+    rng = np.random.default_rng(4)
+    yy, xx = np.mgrid[0:128, 0:128] / 128
+    clean = 0.03 + 0.25 * xx * yy + 0.2 * ((yy - 0.5) ** 2 + (xx - 0.5) ** 2 < 0.04)
+    frame = np.clip(rng.poisson(clean / 0.003) * 0.003 + rng.normal(0, 0.002, clean.shape), 0, 1)
+    path = tmp_path / "frame.tif"
+    tifffile.imwrite(path, np.round(frame * 65535).astype(np.uint16))
+    open_and_wait(qtbot, window, path)
+    panel = window.denoise_panel
+    qtbot.waitUntil(lambda: panel.model_combo.count() > 0, timeout=20000)
+    assert panel.current_model_id() == "unet_res_gray" and panel.noise_combo.currentData() == "auto"
+    with qtbot.waitSignal(window.document.result_changed, timeout=60000):
+        window.act_denoise.trigger()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=10000)
+    status = panel.progress_label.text()
+    assert "photon noise, variance = " in status and "unet_res_gray stabilised" in status
+    out = window.document.result.pixels
+    assert out.dtype == np.uint16  # 16-bit in, 16-bit out, never rescaled
+    assert abs(float(out.mean()) - float(window.document.original.pixels.mean())) < 0.3 * 257
+    panel.noise_combo.setCurrentIndex(panel.noise_combo.findData("gaussian"))
+    assert window.settings.noise == "gaussian"
+    with qtbot.waitSignal(window.document.result_changed, timeout=60000):
+        window.act_denoise.trigger()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=10000)
+    assert "white noise" in panel.progress_label.text() and "photon" not in panel.progress_label.text()
+    assert not errors

@@ -47,7 +47,7 @@ from denoise_desktop.engine import DEFAULT_ENSEMBLE
 from denoise_desktop.gui import batch_job
 from denoise_desktop.gui.batch_job import AUTO_MODEL, PlanRequest, Planned
 from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
-from denoise_desktop.gui.panels.denoise_panel import LEVEL_HELP, QUALITY_CHOICES
+from denoise_desktop.gui.panels.denoise_panel import LEVEL_HELP, NOISE_CHOICES, NOISE_HELP, QUALITY_CHOICES
 from denoise_desktop.gui.panels.strength_controls import StrengthControls
 from denoise_desktop.gui.widgets import fill_device_combo, path_row
 
@@ -166,6 +166,11 @@ class BatchPanel(QWidget):
         self.ensemble_combo.setToolTip("Networks also run on flipped/rotated copies and average them: "
                                        "more passes, a little cleaner, proportionally slower.")
         form.addRow("Quality", self.ensemble_combo)
+        self.noise_combo = QComboBox()
+        for key, label in NOISE_CHOICES.items():
+            self.noise_combo.addItem(label, key)
+        self.noise_combo.setToolTip(NOISE_HELP)
+        form.addRow("Noise", self.noise_combo)
         sigma_row = QHBoxLayout()
         self.sigma_auto_check = QCheckBox("estimate per image")
         self.sigma_auto_check.setChecked(True)
@@ -193,7 +198,7 @@ class BatchPanel(QWidget):
         self.device_combo.setToolTip("Where the networks run. Their arithmetic (Precision) is the app-wide "
                                      "setting on the Denoise tab")
         form.addRow("Device", self.device_combo)
-        for combo in (self.model_combo, self.ensemble_combo, self.device_combo):
+        for combo in (self.model_combo, self.ensemble_combo, self.noise_combo, self.device_combo):
             # long model names must not widen the side column (and the window): shown elided
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(12)
@@ -256,6 +261,7 @@ class BatchPanel(QWidget):
             self.skip_existing_check.toggled,
             self.model_combo.currentIndexChanged,
             self.ensemble_combo.currentIndexChanged,
+            self.noise_combo.currentIndexChanged,
             self.sigma_auto_check.toggled,
             self.sigma_spin.valueChanged,
             self.strength_controls.changed,
@@ -332,6 +338,7 @@ class BatchPanel(QWidget):
         self.skip_existing_check.setChecked(bool(_get(s, "skip_existing", False)))
         _select_data(self.model_combo, self._wanted_model())  # Automatic until the list arrives
         _select_data(self.ensemble_combo, int(_get(s, "batch_ensemble", DEFAULT_ENSEMBLE)))
+        _select_data(self.noise_combo, _get(s, "batch_noise", "auto"))
         self.sigma_auto_check.setChecked(_get(s, "sigma_mode", "auto") != "manual")
         self.sigma_spin.setValue(float(_get(s, "sigma", 25.0)))
         if hasattr(s, "blend"):
@@ -360,6 +367,7 @@ class BatchPanel(QWidget):
         if model_id is not None and self.model_combo.count() > 1:  # not while the list is empty
             _set(s, "batch_model", None if model_id == AUTO_MODEL else model_id)
         _set(s, "batch_ensemble", int(self.ensemble_combo.currentData()))
+        _set(s, "batch_noise", self.noise_combo.currentData() or "auto")
         _set(s, "sigma_mode", "auto" if self.sigma_auto_check.isChecked() else "manual")
         _set(s, "sigma", self.sigma_spin.value())
         if hasattr(s, "set_blend"):
@@ -460,6 +468,7 @@ class BatchPanel(QWidget):
             jpeg_quality=self.quality_spin.value(),
             keep_metadata=bool(_get(self.settings, "keep_metadata", True)),
             ensemble=int(self.ensemble_combo.currentData()),
+            noise=self.noise_combo.currentData() or "auto",
             raw_color_space=self.raw_colour_combo.currentData() or "srgb",
             precision=str(_get(self.settings, "precision", "auto")),  # app-wide, set on the Denoise tab
             lane=LANE,

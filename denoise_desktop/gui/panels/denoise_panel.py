@@ -49,6 +49,16 @@ LEVEL_HELP = ("Auto estimates the noise level of each image: the standard deviat
               "Untick to set it yourself: higher removes more.")
 
 # Self-ensemble sizes (engine.ENSEMBLES) as the user sees them: more passes, a little cleaner.
+NOISE_CHOICES = {
+    "auto": "Auto (found per image)",
+    "gaussian": "White (Gaussian)",
+    "camera": "Camera photo / JPEG",
+    "poisson": "Photon (microscopy, astronomy, low light)",
+}
+NOISE_HELP = ("What kind of noise the image has. Auto finds it per image: white noise, camera/JPEG noise, "
+              "or photon noise whose strength grows with brightness (fluorescence microscopy, astronomy, "
+              "low light) — denoised through a variance-stabilising transform that keeps the image's "
+              "brightness. Choose one to override Auto for every image.")
 QUALITY_CHOICES = {1: "Fast (1 pass)", 2: "Balanced (2 passes)", 4: "High (4 passes)", 8: "Best (8 passes)"}
 #: settings value → (label, file suffix, imageio format name)
 SAVE_FORMATS = {
@@ -159,6 +169,13 @@ class DenoisePanel(QWidget):
         self.tile_combo = QComboBox(self)
         for t in TILE_CHOICES:
             self.tile_combo.addItem("Auto (from free memory)" if t is None else f"{t} px", t)
+        self.noise_combo = QComboBox(self)
+        for key, label in NOISE_CHOICES.items():
+            self.noise_combo.addItem(label, key)
+        self.noise_combo.setToolTip(NOISE_HELP)
+        # the longest choice must not widen the side panel: shown elided
+        self.noise_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.noise_combo.setMinimumContentsLength(16)
         self.quality_combo = QComboBox(self)
         for n, label in QUALITY_CHOICES.items():
             self.quality_combo.addItem(label, n)
@@ -198,6 +215,7 @@ class DenoisePanel(QWidget):
         sigma_row.addWidget(self.sigma_auto)
         sigma_row.addWidget(self.sigma_slider, 1)
         sigma_row.addWidget(self.sigma_spin)
+        form.addRow("Noise", self.noise_combo)
         form.addRow("Noise σ", sigma_row)
         form.addRow("", self.sigma_estimate)
         form.addRow(self.strength_controls)
@@ -237,6 +255,7 @@ class DenoisePanel(QWidget):
         self.tile_combo.currentIndexChanged.connect(self._store)
         self.precision_combo.currentIndexChanged.connect(self._store)
         self.quality_combo.currentIndexChanged.connect(self._store)
+        self.noise_combo.currentIndexChanged.connect(self._store)
         self.format_combo.currentIndexChanged.connect(self._on_format)
         self.quality_spin.valueChanged.connect(self._store)
         self.keep_metadata.toggled.connect(self._store)
@@ -255,6 +274,7 @@ class DenoisePanel(QWidget):
         self.tile_combo.setCurrentIndex(max(0, i))
         i = self.quality_combo.findData(s.ensemble)
         self.quality_combo.setCurrentIndex(max(0, i))
+        self.noise_combo.setCurrentIndex(max(0, self.noise_combo.findData(s.noise)))
         i = self.precision_combo.findData(s.precision)
         self.precision_combo.setCurrentIndex(max(0, i))
         jobs.set_precision(str(self.precision_combo.currentData()))
@@ -279,6 +299,7 @@ class DenoisePanel(QWidget):
             s.device = str(dev)
         s.tile = self.tile_combo.currentData()
         s.ensemble = int(self.quality_combo.currentData())
+        s.noise = str(self.noise_combo.currentData() or "auto")
         s.precision = str(self.precision_combo.currentData() or "auto")
         jobs.set_precision(s.precision)
         s.output_format = str(self.format_combo.currentData() or "keep")
@@ -492,6 +513,7 @@ class DenoisePanel(QWidget):
             strength=1.0,  # mixed here afterwards, so luminance/colour/grain are live
             tile=self.tile_combo.currentData(),
             ensemble=self.quality_combo.currentData(),
+            noise=str(self.noise_combo.currentData() or "auto"),
             lane="preview",
         )
         self._task = task
@@ -542,6 +564,8 @@ class DenoisePanel(QWidget):
             parts.append(info["runtime_note"])
         if info.get("sigma_note"):
             parts.append(info["sigma_note"])
+        if info.get("trained_on_note"):
+            parts.append(info["trained_on_note"])
         self.progress.setValue(1000)
         self._on_ended(self._task, ", ".join(parts))
 

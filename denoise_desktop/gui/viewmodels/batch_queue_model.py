@@ -149,7 +149,12 @@ class BatchQueueModel(QAbstractTableModel):
         row.sigma = getattr(result, "sigma_used", None)
         error = getattr(result, "error", None)
         # σ out of range / little noise found, first of N frames, metadata fields dropped…
-        notes = getattr(result, "notes", None) or []
+        notes = list(getattr(result, "notes", None) or [])
+        info = getattr(result, "info", None) or {}
+        if info.get("noise_fit"):  # photon noise: no σ, the fitted model says what was removed
+            from denoise_desktop.engine import fit_text
+
+            notes.insert(0, fit_text(info))
         row.message = str(error) if error else "; ".join(str(n) for n in notes)
         self._changed(i)
         return i
