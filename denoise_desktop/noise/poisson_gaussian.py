@@ -31,6 +31,7 @@ __all__ = ["PoissonGaussianFit", "fit_poisson_gaussian", "fit_channels", "SIGNAL
 
 _MIN_BLOCKS = 64  # per level set
 _MAX_SETS = 24
+_CROP, _CROPS = 512, 16  # big images are fitted on this many crops of this size
 _PILE = 1.0  # percent of pixels at or above the ceiling value read as saturated
 _CLIPPED_SHARE = 0.2  # a level set with more blocks touching the floor or ceiling is left out
 _ROUNDING = 1.0 / (12 * 255**2)
@@ -79,14 +80,37 @@ class PoissonGaussianFit:
         return {"a": self.a * top, "b": self.b * top * top, "scale": top}
 
 
-def _blocks(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _crops(z: np.ndarray) -> list[np.ndarray]:
+    """The whole image, or for big ones ``_CROPS`` evenly spread crops of ``_CROP``² (even
+    offsets, so the 2×2 blocks stay aligned): 4 MP say as much about the noise as 24 MP, in a
+    sixth of the time (a 24 MP colour photo took 4 s to fit whole)."""
+    h, w = z.shape
+    if h * w <= _CROPS * _CROP * _CROP * 1.5:
+        return [z]
+    n = int(np.sqrt(_CROPS))
+    ys = np.linspace(0, h - _CROP, n).astype(int) // 2 * 2
+    xs = np.linspace(0, w - _CROP, n).astype(int) // 2 * 2
+    return [z[y : y + _CROP, x : x + _CROP] for y in ys for x in xs]
+
+
+def _block_stats(z: np.ndarray, ceil: float) -> tuple[np.ndarray, ...]:
+    """Per 2×2 block, flattened: detail, level (from the 8 neighbouring blocks, not the block
+    itself: at low photon counts a level read from its own pixels selects blocks whose noise
+    happened to be low for the dark sets), flatness (the block mean's deviation from its
+    neighbours', a Laplacian) and whether it touches black or the ceiling."""
+    d, m, clipped = _blocks(z, ceil)
+    mu = (9.0 * _box3(m) - m) / 8.0
+    lap = np.abs(m - mu)
+    return d.ravel(), mu.ravel(), lap.ravel(), clipped.ravel()
+
+
+def _blocks(z: np.ndarray, ceil: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Haar diagonal detail, block mean, and whether a block touches black or the ceiling.
 
     Only black (0) counts as a clipping floor: microscopy frames pile up at a dark offset instead
     (FMDD: 12–43 % of the pixels at exactly 3 of 255), and there the pile is zero photon counts —
     data the fit needs, not clipped noise. The ceiling is read from the data (the value 1 % of
     the pixels are at or above, or 1), since saturation is often below the format's maximum."""
-    ceil = min(float(np.percentile(z, 100 - _PILE)), 1.0)
     floor = 0.0
     h, w = (z.shape[0] // 2) * 2, (z.shape[1] // 2) * 2
     q = z[:h, :w]
@@ -164,13 +188,10 @@ def fit_poisson_gaussian(img: np.ndarray) -> PoissonGaussianFit | None:
         z = z[:, :, 0]
     if min(z.shape) < 16:
         return None
-    d, m, clipped = _blocks(z)
-    # A block's level from its 8 neighbours, not from itself: at low photon counts a level read
-    # from the block's own pixels picks blocks whose noise happened to be low for the dark sets.
-    mu = (9.0 * _box3(m) - m) / 8.0
-    # Structure measure: the block mean's deviation from its neighbourhood (a Laplacian).
-    lap = np.abs(m - mu)
-    d, mu, lap, clipped = d.ravel(), mu.ravel(), lap.ravel(), clipped.ravel()
+    ceil = min(float(np.percentile(z[:: max(1, z.shape[0] // 512), :: max(1, z.shape[1] // 512)],
+                                   100 - _PILE)), 1.0)
+    parts = [_block_stats(c, ceil) for c in _crops(z)]
+    d, mu, lap, clipped = (np.concatenate([p[k] for p in parts]) for k in range(4))
     means, vars_, counts, clip = _level_sets(mu, d, clipped, lap)
     # Sets where clipping at black or the ceiling shrinks the variance are left out: there a
     # clipped Gaussian would look signal-dependent.
