@@ -1,13 +1,20 @@
 """Compare denoisers on clean images with seeded Gaussian noise at several σ, or on real noise.
 
 ``python -m training.evaluate --models ID_OR_PATH,... --data DIR --sigma 15,25,50 [--out DIR]``
+``python -m training.evaluate --models ID_OR_PATH,... --data FILE_OR_DIR --sigma 127.5 --max-images 1000``
+(an MNIST/Fashion-MNIST IDX images file, ``.gz`` or raw, or a CIFAR-10 python batch file or folder)
 ``python -m training.evaluate --models ID_OR_PATH,... --pairs DIR [--out DIR]`` (real noisy/reference
 pairs, every model blind: see ``denoise_desktop.pairs``)
 
 Models are registry ids (bundled, user or classical) or paths to ``.safetensors`` files. Noise is
-Gaussian, quantised to 8 bits (what real files hold) and seeded per image and σ, so every model
-sees the same noisy inputs. Writes ``results.csv``, ``results.json``, ``psnr_vs_sigma.png`` and
-``grid.png`` (clean / noisy / each model, a center crop at the middle σ).
+Gaussian on [0, 1], rounded and clipped to 8 bits (what real files hold) and seeded per image
+index and σ exactly as ``denoise-desktop eval`` seeds it, so every model sees the same noisy
+inputs and both tools give the same scores for the same model, images, σ and seed (``eval``
+defaults to a ×2 self-ensemble: pass ``--ensemble 1`` to compare). Reports PSNR, SSIM, MSE, MAE
+and the mean binary cross-entropy of output vs clean (``bce``: the loss the Keras-style
+autoencoders train with) per model and σ. Writes ``results.csv``, ``results.json``,
+``psnr_vs_sigma.png`` and ``grid.png`` (clean / noisy / each model, a center crop at the middle
+σ; tiny images such as 28×28 digits are enlarged with nearest neighbour so they stay visible).
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ from .data.cache import to_channels, to_float
 from .data.folders import list_images, load_folder
 from .noise import quantize_8bit
 
-__all__ = ["Row", "evaluate", "load_denoiser", "main", "plot_psnr", "make_grid"]
+__all__ = ["Row", "Passthrough", "bce", "evaluate", "load_denoiser", "load_images", "noisy_input", "main",
+           "plot_psnr", "make_grid", "make_sample_grid"]
 
 
 @dataclass
@@ -39,6 +47,7 @@ class Row:
     ssim: float
     mse: float
     mae: float
+    bce: float
     images: int
     seconds: float
 
@@ -58,9 +67,57 @@ def load_denoiser(ref: str, device: str = "auto") -> Any:
     return registry.load(ref, device=device)
 
 
-def _noisy(clean: np.ndarray, sigma: float, seed: int, index: int) -> np.ndarray:
-    rng = np.random.default_rng([seed, index, int(round(sigma * 1000))])
+class Passthrough:
+    """A "denoiser" that returns its input: its row is the noisy input's own scores."""
+
+    id = name = "noisy input"
+    channels = (1, 3)
+    takes_sigma = False
+
+    def denoise(self, image: np.ndarray, sigma: float | None = None, **_: Any) -> np.ndarray:
+        return image
+
+
+def bce(clean: np.ndarray, out: np.ndarray, eps: float = 1e-7) -> float:
+    """Mean binary cross-entropy of ``out`` (the prediction) against ``clean`` (the target), both
+    on [0, 1]: −mean(c·ln o + (1−c)·ln(1−o)), ``out`` clipped to [eps, 1−eps] as Keras's
+    ``binary_crossentropy`` does. The target need not be binary, so it is not 0 for a perfect
+    output: its floor is the clean image's own mean entropy."""
+    c = np.asarray(clean, np.float64)
+    o = np.clip(np.asarray(out, np.float64), eps, 1.0 - eps)
+    if c.shape != o.shape:
+        raise ValueError(f"images differ in shape: {c.shape} vs {o.shape}")
+    return float(-np.mean(c * np.log(o) + (1.0 - c) * np.log1p(-o)))
+
+
+def noisy_input(clean: np.ndarray, sigma: float, seed: int, index: int) -> np.ndarray:
+    """``clean`` + N(0, σ/255), rounded and clipped to 8 bits; the generator is seeded with
+    ``[seed, index, round(100·σ)]``, the same draw as ``denoise-desktop eval`` makes."""
+    rng = np.random.default_rng([seed, index, int(round(sigma * 100))])
     return quantize_8bit(clean + rng.standard_normal(clean.shape, dtype=np.float32) * np.float32(sigma / 255))
+
+
+def load_images(data: str | Path, *, channels: int | None = None, max_images: int = 0,
+                crop: int = 0) -> tuple[list[np.ndarray], list[str], str]:
+    """(integer H×W×C images, their names, what they are) of ``data``: an image folder (read as
+    ``channels``, gray when None), or a classic data set's own file (``denoise_desktop.datasets``:
+    an IDX images file or a CIFAR-10 batch file/folder, in its own channels unless ``channels``
+    is given). The first ``max_images`` (0 = all), center-cropped to ``crop`` (0 = full size)."""
+    from denoise_desktop.datasets import read_image_set
+
+    image_set = read_image_set(data)
+    if image_set is not None:
+        arr, kind = image_set
+        arr = arr[: max_images or None]
+        if not len(arr):
+            raise ValueError(f"{data}: holds no images")
+        images = [a if channels is None else to_channels(a, channels) for a in arr]
+        names = [f"{Path(data).name}[{k}]" for k in range(len(images))]
+    else:
+        files = list_images(data)[: max_images or None]
+        images = load_folder(files, channels=channels or 1)
+        names, kind = [f.name for f in files], "images"
+    return [center_crop(im, crop) for im in images], names, kind
 
 
 def _channels_for(denoiser: Any, c: int) -> int:
@@ -76,19 +133,19 @@ def evaluate(denoisers: dict[str, Any], images: list[np.ndarray], sigmas: Sequen
     rows, outputs = [], {}
     for name, dn in denoisers.items():
         for sigma in sigmas:
-            scores: list[tuple[float, float, float, float]] = []
+            scores: list[tuple[float, float, float, float, float]] = []
             t0 = time.perf_counter()
             for i, img in enumerate(images):
                 clean = to_float(to_channels(img, _channels_for(dn, img.shape[2])))
-                noisy = _noisy(clean, sigma, seed, i)
+                noisy = noisy_input(clean, sigma, seed, i)
                 out = np.asarray(dn.denoise(noisy, sigma=float(sigma)), np.float32).reshape(clean.shape)
-                scores.append((psnr(clean, out), ssim(clean, out), mse(clean, out), mae(clean, out)))
+                scores.append((psnr(clean, out), ssim(clean, out), mse(clean, out), mae(clean, out), bce(clean, out)))
                 if i < keep:
                     outputs.setdefault((name, sigma), []).append(out)
             m = np.mean(scores, axis=0)
             rows.append(Row(name, float(sigma), *(float(v) for v in m), len(images),
                             round(time.perf_counter() - t0, 3)))
-            print(f"{name:24s} σ={sigma:5.1f}  PSNR {m[0]:6.2f} dB  SSIM {m[1]:.4f}", file=sys.stderr)
+            print(f"{name:24s} σ={sigma:5.1f}  PSNR {m[0]:6.2f} dB  SSIM {m[1]:.4f}  BCE {m[4]:.4f}", file=sys.stderr)
     return rows, outputs
 
 
@@ -139,23 +196,40 @@ def plot_psnr(rows: list[Row], path: Path, *, size: tuple[int, int] = (720, 480)
 
 
 def make_grid(clean: np.ndarray, noisy: np.ndarray, outputs: dict[str, np.ndarray], path: Path,
-              *, crop: int = 96, zoom: int = 2) -> Path:
+              *, crop: int = 96, zoom: int = 2, min_side: int = 128) -> Path:
     """One row: clean | noisy | each model's output, same center crop, labelled."""
+    return make_sample_grid([[("clean", clean), ("noisy", noisy), *outputs.items()]], path, crop=crop, zoom=zoom,
+                            min_side=min_side)
+
+
+def make_sample_grid(rows: list[list[tuple[str, np.ndarray]]], path: Path, *, crop: int = 96, zoom: int = 2,
+                     min_side: int = 128) -> Path:
+    """Rows of labelled tiles (float images on [0, 1], H×W or H×W×C), the same center crop of
+    each, enlarged ``zoom`` times with nearest neighbour, or more for tiny images so each tile is
+    at least ``min_side`` pixels (a 28×28 digit: ×5). A label goes above every tile of the first
+    row and above a tile of a later row whose label differs from the one above it."""
     from PIL import Image, ImageDraw
 
-    tiles = [("clean", clean), ("noisy", noisy), *outputs.items()]
-    pics = []
-    for label, a in tiles:
-        a = center_crop(a if a.ndim == 3 else a[..., None], min(crop, *a.shape[:2]))
-        a = np.repeat(a, 3, axis=2) if a.shape[2] == 1 else a
-        im = Image.fromarray(np.clip(np.rint(a * 255), 0, 255).astype(np.uint8))
-        pics.append((label, im.resize((im.width * zoom, im.height * zoom), Image.NEAREST)))
-    w, h = pics[0][1].size
-    grid = Image.new("RGB", (len(pics) * (w + 4), h + 18), "white")
+    if not rows or not rows[0]:
+        raise ValueError("nothing to draw")
+    side = min(crop, *(min(a.shape[:2]) for row in rows for _, a in row))
+    z = max(zoom, -(-min_side // side))
+    w = h = side * z
+    cols = max(len(r) for r in rows)
+    label_h, gap = 14, 4
+    grid = Image.new("RGB", (cols * (w + gap) - gap, len(rows) * (h + label_h + gap) - gap), "white")
     d = ImageDraw.Draw(grid)
-    for k, (label, im) in enumerate(pics):
-        grid.paste(im, (k * (w + 4), 18))
-        d.text((k * (w + 4) + 2, 3), label[:24], fill="black")
+    for r, row in enumerate(rows):
+        y = r * (h + label_h + gap)
+        for k, (label, a) in enumerate(row):
+            a = np.asarray(a, np.float32)
+            a = center_crop(a if a.ndim == 3 else a[..., None], side)
+            a = np.repeat(a, 3, axis=2) if a.shape[2] == 1 else a
+            im = Image.fromarray(np.clip(np.rint(a * 255), 0, 255).astype(np.uint8))
+            grid.paste(im.resize((w, h), Image.NEAREST), (k * (w + gap), y + label_h))
+            above = rows[r - 1][k][0] if r and k < len(rows[r - 1]) else None
+            if label != above:
+                d.text((k * (w + gap) + 2, y + 2), label[: max(4, w // 6)], fill="black")
     path.parent.mkdir(parents=True, exist_ok=True)
     grid.save(path)
     return path
@@ -210,12 +284,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.splitlines()[0])
     p.add_argument("--models", required=True, help="comma-separated registry ids or .safetensors paths")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--data", help="folder of clean images (recursive): Gaussian noise of each --sigma added")
+    src.add_argument("--data", help="clean images, Gaussian noise of each --sigma added: a folder (recursive), an "
+                                    "MNIST/Fashion-MNIST IDX images file (.gz or raw), or a CIFAR-10 python batch "
+                                    "file or folder (its test_batch)")
     src.add_argument("--pairs", help="folder of real noisy/reference pairs (see denoise_desktop.pairs): every model "
                                      "blind, at its own Auto level; --sigma, --channels and --crop do not apply")
     p.add_argument("--sigma", default="15,25,50", help="comma-separated σ values on the 0–255 scale")
     p.add_argument("--out", help="output folder (default: <runs dir>/eval-<time>)")
-    p.add_argument("--channels", type=int, choices=[1, 3], default=1, help="evaluate as gray (1) or color (3)")
+    p.add_argument("--channels", type=int, choices=[1, 3], default=None,
+                   help="evaluate as gray (1) or color (3) (default: gray for a folder, the data set's own for "
+                        "IDX/CIFAR files)")
     p.add_argument("--max-images", type=int, default=0)
     p.add_argument("--crop", type=int, default=0, help="center-crop images to this size (0 = full)")
     p.add_argument("--seed", type=int, default=0)
@@ -233,8 +311,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.pairs:
         return _main_pairs(args, refs)
     try:
-        files = list_images(args.data)[: args.max_images or None]
-        images = [center_crop(im, args.crop) for im in load_folder(files, channels=args.channels)]
+        images, names, kind = load_images(args.data, channels=args.channels, max_images=args.max_images,
+                                          crop=args.crop)
+        if not images:
+            raise ValueError(f"{args.data}: no images")
         denoisers = {}
         for ref in refs:
             dn = load_denoiser(ref, args.device)
@@ -249,13 +329,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         w = csv.DictWriter(f, fieldnames=list(asdict(rows[0])))
         w.writeheader()
         w.writerows(asdict(r) for r in rows)
-    meta = {"data": str(args.data), "images": [f.name for f in files], "sigmas": sigmas, "seed": args.seed,
-            "channels": args.channels, "noise": "gaussian, 8-bit quantised", "results": [asdict(r) for r in rows]}
+    meta = {"data": str(args.data), "data_kind": kind, "n_images": len(images),
+            "images": names if kind == "images" else f"{names[0]} … {names[-1]}", "sigmas": sigmas,
+            "seed": args.seed, "channels": args.channels or (1 if kind == "images" else int(images[0].shape[2])),
+            "noise": "gaussian on [0, 1], 8-bit quantised, seeded [seed, image index, round(100·σ)] as "
+                     "denoise-desktop eval", "results": [asdict(r) for r in rows]}
     (out / "results.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     plot_psnr(rows, out / "psnr_vs_sigma.png")
     mid = sigmas[len(sigmas) // 2]
     first = to_float(images[0])
-    make_grid(first, _noisy(first, mid, args.seed, 0), {n: outputs[(n, mid)][0] for n in denoisers
+    make_grid(first, noisy_input(first, mid, args.seed, 0), {n: outputs[(n, mid)][0] for n in denoisers
                                                         if outputs[(n, mid)][0].shape == first.shape}, out / "grid.png")
     print(out)
     return 0
