@@ -46,8 +46,10 @@ class ModelEntry:
 
     @property
     def trained_on_note(self) -> str | None:
-        """What a classic model's results say: it runs on any image, but is only good on its own kind."""
-        if not (self.classic and self.trained_on):
+        """What a classic model's results say: it runs on any image, but is only good on its own
+        kind. So do models trained here on digit or thumbnail sets (IDX / CIFAR data)."""
+        tiny = (self.card.get("data") or {}).get("kind") in ("idx", "cifar") if isinstance(self.card, dict) else False
+        if not (self.trained_on and (self.classic or tiny)):
             return None
         return f"{self.id} was trained on {self.trained_on}; on other images expect poor results"
 

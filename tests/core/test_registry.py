@@ -127,6 +127,17 @@ def test_classic_and_trained_on_come_from_the_card(dirs, card, classic, trained_
     assert (registry.get("nlm").classic, registry.get("nlm").trained_on) == (False, None)
 
 
+@pytest.mark.parametrize("kind,noted", [("idx", True), ("cifar", True), ("folder", False)])
+def test_a_user_model_trained_on_digits_or_thumbnails_says_so(dirs, kind, noted):
+    _, user = dirs
+    card = {"trained_on": "500 28×28 gray images from train-images-idx3-ubyte.gz at σ 127.5", "data": {"kind": kind}}
+    weights.save_weights(build("dncnn", "gray", depth=3, features=4), user / "mine.safetensors", card)
+    note = registry.trained_on_note("mine")
+    assert (note is not None) == noted
+    if noted:
+        assert "28×28" in note and "expect poor results" in note
+
+
 def test_default_never_picks_a_classic_model(dirs):
     bundled, _ = dirs
     # even a card that (wrongly) says default: a digit model must not be the photo default

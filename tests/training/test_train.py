@@ -43,6 +43,8 @@ def test_loss_decreases_and_export_loads(tmp_path: Path, image_folder: Path, mak
     assert card["arch"] == "dncnn" and card["hparams"]["depth"] == 3
     assert card["val"]["psnr"] == pytest.approx(max(e.val_psnr for e in vals))
     assert card["sigma_range"] == [10.0, 40.0]
+    assert card["trained_on"].endswith("gray images from " + image_folder.name + ", "
+                                       f"{card['recipe']['data']['patch_size']}² patches at σ 10–40")
     x = torch.rand(1, 1, 16, 16)
     assert model(x).shape == x.shape
 
