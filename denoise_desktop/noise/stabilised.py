@@ -33,7 +33,7 @@ def stabilise(x: np.ndarray, fits: list[PoissonGaussianFit]) -> tuple[np.ndarray
 
 
 def unstabilise(u: np.ndarray, fits: list[PoissonGaussianFit], scale: float, lows: list[float]) -> np.ndarray:
-    planes = [gat_inverse(u[:, :, c].astype(np.float64) * scale + lows[c], f.a, f.b) for c, f in enumerate(fits)]
+    planes = [gat_inverse(u[:, :, c] * np.float32(scale) + np.float32(lows[c]), f.a, f.b) for c, f in enumerate(fits)]
     return np.stack(planes, axis=2)
 
 
