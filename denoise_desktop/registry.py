@@ -197,7 +197,8 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
     assert entry.path is not None
     model, _card = load_weights(entry.path, device="cpu")  # the engine moves it to `device`
     net = NetworkDenoiser(model, spec_of(model), device=device, id=entry.id, name=entry.name, ensemble=ensemble,
-                          sigma_range=_sigma_range(entry.card), precision=precision, runtime=runtime)
+                          sigma_range=_sigma_range(entry.card), precision=precision, runtime=runtime,
+                          max_ensemble=_max_ensemble(entry.card))
     if entry.source != "bundled" or entry.card.get("default") is not True:
         return net
     # A bundled default routes each image by its noise (``routing``): camera noise and noisy
@@ -213,6 +214,13 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
     from .routing import NoiseRoutedDenoiser  # noqa: PLC0415
 
     return NoiseRoutedDenoiser(net, real, id=entry.id, name=entry.name)
+
+
+def _max_ensemble(card: dict[str, Any]) -> int:
+    """1 for a network trained without flips and rotations (its recipe says ``augment = false``:
+    the MNIST / Fashion-MNIST autoencoders): turned copies are images it never saw."""
+    data = (card.get("recipe") or {}).get("data") if isinstance(card.get("recipe"), dict) else None
+    return 1 if isinstance(data, dict) and data.get("augment") is False else 8
 
 
 def _sigma_range(card: dict[str, Any]) -> tuple[float, float] | None:

@@ -147,3 +147,15 @@ def test_default_never_picks_a_classic_model(dirs):
     weights.save_weights(build("dncnn", "gray", depth=3, features=4), bundled / "dn_gray.safetensors",
                          {"default": True})
     assert registry.default_model_id((1,)) == "dn_gray"  # (unet_res preferred, but not a classic one)
+
+
+@pytest.mark.parametrize("augment,passes", [(False, 1), (True, 4), (None, 4)])
+def test_networks_trained_without_flips_run_one_pass(dirs, augment, passes):
+    """The flip ensemble shows a network turned copies of the image: only those trained on such."""
+    bundled, _ = dirs
+    card = {} if augment is None else {"recipe": {"data": {"augment": augment}}}
+    weights.save_weights(build("dncnn", "gray", depth=3, features=4), bundled / "d.safetensors", card)
+    dn = registry.load("d", device="cpu", ensemble=4)
+    assert dn.ensemble == passes
+    dn.set_ensemble(8)
+    assert dn.ensemble == (1 if augment is False else 8)
