@@ -380,7 +380,7 @@ def training_lines(card: dict[str, Any]) -> list[str]:
 
     bundled = (recipes_dir() / f"{name}.toml").is_file()
     cmd = f"python -m training {name} --threads 1"
-    stages = list(card.get("fine_tuned_from") or [])
+    stages = list(reversed(card.get("fine_tuned_from") or []))  # the card lists the latest first
     total_s = float(card.get("train_seconds") or 0) + sum(float(st.get("train_seconds") or 0) for st in stages)
     total_steps = int(card.get("steps") or 0) + sum(int(st.get("steps") or 0) for st in stages)
     d = card.get("data") or {}
@@ -389,8 +389,9 @@ def training_lines(card: dict[str, Any]) -> list[str]:
              + (f" ({d.get('train')})" if d.get("train") else "") + f", recipe `{name}`"
              + ("" if bundled else " (not in training/recipes)") + "."]
     if stages:
-        for k, st in enumerate(stages, 1):
-            lines.append(f"- stage {k}: `{cmd}` ({st.get('steps', '?')} steps, {float(st.get('train_seconds', 0)):.0f} s"
+        for k, st in enumerate(stages, 1):  # earlier stages' overrides: the recipe's header lists them
+            lines.append(f"- stage {k}: `{cmd}` with the overrides in the recipe's header "
+                         f"({st.get('steps', '?')} steps, {float(st.get('train_seconds', 0)):.0f} s"
                          + (f", val PSNR {st['val']['psnr']:.2f} dB" if isinstance(st.get("val"), dict) else "") + ")")
         extra = " ".join(recipe_overrides(recipe))
         lines.append(f"- stage {len(stages) + 1}, fine-tuned from stage {len(stages)}'s export: "
