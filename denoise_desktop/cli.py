@@ -385,6 +385,14 @@ def add_gaussian_noise_8bit(clean, sigma: float, rng):
     return (np.clip(np.round(noisy * 255.0), 0, 255) / 255.0).astype(np.float32)
 
 
+def seeded_noisy_8bit(clean, sigma: float, seed: int, index: int):
+    """The evaluation protocol's noisy input: image ``index`` of a set at ``sigma``, its
+    generator seeded ``[seed, index, round(100·σ)]`` (``eval`` and ``training.evaluate`` alike)."""
+    import numpy as np
+
+    return add_gaussian_noise_8bit(clean, sigma, np.random.default_rng([seed, index, int(round(sigma * 100))]))
+
+
 def _cmd_eval_pairs(args, out: TextIO, err: TextIO) -> int:
     from .pairs import PairsError, find_pairs, score_pairs
 
@@ -465,8 +473,7 @@ def _cmd_eval(args, out: TextIO, err: TextIO) -> int:
             vals = {"psnr": [], "ssim": [], "psnr_noisy": []}
             t0 = time.perf_counter()
             for k, (f, clean) in enumerate(cleans):
-                rng = np.random.default_rng([args.seed, k, int(round(sigma * 100))])
-                noisy = add_gaussian_noise_8bit(clean, sigma, rng)
+                noisy = seeded_noisy_8bit(clean, sigma, args.seed, k)
                 try:
                     den = denoiser.denoise(noisy, sigma=sigma, progress=Progress(None, token))
                 except Exception as exc:  # noqa: BLE001

@@ -42,21 +42,15 @@ class Route:
         return f"Route({self.name!r})"
 
 
-def _as_float(img: np.ndarray) -> np.ndarray:
-    x = np.asarray(img)
-    if x.dtype in (np.uint8, np.uint16):
-        return x.astype(np.float32) / np.float32(np.iinfo(x.dtype).max)
-    return np.asarray(x, dtype=np.float32)
-
-
 def choose_route(img: np.ndarray, mode: str = "auto") -> Route:
     """The route for an image (float in [0, 1], uint8 or uint16) under a noise mode."""
     from .noise import fit_channels
+    from .noise.stabilised import unit_float
     from .noise_estimate import estimate_noise
 
     if mode not in NOISE_MODES:
         raise ValueError(f"noise must be one of {', '.join(NOISE_MODES)}, got {mode!r}")
-    x = _as_float(img)
+    x = unit_float(img)
     est = estimate_noise(x)
     if mode == "gaussian":
         return Route("white", est)

@@ -33,7 +33,6 @@ import numpy as np
 from .data.augment import center_crop
 from .data.cache import to_channels, to_float
 from .data.folders import list_images, load_folder
-from .noise import quantize_8bit
 
 __all__ = ["Row", "Passthrough", "bce", "evaluate", "load_denoiser", "load_images", "noisy_input", "main",
            "plot_psnr", "make_grid", "make_sample_grid"]
@@ -91,10 +90,11 @@ def bce(clean: np.ndarray, out: np.ndarray, eps: float = 1e-7) -> float:
 
 
 def noisy_input(clean: np.ndarray, sigma: float, seed: int, index: int) -> np.ndarray:
-    """``clean`` + N(0, σ/255), rounded and clipped to 8 bits; the generator is seeded with
-    ``[seed, index, round(100·σ)]``, the same draw as ``denoise-desktop eval`` makes."""
-    rng = np.random.default_rng([seed, index, int(round(sigma * 100))])
-    return quantize_8bit(clean + rng.standard_normal(clean.shape, dtype=np.float32) * np.float32(sigma / 255))
+    """``clean`` + N(0, σ/255), rounded and clipped to 8 bits: the very draw ``denoise-desktop
+    eval`` makes (one function for both, ``cli.seeded_noisy_8bit``)."""
+    from denoise_desktop.cli import seeded_noisy_8bit
+
+    return seeded_noisy_8bit(clean, sigma, seed, index)
 
 
 def load_images(data: str | Path, *, channels: int | None = None, max_images: int = 0,

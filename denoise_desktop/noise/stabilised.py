@@ -18,9 +18,17 @@ from ..progress import NOOP, Progress
 from .poisson_gaussian import PoissonGaussianFit, fit_channels
 from .vst import gat_forward, gat_inverse
 
-__all__ = ["StabilisedDenoiser", "stabilise", "MARGIN"]
+__all__ = ["StabilisedDenoiser", "stabilise", "unstabilise", "unit_float", "MARGIN"]
 
 MARGIN = 4.0  # transformed units (noise σ) kept free below the darkest and above the brightest value
+
+
+def unit_float(img: np.ndarray) -> np.ndarray:
+    """float32 on [0, 1]: uint8/uint16 divided by their maximum, floats as they are."""
+    x = np.asarray(img)
+    if x.dtype in (np.uint8, np.uint16):
+        return x.astype(np.float32) / np.float32(np.iinfo(x.dtype).max)
+    return np.asarray(x, dtype=np.float32)
 
 
 def stabilise(x: np.ndarray, fits: list[PoissonGaussianFit]) -> tuple[np.ndarray, float, list[float]]:
@@ -68,10 +76,7 @@ class StabilisedDenoiser:
         """float H×W(×C) in [0, 1] (or uint8/uint16) → float32 in [0, 1]. ``sigma`` is ignored:
         the fit sets the level (``level_scale`` × the transformed noise, higher removes more);
         ``fits`` skips fitting when the caller already has them."""
-        x = np.asarray(img)
-        if x.dtype in (np.uint8, np.uint16):
-            x = x.astype(np.float32) / np.float32(np.iinfo(x.dtype).max)
-        x = np.asarray(x, dtype=np.float32)
+        x = unit_float(img)
         squeeze = x.ndim == 2
         if squeeze:
             x = x[:, :, None]
