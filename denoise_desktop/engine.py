@@ -95,7 +95,7 @@ class NetworkDenoiser:
                  overlap: int | None = None, precision: str = "auto", *, id: str | None = None,
                  name: str | None = None, ensemble: int = 1,
                  sigma_range: tuple[float, float] | None = None, runtime: str = "eager",
-                 max_ensemble: int = ENSEMBLES[-1]) -> None:
+                 max_ensemble: int = ENSEMBLES[-1], input_kind: str = "image") -> None:
         import torch
 
         self.max_ensemble = int(max_ensemble)
@@ -103,6 +103,7 @@ class NetworkDenoiser:
         self.spec = spec
         self.id = id or spec.id
         self.name = name or spec.name
+        self.input_kind = input_kind  # "image", or "raw_mosaic" for a network trained on Bayer mosaics
         self.takes_sigma = bool(spec.takes_sigma)
         self.sigma_range = (float(sigma_range[0]), float(sigma_range[1])) if sigma_range else None
         self.model_channels = _model_channels(model)

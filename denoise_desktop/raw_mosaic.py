@@ -1,12 +1,22 @@
 """Camera RAW denoised on the Bayer mosaic, before demosaicing.
 
 On the mosaic, sensor noise is still white and exactly Poisson–Gaussian (photon counts plus read
-noise), per colour plane; demosaicing, white balance and the tone curve then spread it over
-neighbours and make it depend on colour and brightness in ways only a guess at the pipeline can
-undo. So: black level subtracted, the four CFA planes (R, G₁, G₂, B at half size each) packed,
-(a, b) fitted per plane (``noise.poisson_gaussian``), each plane stabilised, denoised by the gray
-Gaussian network and inverted without bias (``noise.stabilised``), and written back into LibRaw's
-raw buffer, which is then developed as before (``imageio.raw.read_raw``).
+noise) with one law for every photosite in raw units; demosaicing, white balance and the tone
+curve then spread it over neighbours and make it depend on colour and brightness in ways only a
+guess at the pipeline can undo. So: black level subtracted, (a, b) fitted on the mosaic
+(``fit_mosaic``: the two greens of each cell), the mosaic stabilised (generalised Anscombe), its
+remaining noise level read on the four packed CFA planes (the fit can only over-read, through
+texture), denoised, inverted without bias (``noise.stabilised``), written back into LibRaw's raw
+buffer and developed as before (``imageio.raw.read_raw``).
+
+Two kinds of network do the denoising:
+
+- a **mosaic network** (card ``"input": "raw_mosaic"``, e.g. the bundled ``raw_bayer``): one
+  pass over the whole RGGB-aligned mosaic; its ×2 unshuffle head sees the four planes packed and
+  denoises them jointly (trained on synthetic RAW, ``training.bayer``). No flip/rotation
+  ensemble: a turned mosaic is another CFA pattern.
+- any σ-taking **gray network**: each half-size CFA plane on its own (``denoise_planes``; kept
+  for comparison, it trails develop-then-denoise: ``benchmarks/raw_mosaic.py``).
 """
 
 from __future__ import annotations
@@ -16,21 +26,79 @@ from typing import Any
 import numpy as np
 
 from .noise import fit_poisson_gaussian
-from .noise.stabilised import StabilisedDenoiser
+from .noise.poisson_gaussian import PoissonGaussianFit, fit_mosaic
+from .noise.stabilised import StabilisedDenoiser, stabilise, unstabilise
 from .noise_estimate import estimate_sigma_awgn
 from .progress import NOOP, Progress
 
-__all__ = ["denoise_bayer", "denoise_raw_buffer", "OFFSETS"]
+__all__ = ["denoise_bayer", "denoise_planes", "denoise_raw_buffer", "is_mosaic_network", "pattern_name",
+           "OFFSETS", "MOSAIC_INPUT"]
 
 OFFSETS = ((0, 0), (0, 1), (1, 0), (1, 1))  # the 2×2 CFA cell, row-major
+MOSAIC_INPUT = "raw_mosaic"  # a card's "input" for networks trained on RGGB mosaics
+# Rows / columns to add at the top / left (by reflection, which keeps every photosite's colour)
+# so that a pattern starts with red: the mosaic network was trained on RGGB.
+_TO_RGGB = {"RGGB": (0, 0), "GRBG": (0, 1), "GBRG": (1, 0), "BGGR": (1, 1)}
+_MIN_A = 1e-7  # a raw mosaic always has some shot noise; a flat fit (a ≤ 0) gets this floor
 
 
-def denoise_bayer(mosaic: np.ndarray, denoiser: Any, progress: Progress = NOOP) -> tuple[np.ndarray, dict]:
-    """Denoise a black-subtracted, white-normalised Bayer mosaic (float H×W, ~[0, 1]).
+def is_mosaic_network(denoiser: Any) -> bool:
+    """Whether ``denoiser`` is a network trained on RGGB mosaics (its card says so)."""
+    return getattr(denoiser, "input_kind", "image") == MOSAIC_INPUT
 
-    ``denoiser`` is a σ-taking gray network (``NetworkDenoiser``); a plane whose noise does not
-    grow with the signal (or cannot be fitted) is denoised as white noise at its PCA level.
-    Returns the mosaic and ``info`` (the fits per plane)."""
+
+def pattern_name(raw_pattern: np.ndarray, color_desc: bytes | str = b"RGBG") -> str:
+    """"RGGB" etc. from LibRaw's 2×2 ``raw_pattern`` (colour indices into ``color_desc``)."""
+    desc = color_desc.decode() if isinstance(color_desc, bytes) else str(color_desc)
+    return "".join(desc[int(i)] for i in np.asarray(raw_pattern).ravel()[:4]).replace("G2", "G")
+
+
+def denoise_bayer(mosaic: np.ndarray, denoiser: Any, progress: Progress = NOOP,
+                  pattern: str = "RGGB", fit: PoissonGaussianFit | None = None) -> tuple[np.ndarray, dict]:
+    """Denoise a black-subtracted, white-normalised Bayer mosaic (float H×W, ~[0, 1]) with a
+    mosaic network, or plane by plane with a gray one. Returns the mosaic and ``info``.
+    ``fit``: known noise parameters (no fit, no level check), for benchmarks."""
+    if not is_mosaic_network(denoiser):
+        return denoise_planes(mosaic, denoiser, progress)
+    if pattern not in _TO_RGGB:
+        raise ValueError(f"unknown Bayer pattern {pattern!r}; expected one of {', '.join(_TO_RGGB)}")
+    x = np.asarray(mosaic, dtype=np.float32)
+    h, w = x.shape
+    dy, dx = _TO_RGGB[pattern]
+    # top/left to start on red, bottom/right to even sizes; reflection keeps each site's colour
+    xp = np.pad(x, ((dy, (h + dy) % 2), (dx, (w + dx) % 2)), mode="reflect")
+    known = fit is not None
+    fit = fit or fit_mosaic(xp)
+    fitted = fit is not None and fit.a > 0
+    if not fitted:  # no growth with the signal found: near-white noise, a floor for the transform
+        var = (estimate_sigma_awgn(_packed(np.clip(xp, 0.0, 1.0))) / 255.0) ** 2
+        fit = PoissonGaussianFit(a=_MIN_A, b=max(var, 1e-8), lo=0.0, hi=1.0, sets=0, blocks=0)
+    u, scale, lows = stabilise(xp[:, :, None], [fit])
+    level_fit = 255.0 / scale
+    level = level_fit if known else min(level_fit, estimate_sigma_awgn(_packed(u[:, :, 0])))
+    passes = getattr(denoiser, "ensemble", 1)
+    try:
+        if passes != 1:
+            denoiser.set_ensemble(1)
+        out_u = denoiser.denoise(u[:, :, 0], sigma=level, progress=progress)
+    finally:
+        if passes != 1:
+            denoiser.set_ensemble(passes)
+    out = unstabilise(np.asarray(out_u, np.float32).reshape(u.shape), [fit], scale, lows)[:, :, 0]
+    info = {"mosaic_fit": fit.to_dict(1.0) if fitted else None, "pattern": pattern,
+            "stabilised_level": level, "fit_level": level_fit, "model_used": getattr(denoiser, "id", None)}
+    return np.ascontiguousarray(out[dy : dy + h, dx : dx + w]), info
+
+
+def _packed(m: np.ndarray) -> np.ndarray:
+    h, w = m.shape[0] // 2 * 2, m.shape[1] // 2 * 2
+    return np.stack([m[i:h:2, j:w:2] for i, j in OFFSETS], axis=2)
+
+
+def denoise_planes(mosaic: np.ndarray, denoiser: Any, progress: Progress = NOOP) -> tuple[np.ndarray, dict]:
+    """Each half-size CFA plane on its own: (a, b) fitted per plane, stabilised, denoised by a
+    σ-taking gray network (``NetworkDenoiser``); a plane whose noise does not grow with the signal
+    (or cannot be fitted) is denoised as white noise at its PCA level."""
     x = np.asarray(mosaic, dtype=np.float32)
     h2, w2 = x.shape[0] // 2 * 2, x.shape[1] // 2 * 2
     out = x.copy()
@@ -53,11 +121,14 @@ def denoise_bayer(mosaic: np.ndarray, denoiser: Any, progress: Progress = NOOP) 
 
 def denoise_raw_buffer(raw: Any, denoiser: Any, progress: Progress = NOOP) -> dict:
     """Denoise a ``rawpy`` image's Bayer data in place (before ``postprocess``); returns info
-    (fits per CFA plane on the 0–1 scale of white − black, the camera's ISO). Raises
+    (the fit on the 0–1 scale of white − black, the pattern, the camera's ISO). Raises
     ``ValueError`` for sensors that are not 2×2 Bayer (X-Trans, Foveon, linear DNG)."""
     pattern = np.asarray(raw.raw_pattern) if raw.raw_pattern is not None else None
     if pattern is None or pattern.shape != (2, 2) or raw.num_colors < 3:
         raise ValueError("the mosaic path needs a 2×2 Bayer sensor; this file has another layout")
+    name = pattern_name(pattern, getattr(raw, "color_desc", b"RGBG"))
+    if sorted(name) != sorted("RGGB"):
+        raise ValueError(f"the mosaic path needs an RGB Bayer sensor; this one is {name}")
     s = raw.sizes
     buf = raw.raw_image[s.top_margin : s.top_margin + s.height, s.left_margin : s.left_margin + s.width]
     black = np.asarray(raw.black_level_per_channel, dtype=np.float32)
@@ -68,7 +139,7 @@ def denoise_raw_buffer(raw: Any, denoiser: Any, progress: Progress = NOOP) -> di
     blk = np.tile(cell_black, (h // 2 + 1, w // 2 + 1))[:h, :w]
     rng_ = np.maximum(white - blk, 1.0)
     mosaic = (buf.astype(np.float32) - blk) / rng_
-    out, info = denoise_bayer(mosaic, denoiser, progress)
+    out, info = denoise_bayer(mosaic, denoiser, progress, pattern=name)
     buf[...] = np.clip(np.rint(out * rng_ + blk), 0, white).astype(buf.dtype)
     iso = None
     try:

@@ -45,6 +45,12 @@ class ModelEntry:
     trained_on: str | None = None  # the card's ``trained_on``, e.g. "MNIST digits (28×28) at σ 127.5"
 
     @property
+    def input_kind(self) -> str:
+        """"raw_mosaic" for a network that denoises camera RAW mosaics before development
+        (``raw_mosaic``), else "image"."""
+        return "raw_mosaic" if self.card.get("input") == "raw_mosaic" else "image"
+
+    @property
     def trained_on_note(self) -> str | None:
         """What a classic model's results say: it runs on any image, but is only good on its own
         kind. So do models trained here on digit or thumbnail sets (IDX / CIFAR data)."""
@@ -198,7 +204,7 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
     model, _card = load_weights(entry.path, device="cpu")  # the engine moves it to `device`
     net = NetworkDenoiser(model, spec_of(model), device=device, id=entry.id, name=entry.name, ensemble=ensemble,
                           sigma_range=_sigma_range(entry.card), precision=precision, runtime=runtime,
-                          max_ensemble=_max_ensemble(entry.card))
+                          max_ensemble=_max_ensemble(entry.card), input_kind=entry.input_kind)
     if entry.source != "bundled" or entry.card.get("default") is not True:
         return net
     # A bundled default routes each image by its noise (``routing``): camera noise and noisy
@@ -219,6 +225,8 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
 def _max_ensemble(card: dict[str, Any]) -> int:
     """1 for a network trained without flips and rotations (its recipe says ``augment = false``:
     the MNIST / Fashion-MNIST autoencoders): turned copies are images it never saw."""
+    if card.get("input") == "raw_mosaic":  # a turned mosaic is another CFA pattern
+        return 1
     data = (card.get("recipe") or {}).get("data") if isinstance(card.get("recipe"), dict) else None
     return 1 if isinstance(data, dict) and data.get("augment") is False else 8
 

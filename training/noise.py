@@ -96,6 +96,7 @@ def quantize_8bit(img: np.ndarray) -> np.ndarray:
     return (np.clip(np.rint(img * 255.0), 0, 255) / 255.0).astype(np.float32)
 
 
+from .bayer import bayer  # noqa: E402
 from .camera import realistic  # noqa: E402 - after the helpers it imports lazily
 
 NOISE: dict[str, Callable[..., tuple]] = {
@@ -105,6 +106,7 @@ NOISE: dict[str, Callable[..., tuple]] = {
     "speckle": speckle,
     "camera": camera,
     "realistic": realistic,  # camera pipeline + AWGN mix; returns a target too (training.camera)
+    "bayer": bayer,  # stabilised RGGB mosaic of a synthetic RAW, 1 channel (training.bayer)
 }
 
 
@@ -138,6 +140,8 @@ def make_noise(cfg: Any, *, sigma: Any = None) -> NoiseModel:
     (validation at one fixed level)."""
     params = dict(sigma=cfg.sigma if sigma is None else sigma, amount=cfg.amount,
                   salt_ratio=cfg.salt_ratio, scale=cfg.scale, jpeg_quality=list(cfg.jpeg_quality))
+    if cfg.kind == "bayer":
+        params.update(shot=list(cfg.shot))
     if cfg.kind == "realistic":
         params.update(awgn_fraction=cfg.awgn_fraction, jpeg_fraction=cfg.jpeg_fraction, shot=list(cfg.shot),
                       nr_fraction=cfg.nr_fraction, jpeg_target=cfg.jpeg_target, coarse_fraction=cfg.coarse_fraction)

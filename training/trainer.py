@@ -86,8 +86,17 @@ def _variant(recipe: Recipe, spec: Any) -> str | None:
     """The recipe's variant, else "gray"/"color" from data.channels when the architecture has it."""
     if recipe.model.variant is not None:
         return recipe.model.variant
-    guess = "gray" if recipe.data.channels == 1 else "color"
+    guess = "gray" if model_channels(recipe) == 1 else "color"
     return guess if guess in spec.variants else None
+
+
+def model_channels(recipe: Recipe) -> int:
+    """Channels the network sees: the data's, except a RAW mosaic (one channel, any data)."""
+    return 1 if recipe.noise.kind == "bayer" else recipe.data.channels
+
+
+def _channels_text(recipe: Recipe) -> str:
+    return "a RAW mosaic has 1" if recipe.noise.kind == "bayer" else f"data.channels = {recipe.data.channels}"
 
 
 def check_model(recipe: Recipe) -> None:
@@ -106,9 +115,9 @@ def check_model(recipe: Recipe) -> None:
         variant_text = f" variant {m.variant!r}" if m.variant else ""
         raise ConfigError(f"{where}: model {m.arch!r}{variant_text} with hparams {m.hparams}: {detail}") from None
     channels = getattr(model, "hparams", {}).get("in_channels")
-    if channels is not None and channels != recipe.data.channels:
+    if channels is not None and channels != model_channels(recipe):
         raise ConfigError(f"{where}: model {m.arch!r} (variant {variant!r}) takes {channels}-channel images but "
-                          f"data.channels = {recipe.data.channels}; set model.variant or data.channels")
+                          f"{_channels_text(recipe)}; set model.variant or data.channels")
 
 
 class TrainResult(dict):
@@ -187,9 +196,9 @@ class Trainer:
             raise ValueError(f"model {m.arch!r}: bad hparams {m.hparams}: {exc}") from None
         self.variant = variant
         channels = getattr(model, "hparams", {}).get("in_channels")
-        if channels is not None and channels != self.r.data.channels:
+        if channels is not None and channels != model_channels(self.r):
             raise ValueError(f"model {m.arch!r} (variant {variant!r}) takes {channels}-channel images but "
-                             f"data.channels = {self.r.data.channels}; set model.variant or data.channels")
+                             f"{_channels_text(self.r)}; set model.variant or data.channels")
         if m.init:
             self._load_init(model, m.arch, m.init)
         return model
@@ -305,7 +314,7 @@ class Trainer:
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "trained_with": "denoise-desktop training",
             "trained_on": self._trained_on(),
-        }
+        } | ({"input": "raw_mosaic"} if self.r.noise.kind == "bayer" else {})
 
     def _trained_on(self) -> str:
         """What the model saw, in words, for its results' note ("58998 28×28 gray images from
@@ -322,6 +331,9 @@ class Trainer:
         lo, hi = self.r.sigma_range()
         if self.r.noise.kind == "gaussian":
             noise = f"σ {lo:g}" if lo == hi else f"σ {lo:g}–{hi:g}"
+        elif self.r.noise.kind == "bayer":
+            shot = self.r.noise.shot
+            return f"RGGB mosaics of synthetic RAW from {what} at shot noise {shot[0]:g}–{shot[1]:g} (stabilised)"
         else:
             noise = f"{self.r.noise.kind} noise"
         return f"{what} at {noise}"

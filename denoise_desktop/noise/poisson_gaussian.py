@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PoissonGaussianFit", "fit_poisson_gaussian", "fit_channels", "SIGNAL_DEPENDENT_RATIO", "SMOOTH_SHARE"]
+__all__ = ["PoissonGaussianFit", "fit_poisson_gaussian", "fit_channels", "fit_mosaic", "SIGNAL_DEPENDENT_RATIO",
+           "SMOOTH_SHARE"]
 
 _MIN_BLOCKS = 64  # per level set
 _MAX_SETS = 24
@@ -164,7 +165,7 @@ def _robust_var(d: np.ndarray) -> float:
     return v
 
 
-def _line(mu: np.ndarray, var: np.ndarray, n: np.ndarray) -> tuple[float, float]:
+def _line(mu: np.ndarray, var: np.ndarray, n: np.ndarray, nonneg_b: bool = False) -> tuple[float, float]:
     """Weighted least squares var = a·μ + b, reweighted by the fitted variance (a variance
     estimate's spread is ∝ var/√n). Weights from the *measured* variances would let the darkest
     sets — near a dark offset their variance reads almost 0 — pull the line flat."""
@@ -176,6 +177,8 @@ def _line(mu: np.ndarray, var: np.ndarray, n: np.ndarray) -> tuple[float, float]
         (a, b), *_ = np.linalg.lstsq(A, var * np.sqrt(wts), rcond=None)
         if a < 0:  # no growth with the signal: white noise, b the (weighted) mean variance
             return 0.0, float(np.sum(wts * var) / np.sum(wts))
+        if nonneg_b and b < 0:  # through the origin: read noise cannot be negative
+            a, b = float(np.sum(wts * var * mu) / np.sum(wts * mu * mu)), 0.0
         pred = np.maximum(a * mu + b, 0.05 * np.median(var))
     return float(a), float(b)
 
@@ -190,9 +193,48 @@ def fit_poisson_gaussian(img: np.ndarray) -> PoissonGaussianFit | None:
         z = z[:, :, 0]
     if min(z.shape) < 16:
         return None
-    ceil = min(float(np.percentile(z[:: max(1, z.shape[0] // 512), :: max(1, z.shape[1] // 512)],
+    ceil = _ceiling(z)
+    return _fit([_block_stats(c, ceil) for c in _crops(z)])
+
+
+def fit_mosaic(mosaic: np.ndarray, greens: tuple[tuple[int, int], tuple[int, int]] = ((0, 1), (1, 0))
+               ) -> PoissonGaussianFit | None:
+    """Fit ``var = a·level + b`` to a raw Bayer mosaic (float H×W, black subtracted, [0, 1]).
+
+    On the mosaic every photosite has the same noise law in raw units, whatever its colour, and
+    each 2×2 cell holds two greens one pixel apart diagonally (``greens``: their offsets; the
+    default is RGGB's and BGGR's, GRBG/GBRG have theirs at (0, 0) and (1, 1)). Their difference
+    (g₁ − g₂)/√2 has exactly the noise variance at the cell's green level, and texture leaks into
+    it far less than into the Haar detail of a half-size colour plane, where neighbours lie two
+    pixels apart (a per-plane fit over-read a textured RAW's noise 10–20×)."""
+    z = np.asarray(mosaic, dtype=np.float32)
+    if z.ndim != 2 or min(z.shape) < 32:
+        return None
+    ceil = _ceiling(z)
+    (i1, j1), (i2, j2) = greens
+    parts = []
+    for c in _crops(z):
+        h, w = c.shape[0] // 2 * 2, c.shape[1] // 2 * 2
+        g1, g2 = c[i1:h:2, j1:w:2], c[i2:h:2, j2:w:2]
+        m = (g1 + g2) * 0.5
+        mu = (9.0 * _box3(m) - m) / 8.0
+        clipped = (np.minimum(g1, g2) <= 0.0) | (np.maximum(g1, g2) >= ceil)
+        parts.append(((g1 - g2).ravel() * np.float32(np.sqrt(0.5)), mu.ravel(), np.abs(m - mu).ravel(),
+                      clipped.ravel()))
+    # b ≥ 0: on a raw mosaic nothing is offset below black, and a negative b (texture raising
+    # the bright sets' variance) would fold the transform's dark end to zero.
+    return _fit(parts, flat_noise=0.5, nonneg_b=True)
+
+
+def _ceiling(z: np.ndarray) -> float:
+    return min(float(np.percentile(z[:: max(1, z.shape[0] // 512), :: max(1, z.shape[1] // 512)],
                                    100 - _PILE)), 1.0)
-    parts = [_block_stats(c, ceil) for c in _crops(z)]
+
+
+def _fit(parts: list[tuple[np.ndarray, ...]], flat_noise: float = 0.25, nonneg_b: bool = False
+         ) -> PoissonGaussianFit | None:
+    """The line through the level sets of (detail, level, flatness, clipped) block statistics.
+    ``flat_noise``: the variance of a block mean's noise over the pixels' (¼ for a 2×2 mean)."""
     d, mu, lap, clipped = (np.concatenate([p[k] for p in parts]) for k in range(4))
     means, vars_, counts, clip = _level_sets(mu, d, clipped, lap)
     # Sets where clipping at black or the ceiling shrinks the variance are left out: there a
@@ -200,15 +242,16 @@ def fit_poisson_gaussian(img: np.ndarray) -> PoissonGaussianFit | None:
     inside = clip <= _CLIPPED_SHARE
     if np.count_nonzero(inside) < 2:
         return None
-    a, b = _line(means[inside], vars_[inside], counts[inside])
-    # How much of the image the fitted noise explains: the block mean's noise is var/4, and
-    # |m − neighbours| of flat noise stays below ~3·σ/2 nearly always; larger is structure.
+    a, b = _line(means[inside], vars_[inside], counts[inside], nonneg_b)
+    # How much of the image the fitted noise explains: |m − neighbours| of flat noise stays
+    # below ~3 deviations of the block mean's noise nearly always; larger is structure.
     # Floored at the smallest variance measured (a dark offset makes b negative) and at 8-bit
     # rounding's 1/12 level².
     floor = max(float(vars_[inside].min()), _ROUNDING)
-    keep = lap <= 1.5 * np.sqrt(np.maximum(a * mu + b, floor))
+    keep = lap <= 3.0 * np.sqrt(flat_noise * np.maximum(a * mu + b, floor))
     usable = keep & ~clipped
-    lo, hi = (float(v) for v in np.percentile(mu[usable if usable.any() else keep], [10, 90]))
+    pick = usable if usable.any() else keep if keep.any() else ~clipped if (~clipped).any() else slice(None)
+    lo, hi = (float(v) for v in np.percentile(mu[pick], [10, 90]))
     return PoissonGaussianFit(a=a, b=b, lo=lo, hi=hi, sets=int(np.count_nonzero(inside)),
                               blocks=int(np.count_nonzero(keep)), smooth=float(keep.mean()))
 

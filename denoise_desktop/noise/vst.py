@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["gat_forward", "gat_inverse"]
+__all__ = ["gat_forward", "gat_inverse", "gat_expected"]
 
 _S32 = np.sqrt(1.5)
 
@@ -50,3 +50,16 @@ def gat_inverse(d: np.ndarray, a: float, b: float) -> np.ndarray:
     inv -= np.float32(b / (a * a))
     inv *= np.float32(a)
     return inv
+
+
+def gat_expected(y: np.ndarray, a: float, b: float) -> np.ndarray:
+    """E[f(z) | signal y]: the transformed value whose exact unbiased inverse is ``y`` (the
+    inverse of :func:`gat_inverse`, tabulated). What a denoiser working on the transform should
+    output, so that ``gat_inverse`` brings back the signal: the training target of networks that
+    learn in the stabilised domain."""
+    y = np.asarray(y, dtype=np.float32)
+    top = float(gat_forward(np.array([max(float(y.max()), 0.0)]), a, b)[0]) + 8.0
+    grid = np.linspace(0.0, top, 4096, dtype=np.float32)
+    inv = np.maximum.accumulate(gat_inverse(grid, a, b).astype(np.float64))
+    first = int(np.searchsorted(inv, inv[0], side="right")) - 1  # last D still at the floor
+    return np.interp(y, inv[first:], grid[first:]).astype(np.float32)
