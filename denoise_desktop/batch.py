@@ -438,24 +438,26 @@ def run(items: list[BatchItem], denoiser: DenoiserOrFactory, *, sigma: float | N
         strength: float = 1.0, jpeg_quality: int = 95, keep_metadata: bool = True,
         progress: Progress = NOOP,
         on_start: Callable[[int, BatchItem], None] | None = None,
-        raw_color_space: str = "srgb") -> Iterator[ItemResult]:
+        raw_color_space: str = "srgb", raw_mosaic: Any = None) -> Iterator[ItemResult]:
     """Process items in order, yielding one ``ItemResult`` each; stops after a cancelled item.
-    Camera RAW files are developed into ``raw_color_space`` (``imageio.raw.COLOR_SPACES``).
+    Camera RAW files are developed into ``raw_color_space`` (``imageio.raw.COLOR_SPACES``); with a
+    ``raw_mosaic`` network (``raw_mosaic.is_mosaic_network``) they are denoised by it on their
+    mosaic before development instead of by ``denoiser`` after it.
 
     Holds the output folder's lock (``output_lock``) while it runs: a batch already writing
     there makes this one raise ``BatchError`` before anything is written."""
     root = _lock_root(items)
     if root is None:
         yield from _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start, None,
-                        raw_color_space)
+                        raw_color_space, raw_mosaic)
         return
     with output_lock(root) as lock:
         yield from _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start, lock,
-                        raw_color_space)
+                        raw_color_space, raw_mosaic)
 
 
 def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start,
-         lock: output_lock | None, raw_color_space: str = "srgb") -> Iterator[ItemResult]:
+         lock: output_lock | None, raw_color_space: str = "srgb", raw_mosaic: Any = None) -> Iterator[ItemResult]:
     """One item after another, with the next file's decode and the last file's encode running
     beside the network (one image read ahead and one being written at most: memory stays
     bounded). Results come in item order, each after its output is complete on disk."""
@@ -463,6 +465,7 @@ def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress
 
     from . import imageio
     from .engine import denoise_image
+    from .imageio.raw import is_raw
 
     for folder in dict.fromkeys(item.output.parent for item in items):
         imageio.remove_stale_temps(folder)  # left by a run killed mid-write
@@ -486,8 +489,11 @@ def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress
     def skipped(item: BatchItem) -> bool:
         return item.skip and item.output.exists()  # (plan checked it is a whole image)
 
+    def on_mosaic(item: BatchItem) -> bool:  # denoised while developing, in the loop (progress, cancel)
+        return raw_mosaic is not None and is_raw(item.source)
+
     def read(item: BatchItem):
-        return imageio.read_image(item.source, raw_color_space=raw_color_space)
+        return None if on_mosaic(item) else imageio.read_image(item.source, raw_color_space=raw_color_space)
 
     def read_ahead(j: int) -> None:
         nxt = next((k for k in range(j, n) if not skipped(items[k])), None)
@@ -536,12 +542,19 @@ def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress
                 sub.set(0.0, item.source.name)
                 img = ahead.pop(i).result() if i in ahead else read(item)
                 read_ahead(i + 1)
-                notes = list(img.notes)  # e.g. only the first of N frames, unreadable EXIF
-                dn = _denoiser_for(denoiser, img.channels)
-                out, info = denoise_image(img, dn, sigma=sigma, strength=strength, progress=sub.sub(0.0, 0.95))
-                note = trained_on_note(dn)  # a digit model on a photo: say why the result is poor
-                if note:
-                    info["trained_on_note"] = note
+                if img is None:  # a RAW, denoised on its mosaic and developed
+                    from .raw_mosaic import develop_denoised
+
+                    out, info = develop_denoised(item.source, raw_mosaic, color_space=raw_color_space,
+                                                 strength=_plain_strength(strength), progress=sub.sub(0.0, 0.95))
+                    notes = list(out.notes)
+                else:
+                    notes = list(img.notes)  # e.g. only the first of N frames, unreadable EXIF
+                    dn = _denoiser_for(denoiser, img.channels)
+                    out, info = denoise_image(img, dn, sigma=sigma, strength=strength, progress=sub.sub(0.0, 0.95))
+                    note = trained_on_note(dn)  # a digit model on a photo: say why the result is poor
+                    if note:
+                        info["trained_on_note"] = note
                 del img
                 progress.check_cancelled()  # cancelled during the last tile: do not write
                 yield from finished()
@@ -559,6 +572,11 @@ def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress
     finally:
         reader.shutdown(wait=True, cancel_futures=True)
         writer.shutdown(wait=True)  # a write already started completes (atomically) before we return
+
+
+def _plain_strength(strength: Any) -> float:
+    """One mixing fraction for the mosaic (no luma/chroma there): a ``blend.Strength``'s luma."""
+    return float(getattr(strength, "luma", strength))
 
 
 def _failure(item: BatchItem, exc: BaseException) -> str:

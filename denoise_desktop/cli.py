@@ -182,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "compile of some seconds per tile shape (worth it for large batches)")
     r.add_argument("--format", dest="fmt", default="keep", choices=["keep", "png", "jpg", "tif"],
                    help="output format (default keep: each file's own; camera RAW → 16-bit TIFF)")
+    r.add_argument("--raw", dest="raw_mode", default="mosaic", choices=["mosaic", "developed"],
+                   help="how camera RAW files are denoised with the default model: mosaic (default: on the "
+                        "sensor's Bayer mosaic before development, where its noise is white and fitted exactly; "
+                        "needs a bundled mosaic network and a Bayer sensor) or developed (develop, then denoise "
+                        "as a photo). A chosen --model, --sigma or --noise other than auto develops first")
     r.add_argument("--raw-colour", dest="raw_colour", default="srgb", choices=["srgb", "adobe", "prophoto"],
                    help="colour space camera RAW files are developed into (default srgb; its ICC profile "
                         "is attached)")
@@ -235,6 +240,37 @@ def _load_denoiser(model_id: str, device: str, tile: int | None, channels: int |
     return with_noise_mode(dn, noise)
 
 
+class _NotRaw(ValueError):
+    """A mosaic network asked for files that are not camera RAW."""
+
+
+def _raw_mosaic_network(args, items):
+    """The network that denoises RAW files on their mosaic in this run, or None (develop first).
+
+    ``--model`` naming a mosaic network uses it (and every input must be a RAW file); otherwise the
+    bundled one, for RAW files left to the defaults (no --model, --sigma or --noise) with
+    ``--raw mosaic``."""
+    from . import registry
+    from .imageio.raw import is_raw
+
+    if args.model:
+        if registry.get(args.model).input_kind != "raw_mosaic":
+            return None
+        not_raw = [str(it.source) for it in items if not is_raw(it.source)]
+        if not_raw:
+            raise _NotRaw(f"{args.model} denoises camera RAW files on their mosaic; not RAW: {', '.join(not_raw[:3])}"
+                          + (f" and {len(not_raw) - 3} more" if len(not_raw) > 3 else ""))
+        model_id = args.model
+    elif args.raw_mode == "mosaic" and args.sigma is None and args.noise == "auto" \
+            and any(is_raw(it.source) for it in items):
+        model_id = registry.mosaic_model_id()
+        if model_id is None:
+            return None
+    else:
+        return None
+    return registry.load(model_id, device=args.device)
+
+
 def _cmd_run(args, out: TextIO, err: TextIO) -> int:
     from . import batch, devices, runtime
 
@@ -251,7 +287,10 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
         err.write(f"error: {exc}\n")
         return EXIT_USAGE
     try:
-        if args.model:
+        raw_net = _raw_mosaic_network(args, items)
+        if args.model and raw_net is not None and getattr(raw_net, "id", None) == args.model:
+            denoiser = None  # a mosaic network: RAW files only (checked), nothing else to load
+        elif args.model:
             denoiser = _load_denoiser(args.model, args.device, args.tile, ensemble=args.ensemble,
                                       precision=args.precision, runtime=args.runtime, noise=args.noise)
         else:
@@ -267,6 +306,9 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
                 return cache[channels]
     except KeyError as exc:  # unknown model id
         err.write(f"error: {exc.args[0] if exc.args else exc}\n")
+        return EXIT_USAGE
+    except _NotRaw as exc:
+        err.write(f"error: {exc}\n")
         return EXIT_USAGE
     except ValueError as exc:  # --noise poisson with a blind model
         err.write(f"error: {exc}\n")
@@ -289,7 +331,7 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
         results = batch.run(items, denoiser, sigma=args.sigma, strength=_strength(args), jpeg_quality=args.quality,
                             keep_metadata=not args.no_metadata, progress=progress,
                             on_start=lambda i, it: bar.start_item(i, it.source.name),
-                            raw_color_space=args.raw_colour)
+                            raw_color_space=args.raw_colour, raw_mosaic=raw_net)
         try:
             for i, res in enumerate(results):
                 counts[res.status] += 1

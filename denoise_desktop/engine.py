@@ -484,7 +484,10 @@ LOW_LEVEL = 1.5  # an estimate below this leaves the image nearly as it was: say
 
 def fit_text(info: dict[str, Any]) -> str | None:
     """"photon noise, variance = 3.24·level − 10.9 (fitted), unet_res_gray stabilised at σ 9.9" for the photon
-    route: the fitted Poisson–Gaussian parameters on the image's own scale (0–255 or 0–65535)."""
+    route: the fitted Poisson–Gaussian parameters on the image's own scale (0–255 or 0–65535).
+    A RAW denoised on its mosaic: "RAW mosaic (RGGB, ISO 800): sensor noise variance = …"."""
+    if info.get("route") == "raw mosaic":
+        return _mosaic_text(info)
     fits = info.get("noise_fit")
     if not fits:
         return None
@@ -497,6 +500,19 @@ def fit_text(info: dict[str, Any]) -> str | None:
     model = f"{info['model_used']} " if info.get("model_used") else ""
     tail = f", {model}stabilised at σ {float(level):.1f}" if level is not None else ""
     return f"photon noise, variance = {shown} (fitted){tail}"
+
+
+def _mosaic_text(info: dict[str, Any]) -> str:
+    """The mosaic path's status: the sensor's fitted law on the 0–1 scale of its range (white −
+    black), the pattern and ISO, the network and the level it ran at."""
+    where = ", ".join(x for x in (info.get("pattern"), f"ISO {info['iso']:g}" if info.get("iso") else None) if x)
+    f = info.get("mosaic_fit")
+    law = (f"sensor noise variance = {float(f['a']):.3g}·level + {float(f['b']):.3g} (fitted, 0–1 range)"
+           if f else "sensor noise (no signal-dependence found)")
+    model = info.get("model_used") or info.get("model")
+    level = info.get("stabilised_level")
+    tail = f", {model} at σ {float(level):.1f}" if level is not None else ""
+    return f"RAW mosaic{f' ({where})' if where else ''}: {law}{tail}"
 
 
 def level_text(info: dict[str, Any], estimated: bool | None = None) -> str | None:

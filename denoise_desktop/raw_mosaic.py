@@ -31,11 +31,12 @@ from .noise.stabilised import StabilisedDenoiser, stabilise, unstabilise
 from .noise_estimate import estimate_sigma_awgn
 from .progress import NOOP, Progress
 
-__all__ = ["denoise_bayer", "denoise_planes", "denoise_raw_buffer", "is_mosaic_network", "pattern_name",
-           "OFFSETS", "MOSAIC_INPUT"]
+__all__ = ["denoise_bayer", "denoise_planes", "denoise_raw_buffer", "develop_denoised", "is_mosaic_network",
+           "pattern_name", "OFFSETS", "MOSAIC_INPUT", "ROUTE"]
 
 OFFSETS = ((0, 0), (0, 1), (1, 0), (1, 1))  # the 2×2 CFA cell, row-major
 MOSAIC_INPUT = "raw_mosaic"  # a card's "input" for networks trained on RGGB mosaics
+ROUTE = "raw mosaic"  # info["route"] of a RAW denoised before development
 # Rows / columns to add at the top / left (by reflection, which keeps every photosite's colour)
 # so that a pattern starts with red: the mosaic network was trained on RGGB.
 _TO_RGGB = {"RGGB": (0, 0), "GRBG": (0, 1), "GBRG": (1, 0), "BGGR": (1, 1)}
@@ -119,10 +120,11 @@ def denoise_planes(mosaic: np.ndarray, denoiser: Any, progress: Progress = NOOP)
     return out, {"mosaic_fits": fits}
 
 
-def denoise_raw_buffer(raw: Any, denoiser: Any, progress: Progress = NOOP) -> dict:
+def denoise_raw_buffer(raw: Any, denoiser: Any, progress: Progress = NOOP, strength: float = 1.0) -> dict:
     """Denoise a ``rawpy`` image's Bayer data in place (before ``postprocess``); returns info
-    (the fit on the 0–1 scale of white − black, the pattern, the camera's ISO). Raises
-    ``ValueError`` for sensors that are not 2×2 Bayer (X-Trans, Foveon, linear DNG)."""
+    (the fit on the 0–1 scale of white − black, the pattern, the camera's ISO). ``strength`` < 1
+    mixes the noisy mosaic back in. Raises ``ValueError`` for sensors that are not 2×2 Bayer
+    (X-Trans, Foveon, linear DNG)."""
     pattern = np.asarray(raw.raw_pattern) if raw.raw_pattern is not None else None
     if pattern is None or pattern.shape != (2, 2) or raw.num_colors < 3:
         raise ValueError("the mosaic path needs a 2×2 Bayer sensor; this file has another layout")
@@ -140,6 +142,8 @@ def denoise_raw_buffer(raw: Any, denoiser: Any, progress: Progress = NOOP) -> di
     rng_ = np.maximum(white - blk, 1.0)
     mosaic = (buf.astype(np.float32) - blk) / rng_
     out, info = denoise_bayer(mosaic, denoiser, progress, pattern=name)
+    if strength != 1.0:
+        out = strength * out + (1.0 - strength) * mosaic
     buf[...] = np.clip(np.rint(out * rng_ + blk), 0, white).astype(buf.dtype)
     iso = None
     try:
@@ -148,3 +152,29 @@ def denoise_raw_buffer(raw: Any, denoiser: Any, progress: Progress = NOOP) -> di
         pass
     info["iso"] = iso
     return info
+
+
+def develop_denoised(path: Any, denoiser: Any, *, color_space: str = "srgb", strength: float = 1.0,
+                     progress: Progress = NOOP) -> tuple[Any, dict]:
+    """A camera RAW file denoised on its mosaic, then developed as ``imageio.read_raw`` develops
+    any RAW: ``(ImageData, info)`` with ``info`` shaped like ``engine.denoise_image``'s (model,
+    route, the fit, seconds). The file is only read."""
+    import time
+
+    from .imageio.raw import read_raw
+
+    t0 = time.perf_counter()
+    info: dict[str, Any] = {}
+
+    def hook(raw: Any) -> None:
+        info.update(denoise_raw_buffer(raw, denoiser, progress, strength))
+
+    img = read_raw(path, color_space=color_space, before_develop=hook)
+    model = getattr(denoiser, "id", type(denoiser).__name__)
+    info.update(model=model, model_used=info.get("model_used") or model, route=ROUTE, sigma_used=None,
+                sigma_estimated=None, noise_kind="sensor noise on the RAW mosaic",
+                seconds=time.perf_counter() - t0, tiles=1)
+    if strength != 1.0:
+        info["luma_strength"] = strength
+    progress.set(1.0, "developed")
+    return img, info

@@ -252,6 +252,11 @@ def default_model_id(channels: int | tuple[int, ...] | None = None) -> str:
     return candidates[0].id if candidates else FALLBACK_ID
 
 
+def mosaic_model_id() -> str | None:
+    """The bundled network that denoises camera RAW mosaics before development, if any."""
+    return next((e.id for e in list_models() if e.source == "bundled" and e.input_kind == "raw_mosaic"), None)
+
+
 def trained_on_note(model_id: str) -> str | None:
     """The note a classic model's results carry (``ModelEntry.trained_on_note``); None for any
     other model, an unknown id or a broken file."""

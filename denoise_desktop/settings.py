@@ -50,6 +50,7 @@ class AppSettings:
     naming: str = "{stem}"
     keep_metadata: bool = True
     raw_color_space: str = "srgb"  # camera RAW develops into: "srgb" | "adobe" | "prophoto" (raw.COLOR_SPACES)
+    raw_on_mosaic: bool = True  # Automatic model: a RAW is denoised on its Bayer mosaic, before development
     # batch (its own model and Quality: "Automatic" never follows the Denoise tab's pick)
     batch_model: str | None = None  # None = Automatic (the bundled default for each image)
     batch_ensemble: int = DEFAULT_ENSEMBLE

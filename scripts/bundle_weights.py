@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     card["classic"] = bool(args.classic)
     if args.trained_on.strip():
         card["trained_on"] = args.trained_on.strip()
+    if (card.get("noise") or {}).get("kind") == "bayer":  # trained on RAW mosaics: only ever used there
+        card["input"] = "raw_mosaic"
     card["bundled_from"] = str(args.source.resolve().parents[1].name)
     _record_stages(card, args.init)
     dest = paths.weights_dir() / f"{args.id or args.source.stem}.safetensors"

@@ -48,6 +48,8 @@ def model_choices() -> list[tuple[str, str, tuple[int, ...]]]:
 def choices_from_entries(entries: list) -> list[tuple[str, str, tuple[int, ...]]]:
     out = []
     for entry in entries:
+        if getattr(entry, "input_kind", "image") != "image":  # a RAW-mosaic network: used by "RAW on the mosaic"
+            continue
         label = entry.name if entry.kind == "network" else f"{entry.name} (classical)"
         out.append((label, entry.id, tuple(entry.channels)))
     return out
@@ -108,7 +110,7 @@ class PlanRequest:
 def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | None, strength: Any, *,
               jpeg_quality: int = 95, keep_metadata: bool = True,
               ensemble: int = DEFAULT_ENSEMBLE, raw_color_space: str = "srgb", precision: str = "auto",
-              noise: str = "auto", progress):
+              noise: str = "auto", raw_on_mosaic: bool = True, progress):
     """The worker side: plan, load the model, then yield one ``ItemResult`` per item.
 
     ``strength``: a fraction or a ``blend.Strength`` (luminance, colour, grain).
@@ -122,6 +124,20 @@ def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | N
     yield Planned(items)
     progress.set(0.0, "loading the model")
     denoiser = load_denoiser(model_id, device, ensemble, precision, noise)
+    raw_net = load_raw_mosaic(items, device) if (raw_on_mosaic and model_id == AUTO_MODEL and noise == "auto"
+                                                  and sigma is None) else None
     progress.check_cancelled()
     yield from batch.run(items, denoiser, sigma=sigma, strength=strength, jpeg_quality=jpeg_quality,
-                         keep_metadata=keep_metadata, progress=progress, raw_color_space=raw_color_space)
+                         keep_metadata=keep_metadata, progress=progress, raw_color_space=raw_color_space,
+                         raw_mosaic=raw_net)
+
+
+def load_raw_mosaic(items: list, device: str):
+    """The bundled RAW-mosaic network when the batch holds a camera RAW file (else None)."""
+    from denoise_desktop import registry
+    from denoise_desktop.imageio.raw import is_raw
+
+    if not any(is_raw(it.source) for it in items):
+        return None
+    model_id = registry.mosaic_model_id()
+    return registry.load(model_id, device=device) if model_id else None

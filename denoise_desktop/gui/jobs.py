@@ -274,7 +274,9 @@ def list_models(*, progress: Progress = NOOP) -> list:
     refresh = getattr(registry, "refresh", None)
     if callable(refresh):
         refresh()
-    return ModelList(registry.list_models(), broken=registry.broken_models())
+    # RAW-mosaic networks run inside the RAW develop (Batch, CLI), never on a developed image
+    usable = [e for e in registry.list_models() if getattr(e, "input_kind", "image") == "image"]
+    return ModelList(usable, broken=registry.broken_models())
 
 
 class ModelList(list):

@@ -31,6 +31,7 @@ import os
 import struct
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 
@@ -66,9 +67,11 @@ def is_raw(path: os.PathLike | str) -> bool:
 
 
 def read_raw(path: os.PathLike | str, data: bytes | None = None, *, color_space: str = "srgb",
-             half_size: bool = False) -> ImageData:
+             half_size: bool = False, before_develop: Callable[[Any], None] | None = None) -> ImageData:
     """Develop the RAW file ``path`` (its bytes ``data`` when already read) into a 16-bit RGB
-    ``ImageData`` with EXIF and ICC profile; raises ``ImageReadError`` naming the file."""
+    ``ImageData`` with EXIF and ICC profile; raises ``ImageReadError`` naming the file.
+    ``before_develop(raw)`` may change the ``rawpy`` image's mosaic first (``raw_mosaic``); its
+    own errors pass through unchanged."""
     p = Path(path)
     cs = color_space.lower()
     if cs not in _DEVELOP:
@@ -82,6 +85,8 @@ def read_raw(path: os.PathLike | str, data: bytes | None = None, *, color_space:
             if sizes.width * sizes.height > MAX_PIXELS:
                 raise ImageReadError(p, f"image too large ({sizes.width}×{sizes.height}, "
                                      f"limit {MAX_PIXELS // 1_000_000} megapixels)")
+            if before_develop is not None:
+                before_develop(raw)
             rgb = raw.postprocess(
                 demosaic_algorithm=rawpy.DemosaicAlgorithm.AHD,
                 half_size=half_size,

@@ -215,3 +215,59 @@ def test_cli_raw_colour_option_attaches_its_profile(tmp_path, capsys):
     img = imageio.read_image(out / "wide.tif")
     assert "Adobe RGB" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(img.icc_profile)))
     assert main(["run", str(src), "--out", str(out), "--raw-colour", "lab"]) == 2
+
+
+# -- denoised on the mosaic ----------------------------------------------------------------------
+
+
+def _noise_rms(path_a, path_b):
+    a = imageio.read_image(path_a).pixels.astype(np.float64) / 65535
+    b = imageio.read_image(path_b).pixels.astype(np.float64) / 65535
+    return float(np.sqrt(np.mean((a[2:-2, 2:-2] - b[2:-2, 2:-2]) ** 2)))
+
+
+def test_cli_denoises_a_raw_on_its_mosaic_by_default_and_can_develop_first(tmp_path, capsys):
+    from denoise_desktop import registry
+
+    if registry.mosaic_model_id() is None:
+        pytest.skip("no bundled RAW-mosaic network")
+    src = tmp_path / "in"
+    src.mkdir()
+    write_dng(src / "shot.dng", h=64, w=96, noise=0.04, seed=1)
+    clean = write_dng(tmp_path / "clean.dng", h=64, w=96)
+    before = sha(src / "shot.dng")
+    assert main(["run", str(src), "--out", str(tmp_path / "m")]) == 0
+    said = "".join(capsys.readouterr())
+    assert "RAW mosaic (RGGB" in said and registry.mosaic_model_id() in said
+    assert main(["run", str(src), "--out", str(tmp_path / "d"), "--raw", "developed"]) == 0
+    said = "".join(capsys.readouterr())
+    assert "RAW mosaic" not in said
+    assert main(["run", str(clean), "--out", str(tmp_path / "c"), "--model", classical_id(), "--sigma", "0"]) == 0
+    ref = tmp_path / "c" / "clean.tif"
+    noisy = tmp_path / "n"
+    assert main(["run", str(src), "--out", str(noisy), "--model", classical_id(), "--sigma", "0"]) == 0
+    for path in (tmp_path / "m" / "shot.tif", tmp_path / "d" / "shot.tif"):
+        assert _noise_rms(path, ref) < 0.7 * _noise_rms(noisy / "shot.tif", ref)  # both remove noise
+    m = imageio.read_image(tmp_path / "m" / "shot.tif")
+    assert m.bit_depth == 16 and m.exif and m.icc_profile  # developed as any RAW: metadata kept
+    left, right = half_means(m.pixels)
+    assert left[0] > left[2] + 0.3 and right[2] > right[0] + 0.3  # colours in place
+    assert sha(src / "shot.dng") == before
+
+
+def test_mosaic_network_is_for_raw_files_only(tmp_path, capsys):
+    from denoise_desktop import registry
+    from denoise_desktop.gui import jobs
+
+    model_id = registry.mosaic_model_id()
+    if model_id is None:
+        pytest.skip("no bundled RAW-mosaic network")
+    png = tmp_path / "photo.png"
+    Image.fromarray(np.full((32, 32, 3), 128, np.uint8)).save(png)
+    assert main(["run", str(png), "--out", str(tmp_path / "o"), "--model", model_id]) == 2
+    assert "RAW" in capsys.readouterr().err and not (tmp_path / "o").exists()
+    dng = write_dng(tmp_path / "shot.dng", noise=0.02)
+    assert main(["run", str(dng), "--out", str(tmp_path / "o2"), "--model", model_id]) == 0
+    assert (tmp_path / "o2" / "shot.tif").exists()
+    assert model_id not in {e.id for e in jobs.list_models()}  # never offered for a developed image
+    assert main(["models"]) == 0 and model_id in capsys.readouterr().out

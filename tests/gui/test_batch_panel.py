@@ -454,3 +454,34 @@ def test_raw_colour_space_is_remembered_and_reaches_the_batch(qtbot, runner, ima
     qtbot.addWidget(again)
     assert again.raw_colour_combo.currentData() == "adobe"
     assert AppSettings.from_dict({"raw_color_space": "cmyk"}).raw_color_space == "srgb"
+
+
+def test_raw_files_are_denoised_on_the_mosaic_unless_unticked(qtbot, runner, tmp_path):
+    """Real registry: Automatic denoises a DNG on its mosaic (the row says so); unticked, the RAW is
+    developed first; the mosaic network itself is never offered in the model box."""
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("rawpy")
+    from denoise_desktop import registry
+
+    model_id = registry.mosaic_model_id()
+    if model_id is None:
+        pytest.skip("no bundled RAW-mosaic network")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from dng_helpers import write_dng
+
+    src = write_dng(tmp_path / "shot.dng", h=48, w=64, noise=0.03)
+    settings_out = tmp_path / "out"
+    panel = _panel(qtbot, runner, [src], settings_out)
+    assert panel.model_combo.findData(model_id) < 0
+    assert panel.raw_mosaic_check.isChecked()
+    summary = _start_and_wait(qtbot, panel, timeout=60_000)
+    assert summary["done"] == 1, panel.model.row(0).message
+    assert "RAW mosaic" in panel.model.row(0).message
+    panel.raw_mosaic_check.setChecked(False)
+    assert panel.settings.raw_on_mosaic is False
+    panel.naming_edit.setText("{stem}_dev")
+    summary = _start_and_wait(qtbot, panel, timeout=60_000)
+    assert summary["done"] == 1 and "RAW mosaic" not in panel.model.row(0).message
+    assert (settings_out / "shot_dn.tif").is_file() and (settings_out / "shot_dev.tif").is_file()

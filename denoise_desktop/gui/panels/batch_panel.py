@@ -148,6 +148,13 @@ class BatchPanel(QWidget):
         self.raw_colour_combo.setToolTip("Colour space camera RAW files are developed into (the matching "
                                          "ICC profile is attached to the output); other files are unchanged")
         form.addRow("RAW colour", self.raw_colour_combo)
+        self.raw_mosaic_check = QCheckBox("Denoise RAW files on the sensor mosaic")
+        self.raw_mosaic_check.setChecked(True)
+        self.raw_mosaic_check.setToolTip(
+            "With the Automatic model and noise: a camera RAW file is denoised before development, on its "
+            "Bayer mosaic, where the sensor's noise is still white and fitted exactly (ahead of developing "
+            "first: docs/benchmarks.md). Off: developed, then denoised like a photo")
+        form.addRow("", self.raw_mosaic_check)
         self.recursive_check = QCheckBox("Include sub-folders")
         self.skip_existing_check = QCheckBox("Skip files whose output exists")
         self.skip_existing_check.setChecked(True)
@@ -257,6 +264,7 @@ class BatchPanel(QWidget):
             self.format_combo.currentIndexChanged,
             self.quality_spin.valueChanged,
             self.raw_colour_combo.currentIndexChanged,
+            self.raw_mosaic_check.toggled,
             self.recursive_check.toggled,
             self.skip_existing_check.toggled,
             self.model_combo.currentIndexChanged,
@@ -333,6 +341,7 @@ class BatchPanel(QWidget):
         _select_text(self.format_combo, _get(s, "output_format", "keep"))
         self.quality_spin.setValue(int(_get(s, "jpeg_quality", 95)))
         _select_data(self.raw_colour_combo, _get(s, "raw_color_space", "srgb"))
+        self.raw_mosaic_check.setChecked(bool(_get(s, "raw_on_mosaic", True)))
         self.quality_spin.setEnabled(self.format_combo.currentText() in ("jpg", "keep"))
         self.recursive_check.setChecked(bool(_get(s, "recursive", False)))
         self.skip_existing_check.setChecked(bool(_get(s, "skip_existing", False)))
@@ -361,6 +370,7 @@ class BatchPanel(QWidget):
         _set(s, "output_format", self.format_combo.currentText())
         _set(s, "jpeg_quality", self.quality_spin.value())
         _set(s, "raw_color_space", self.raw_colour_combo.currentData() or "srgb")
+        _set(s, "raw_on_mosaic", self.raw_mosaic_check.isChecked())
         _set(s, "recursive", self.recursive_check.isChecked())
         _set(s, "skip_existing", self.skip_existing_check.isChecked())
         model_id = self.model_combo.currentData()
@@ -470,6 +480,7 @@ class BatchPanel(QWidget):
             ensemble=int(self.ensemble_combo.currentData()),
             noise=self.noise_combo.currentData() or "auto",
             raw_color_space=self.raw_colour_combo.currentData() or "srgb",
+            raw_on_mosaic=self.raw_mosaic_check.isChecked(),
             precision=str(_get(self.settings, "precision", "auto")),  # app-wide, set on the Denoise tab
             lane=LANE,
         )

@@ -151,7 +151,7 @@ class BatchQueueModel(QAbstractTableModel):
         # σ out of range / little noise found, first of N frames, metadata fields dropped…
         notes = list(getattr(result, "notes", None) or [])
         info = getattr(result, "info", None) or {}
-        if info.get("noise_fit"):  # photon noise: no σ, the fitted model says what was removed
+        if info.get("noise_fit") or info.get("route") == "raw mosaic":  # no σ: the fitted model says what was removed
             from denoise_desktop.engine import fit_text
 
             notes.insert(0, fit_text(info))
