@@ -202,14 +202,27 @@ def denoise(
     tile: int | None = None,
     ensemble: int = DEFAULT_ENSEMBLE,
     noise: str = "auto",
+    raw_mosaic: bool = False,
     progress: Progress = NOOP,
 ) -> DenoiseOutput:
     """``noise``: ``routing.NOISE_MODES`` ("poisson" with a blind model raises ValueError: the
-    panel shows it as an error, nothing changes)."""
+    panel shows it as an error, nothing changes). ``raw_mosaic``: a camera RAW left to a bundled
+    default (Auto noise) is denoised on its mosaic and developed again (``raw_mosaic``), as Batch
+    and the CLI do, instead of the developed image being denoised."""
     from denoise_desktop import engine
     from denoise_desktop.routing import with_noise_mode
 
     progress.set(0.0, "Loading model")
+    mosaic_id = _mosaic_model_for(image, model_id, noise) if raw_mosaic else None
+    if mosaic_id is not None:
+        from denoise_desktop.raw_mosaic import develop_denoised
+
+        net = get_denoiser(mosaic_id, device, 1, tile, 1)
+        progress.check_cancelled()
+        result, info = develop_denoised(image.source, net, strength=strength, progress=progress.sub(0.02, 0.97))
+        progress.check_cancelled()
+        progress.set(1.0, "Done")
+        return DenoiseOutput(result, to_qimage(result.pixels, result.alpha), dict(info), model_id)
     denoiser = with_noise_mode(get_denoiser(model_id, device, image.channels, tile, ensemble), noise)
     progress.check_cancelled()
     result, info = engine.denoise_image(image, denoiser, sigma, strength, progress.sub(0.02, 0.97))
@@ -222,6 +235,24 @@ def denoise(
     qimage = to_qimage(result.pixels, result.alpha)
     progress.set(1.0, "Done")
     return DenoiseOutput(result, qimage, dict(info), model_id)
+
+
+def _mosaic_model_for(image: Any, model_id: str, noise: str) -> str | None:
+    """The RAW-mosaic network for a developed camera RAW (the viewer's sRGB develop) left to a
+    bundled default with Auto noise; None otherwise."""
+    from denoise_desktop import registry
+    from denoise_desktop.imageio.raw import is_raw
+
+    src = getattr(image, "source", None)
+    if noise != "auto" or getattr(image, "format", None) != "RAW" or src is None or not is_raw(src):
+        return None
+    try:
+        entry = registry.get(model_id)
+    except KeyError:
+        return None
+    if entry.source != "bundled" or entry.card.get("default") is not True:
+        return None
+    return registry.mosaic_model_id()
 
 
 @dataclass

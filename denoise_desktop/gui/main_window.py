@@ -277,9 +277,24 @@ class MainWindow(QMainWindow):
         self.act_cancel = self._action("&Cancel", self.cancel_work, "Esc", "Stop the running denoise or comparison")
         self.act_compare = self._action("&Compare Models…", self.show_compare, "Ctrl+K", "Compare models on this image")
         self.act_import = self._action("&Import Model…", self.denoise_panel.import_model_dialog, None, "Add a model file")
+        self.act_raw_mosaic = self._action(
+            "Denoise RAW Files on the Sensor &Mosaic", self._set_raw_on_mosaic, None,
+            "Camera RAW with the default model and Auto noise: denoised before development, on the Bayer mosaic "
+            "(Denoise and Batch tabs)", checkable=True)
+        self.act_raw_mosaic.setChecked(bool(self.settings.raw_on_mosaic))
+        check = getattr(self.batch_panel, "raw_mosaic_check", None)  # (a placeholder if the tab failed)
+        if check is not None:
+            check.toggled.connect(self.act_raw_mosaic.setChecked)
         self.act_reference = self._action("Load &Reference…", self.compare_panel.load_reference_dialog)
         self.act_about = self._action("&About Denoise Desktop", self.show_about)
         self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _set_raw_on_mosaic(self, on: bool) -> None:
+        """One setting for both tabs; the Batch tab's checkbox shows it too."""
+        self.settings.raw_on_mosaic = bool(on)
+        check = getattr(self.batch_panel, "raw_mosaic_check", None)
+        if check is not None and check.isChecked() != bool(on):
+            check.setChecked(bool(on))
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -301,6 +316,8 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Tools")
         for a in (self.act_denoise, self.act_cancel, self.act_compare, self.act_import):
             m.addAction(a)
+        m.addSeparator()
+        m.addAction(self.act_raw_mosaic)
         m = mb.addMenu("&Help")
         m.addAction(self.act_about)
 

@@ -60,3 +60,35 @@ def test_unreadable_raw_names_the_file(qtbot, window, errors, tmp_path):
     qtbot.waitUntil(lambda: bool(errors), timeout=10000)
     title, err = errors[0]
     assert "broken.nef" in title + str(err)
+
+
+def test_default_model_denoises_a_raw_on_its_mosaic_and_the_menu_turns_it_off(qtbot, window, errors, tmp_path):
+    from denoise_desktop import registry
+    from dng_helpers import write_dng
+
+    if registry.mosaic_model_id() is None:
+        pytest.skip("no bundled RAW-mosaic network")
+    src = write_dng(tmp_path / "noisy.dng", h=64, w=96, noise=0.03, seed=2)
+    before = sha(src)
+    with qtbot.waitSignal(window.image_opened, timeout=20000):
+        window.open_image(src)
+    panel, doc = window.denoise_panel, window.document
+    qtbot.waitUntil(lambda: panel.current_model_id() is not None, timeout=20000)
+    assert panel.set_model(registry.default_model_id(3)) and panel.sigma_auto.isChecked()
+    assert window.act_raw_mosaic.isChecked()
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    with qtbot.waitSignal(doc.result_changed, timeout=60000):
+        window.act_denoise.trigger()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
+    assert doc.result.pixels.shape == doc.original.pixels.shape and doc.result.bit_depth == 16
+    said = " ".join(messages) + panel.progress_label.text()
+    assert "RAW mosaic (RGGB" in said, said
+    window.act_raw_mosaic.trigger()  # off: both tabs develop first now
+    assert window.settings.raw_on_mosaic is False and not window.batch_panel.raw_mosaic_check.isChecked()
+    messages.clear()
+    with qtbot.waitSignal(doc.result_changed, timeout=60000):
+        window.act_denoise.trigger()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
+    assert "RAW mosaic" not in " ".join(messages) + panel.progress_label.text()
+    assert sha(src) == before and not errors

@@ -514,6 +514,7 @@ class DenoisePanel(QWidget):
             tile=self.tile_combo.currentData(),
             ensemble=self.quality_combo.currentData(),
             noise=str(self.noise_combo.currentData() or "auto"),
+            raw_mosaic=bool(getattr(self.settings, "raw_on_mosaic", True)) and self.sigma_auto.isChecked(),
             lane="preview",
         )
         self._task = task
