@@ -9,6 +9,7 @@ left, and running the same plan again with ``skip_existing`` resumes where it st
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
@@ -542,13 +543,20 @@ def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress
                 sub.set(0.0, item.source.name)
                 img = ahead.pop(i).result() if i in ahead else read(item)
                 read_ahead(i + 1)
+                out = None
                 if img is None:  # a RAW, denoised on its mosaic and developed
-                    from .raw_mosaic import develop_denoised
+                    from .raw_mosaic import NotBayer, develop_denoised
 
-                    out, info = develop_denoised(item.source, raw_mosaic, color_space=raw_color_space,
-                                                 strength=_plain_strength(strength), progress=sub.sub(0.0, 0.95))
-                    notes = list(out.notes)
-                else:
+                    try:
+                        out, info = develop_denoised(item.source, raw_mosaic, color_space=raw_color_space,
+                                                     strength=_plain_strength(strength), progress=sub.sub(0.0, 0.95))
+                        notes = list(out.notes)
+                    except NotBayer as exc:
+                        if denoiser is None:
+                            raise
+                        img = imageio.read_image(item.source, raw_color_space=raw_color_space)
+                        img = dataclasses.replace(img, notes=(*img.notes, f"{exc}: developed, then denoised"))
+                if out is None:
                     notes = list(img.notes)  # e.g. only the first of N frames, unreadable EXIF
                     dn = _denoiser_for(denoiser, img.channels)
                     out, info = denoise_image(img, dn, sigma=sigma, strength=strength, progress=sub.sub(0.0, 0.95))

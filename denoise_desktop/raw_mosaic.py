@@ -31,7 +31,7 @@ from .noise.stabilised import StabilisedDenoiser, stabilise, unstabilise
 from .noise_estimate import estimate_sigma_awgn
 from .progress import NOOP, Progress
 
-__all__ = ["denoise_bayer", "denoise_planes", "denoise_raw_buffer", "develop_denoised", "is_mosaic_network",
+__all__ = ["NotBayer", "denoise_bayer", "denoise_planes", "denoise_raw_buffer", "develop_denoised", "is_mosaic_network",
            "pattern_name", "OFFSETS", "MOSAIC_INPUT", "ROUTE"]
 
 OFFSETS = ((0, 0), (0, 1), (1, 0), (1, 1))  # the 2×2 CFA cell, row-major
@@ -41,6 +41,11 @@ ROUTE = "raw mosaic"  # info["route"] of a RAW denoised before development
 # so that a pattern starts with red: the mosaic network was trained on RGGB.
 _TO_RGGB = {"RGGB": (0, 0), "GRBG": (0, 1), "GBRG": (1, 0), "BGGR": (1, 1)}
 _MIN_A = 1e-7  # a raw mosaic always has some shot noise; a flat fit (a ≤ 0) gets this floor
+
+
+class NotBayer(ValueError):
+    """The RAW file's sensor is not a 2×2 RGB Bayer mosaic (X-Trans, Foveon, linear DNG): the
+    caller develops it first instead."""
 
 
 def is_mosaic_network(denoiser: Any) -> bool:
@@ -123,14 +128,14 @@ def denoise_planes(mosaic: np.ndarray, denoiser: Any, progress: Progress = NOOP)
 def denoise_raw_buffer(raw: Any, denoiser: Any, progress: Progress = NOOP, strength: float = 1.0) -> dict:
     """Denoise a ``rawpy`` image's Bayer data in place (before ``postprocess``); returns info
     (the fit on the 0–1 scale of white − black, the pattern, the camera's ISO). ``strength`` < 1
-    mixes the noisy mosaic back in. Raises ``ValueError`` for sensors that are not 2×2 Bayer
-    (X-Trans, Foveon, linear DNG)."""
+    mixes the noisy mosaic back in. Raises ``NotBayer`` (before changing anything) for sensors
+    that are not 2×2 Bayer (X-Trans, Foveon, linear DNG)."""
     pattern = np.asarray(raw.raw_pattern) if raw.raw_pattern is not None else None
     if pattern is None or pattern.shape != (2, 2) or raw.num_colors < 3:
-        raise ValueError("the mosaic path needs a 2×2 Bayer sensor; this file has another layout")
+        raise NotBayer("the mosaic path needs a 2×2 Bayer sensor; this file has another layout")
     name = pattern_name(pattern, getattr(raw, "color_desc", b"RGBG"))
     if sorted(name) != sorted("RGGB"):
-        raise ValueError(f"the mosaic path needs an RGB Bayer sensor; this one is {name}")
+        raise NotBayer(f"the mosaic path needs an RGB Bayer sensor; this one is {name}")
     s = raw.sizes
     buf = raw.raw_image[s.top_margin : s.top_margin + s.height, s.left_margin : s.left_margin + s.width]
     black = np.asarray(raw.black_level_per_channel, dtype=np.float32)

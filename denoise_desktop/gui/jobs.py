@@ -215,14 +215,18 @@ def denoise(
     progress.set(0.0, "Loading model")
     mosaic_id = _mosaic_model_for(image, model_id, noise) if raw_mosaic else None
     if mosaic_id is not None:
-        from denoise_desktop.raw_mosaic import develop_denoised
+        from denoise_desktop.raw_mosaic import NotBayer, develop_denoised
 
         net = get_denoiser(mosaic_id, device, 1, tile, 1)
         progress.check_cancelled()
-        result, info = develop_denoised(image.source, net, strength=strength, progress=progress.sub(0.02, 0.97))
-        progress.check_cancelled()
-        progress.set(1.0, "Done")
-        return DenoiseOutput(result, to_qimage(result.pixels, result.alpha), dict(info), model_id)
+        try:
+            result, info = develop_denoised(image.source, net, strength=strength, progress=progress.sub(0.02, 0.97))
+        except NotBayer:  # X-Trans, Foveon…: the developed image below, as before
+            pass
+        else:
+            progress.check_cancelled()
+            progress.set(1.0, "Done")
+            return DenoiseOutput(result, to_qimage(result.pixels, result.alpha), dict(info), model_id)
     denoiser = with_noise_mode(get_denoiser(model_id, device, image.channels, tile, ensemble), noise)
     progress.check_cancelled()
     result, info = engine.denoise_image(image, denoiser, sigma, strength, progress.sub(0.02, 0.97))

@@ -271,3 +271,22 @@ def test_mosaic_network_is_for_raw_files_only(tmp_path, capsys):
     assert (tmp_path / "o2" / "shot.tif").exists()
     assert model_id not in {e.id for e in jobs.list_models()}  # never offered for a developed image
     assert main(["models"]) == 0 and model_id in capsys.readouterr().out
+
+
+def test_a_sensor_that_is_not_bayer_is_developed_first_with_a_note(tmp_path, monkeypatch):
+    from denoise_desktop import raw_mosaic
+
+    def not_bayer(*args, **kwargs):
+        raise raw_mosaic.NotBayer("the mosaic path needs a 2×2 Bayer sensor; this file has another layout")
+
+    monkeypatch.setattr(raw_mosaic, "develop_denoised", not_bayer)
+    src = write_dng(tmp_path / "xtrans.dng", noise=0.02)
+    items = batch.plan([src], tmp_path / "out")
+    from denoise_desktop import registry
+
+    results = list(batch.run(items, registry.load(classical_id()), sigma=5, raw_mosaic=object()))
+    assert results[0].status == "done" and (tmp_path / "out" / "xtrans.tif").exists()
+    assert any("developed, then denoised" in n for n in results[0].notes)
+    # with nothing else to denoise it (a mosaic network chosen on its own), the file fails clearly
+    results = list(batch.run(batch.plan([src], tmp_path / "out2"), None, raw_mosaic=object()))
+    assert results[0].status == "failed" and "Bayer" in results[0].error
