@@ -17,6 +17,10 @@ edge-aware demosaic, sRGB curve):
 - **mosaic network, true (a, b)**: the same with the noise parameters that were used (no fit):
   what the fit costs.
 
+``--timing 24`` instead times a whole RAW file of that many megapixels (a BSDS photo enlarged,
+unprocessed, mosaicked, ISO ~3200 noise, written as a Bayer DNG) through the CLI, both ways, in
+fresh processes: wall and CPU seconds (network, develop, analysis, writing the 16-bit TIFF).
+
 ``--oversample 2`` enlarges each crop ×2 (bicubic) before mosaicking, as a lens and an
 anti-aliasing filter leave a real sensor's image softer per pixel than a downsampled BSDS photo.
 
@@ -78,6 +82,68 @@ def develop(m: np.ndarray) -> np.ndarray:
     return linear_to_srgb(rgb).astype(np.float32)
 
 
+def write_bayer_dng(path: Path, mosaic_01: np.ndarray, black: int = 256, white: int = 16383) -> Path:
+    """A minimal RGGB DNG LibRaw develops (CFA tags, levels, an identity-like colour matrix)."""
+    import tifffile
+
+    data = np.round(black + np.clip(mosaic_01, -0.01, 1.0) * (white - black)).clip(0, white).astype(np.uint16)
+    xyz_to_cam = np.linalg.inv(np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                                         [0.0193, 0.1192, 0.9505]]))
+    srat = [v for x in xyz_to_cam.ravel() for v in (int(round(x * 10000)), 10000)]
+    neutral = [v for g in (1 / GAINS[0], 1.0, 1 / GAINS[2]) for v in (int(round(g * 10000)), 10000)]
+    tags = [(254, "I", 1, 0, True), (271, "s", 0, "Bench", True), (272, "s", 0, "Synthetic", True),
+            (274, "H", 1, 1, True), (33421, "H", 2, (2, 2), True), (33422, "B", 4, (0, 1, 1, 2), True),
+            (50706, "B", 4, (1, 4, 0, 0), True), (50707, "B", 4, (1, 1, 0, 0), True),
+            (50708, "s", 0, "Bench Synthetic", True), (50714, "H", 1, black, True), (50717, "H", 1, white, True),
+            (50721, "2i", 9, srat, True), (50728, "2I", 3, neutral, True), (50778, "H", 1, 21, True)]
+    tifffile.imwrite(path, data, photometric=32803, extratags=sorted(tags), metadata=None, software=False)
+    return path
+
+
+def timing(megapixels: float) -> str:
+    """One RAW of ``megapixels`` through the CLI both ways; a table row per path."""
+    import resource
+    import subprocess
+    import tempfile
+
+    a, b = ISO["ISO ~3200"]
+    img = imageio.read_image(quality.color_holdout(DATA / "bsds500_color_train")[0]).to_float()
+    h = int(round(np.sqrt(megapixels * 1e6 * 2 / 3) / 2)) * 2
+    w = int(round(h * 1.5 / 2)) * 2
+    big = np.clip(cv2.resize(img, (w, h), interpolation=cv2.INTER_CUBIC), 0, 1)
+    clean = mosaic(srgb_to_linear(big))
+    del big
+    rng = np.random.default_rng(0)
+    noisy = (rng.poisson(clean / a) * a + rng.normal(0, np.sqrt(b), clean.shape)).astype(np.float32)
+    del clean
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        src = write_bayer_dng(Path(tmp) / "big.dng", noisy)
+        del noisy
+        for mode in ("developed", "mosaic"):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "denoise_desktop", "run", str(src), "--out",
+                                   str(Path(tmp) / mode), "--raw", mode], capture_output=True, text=True)
+            wall = time.perf_counter() - t
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if done.returncode != 0:
+                raise RuntimeError(done.stderr)
+            said = next((ln for ln in done.stderr.splitlines() + done.stdout.splitlines() if "done " in ln), "")
+            rows.append(f"| {mode} | {w}×{h} ({w * h / 1e6:.1f} MP) | {wall:.1f} | "
+                        f"{after.ru_utime - before.ru_utime:.1f} + {after.ru_stime - before.ru_stime:.1f} | "
+                        f"{said.split('(', 1)[-1].rstrip(')')[:140]} |")
+    return "\n".join([
+        f"Measured by `python benchmarks/raw_mosaic.py --timing {megapixels:g}` on {time.strftime('%Y-%m-%d')} "
+        f"(CPU flags: {cpu_flags()}; the CLI's defaults, one fresh process per path; a synthetic ISO ~3200 "
+        "Bayer DNG).",
+        "",
+        "| RAW path | size | wall (s) | CPU user + sys (s) | what the CLI said |",
+        "|---|---|---|---|---|",
+        *rows,
+    ])
+
+
 def load_mosaic_network(model: str):
     """A registered model id, or a weights file (a training run's export), as a mosaic network."""
     if not model.endswith(".safetensors"):
@@ -98,9 +164,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--oversample", type=int, default=1, choices=(1, 2))
     ap.add_argument("--mosaic-model", default="raw_bayer",
                     help="mosaic network: a model id or a .safetensors file (e.g. a training run's export)")
+    ap.add_argument("--timing", type=float, default=0.0, metavar="MP",
+                    help="time a whole RAW of this many megapixels through the CLI, both ways, instead")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     t0 = time.time()
+    if args.timing:
+        body = timing(args.timing)
+        print(body)
+        if not args.no_write:
+            write_section(ROOT / "docs" / "benchmarks.md", "Camera RAW on the mosaic: time for a whole file", body)
+        return 0
     mosaic_net = load_mosaic_network(args.mosaic_model)
     color = registry.load(registry.default_model_id(3), device="cpu", ensemble=args.ensemble)
     gray = registry.load(registry.default_model_id(1), device="cpu", ensemble=args.ensemble)
