@@ -233,6 +233,11 @@ def _load_denoiser(model_id: str, device: str, tile: int | None, channels: int |
     from . import registry
     from .routing import with_noise_mode
 
+    if registry.get(model_id).input_kind == "stabilised":  # trained on stabilised photon noise: only there
+        if noise not in ("auto", "poisson"):
+            raise ValueError(f"{model_id} denoises photon noise after variance stabilisation; "
+                             f"--noise {noise} does not apply (use auto or poisson)")
+        noise = "poisson"
     dn = registry.load(model_id, device=device, channels=channels, ensemble=ensemble, precision=precision,
                        runtime=runtime)
     if tile is not None and hasattr(dn, "set_tile"):

@@ -47,8 +47,10 @@ class ModelEntry:
     @property
     def input_kind(self) -> str:
         """"raw_mosaic" for a network that denoises camera RAW mosaics before development
-        (``raw_mosaic``), else "image"."""
-        return "raw_mosaic" if self.card.get("input") == "raw_mosaic" else "image"
+        (``raw_mosaic``), "stabilised" for one that works in the variance-stabilised domain of
+        photon noise (a default's photon route), else "image"."""
+        kind = self.card.get("input")
+        return kind if kind in ("raw_mosaic", "stabilised") else "image"
 
     @property
     def trained_on_note(self) -> str | None:
@@ -208,7 +210,8 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
     if entry.source != "bundled" or entry.card.get("default") is not True:
         return net
     # A bundled default routes each image by its noise (``routing``): camera noise and noisy
-    # JPEGs to its real-noise sibling where it has one, photon noise through stabilisation.
+    # JPEGs to its real-noise sibling where it has one, photon noise through stabilisation (to
+    # its photon-noise sibling, trained in the stabilised domain, where it has one).
     real = None
     real_id = entry.card.get("real_noise_model")
     if isinstance(real_id, str) and real_id != entry.id:
@@ -217,9 +220,17 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
                         runtime=runtime)
         except (KeyError, WeightsError) as e:
             log.warning("%s: real-noise model %r unavailable (%s); white-noise network only", entry.id, real_id, e)
+    photon = None
+    photon_id = entry.card.get("photon_model")
+    if isinstance(photon_id, str) and photon_id != entry.id:
+        try:
+            photon = load(photon_id, device=device, channels=channels, ensemble=ensemble, precision=precision,
+                          runtime=runtime)
+        except (KeyError, WeightsError) as e:
+            log.warning("%s: photon-noise model %r unavailable (%s); white-noise network there", entry.id, photon_id, e)
     from .routing import NoiseRoutedDenoiser  # noqa: PLC0415
 
-    return NoiseRoutedDenoiser(net, real, id=entry.id, name=entry.name)
+    return NoiseRoutedDenoiser(net, real, id=entry.id, name=entry.name, photon=photon)
 
 
 def _max_ensemble(card: dict[str, Any]) -> int:

@@ -74,20 +74,24 @@ def choose_route(img: np.ndarray, mode: str = "auto") -> Route:
 class NoiseRoutedDenoiser:
     takes_sigma = True
 
-    def __init__(self, white: Any, real: Any = None, *, id: str, name: str = "") -> None:  # noqa: A002 - the registry id
+    def __init__(self, white: Any, real: Any = None, *, id: str, name: str = "",  # noqa: A002 - the registry id
+                 photon: Any = None) -> None:
+        """``photon``: a network trained in the stabilised domain (card ``"input": "stabilised"``)
+        for the photon route; without one the white-noise network runs there."""
         from .noise.stabilised import StabilisedDenoiser
 
-        self.white, self.real = white, real
-        self.photon = StabilisedDenoiser(white)
+        self.white, self.real, self.photon_net = white, real, photon
+        self.photon = StabilisedDenoiser(photon if photon is not None else white)
         self.id, self.name = id, name or id
         self.noise = "auto"
         self.last_info: dict[str, Any] = {}
 
     def __repr__(self) -> str:
-        return f"NoiseRoutedDenoiser({self.id!r}, white={self.white!r}, real={self.real!r})"
+        return (f"NoiseRoutedDenoiser({self.id!r}, white={self.white!r}, real={self.real!r}, "
+                f"photon={self.photon_net!r})")
 
     def _networks(self) -> tuple[Any, ...]:
-        return (self.white,) if self.real is None else (self.white, self.real)
+        return tuple(d for d in (self.white, self.real, self.photon_net) if d is not None)
 
     # Settings apply to every network, so a switch between images never changes them.
     def set_ensemble(self, n: int) -> None:
@@ -135,7 +139,7 @@ class NoiseRoutedDenoiser:
             scale = 1.0 if sigma is None or level <= 0 else float(sigma) / level
             out = net.denoise(img, strength=strength, progress=progress, fits=route.fits, level_scale=scale)
             info = dict(net.last_info)
-            info.update(sigma_estimated=est.level if sigma is None else None, model_used=self.white.id,
+            info.update(sigma_estimated=est.level if sigma is None else None, model_used=self.photon.inner.id,
                         route="photon")
         else:
             out = net.denoise(img, sigma=level if sigma is None else sigma, strength=strength, progress=progress)

@@ -97,6 +97,7 @@ def quantize_8bit(img: np.ndarray) -> np.ndarray:
 
 
 from .bayer import bayer  # noqa: E402
+from .photon import photon  # noqa: E402
 from .camera import realistic  # noqa: E402 - after the helpers it imports lazily
 
 NOISE: dict[str, Callable[..., tuple]] = {
@@ -107,6 +108,7 @@ NOISE: dict[str, Callable[..., tuple]] = {
     "camera": camera,
     "realistic": realistic,  # camera pipeline + AWGN mix; returns a target too (training.camera)
     "bayer": bayer,  # stabilised RGGB mosaic of a synthetic RAW, 1 channel (training.bayer)
+    "photon": photon,  # stabilised photon-limited 8-bit gray frame (training.photon)
 }
 
 
@@ -140,7 +142,7 @@ def make_noise(cfg: Any, *, sigma: Any = None) -> NoiseModel:
     (validation at one fixed level)."""
     params = dict(sigma=cfg.sigma if sigma is None else sigma, amount=cfg.amount,
                   salt_ratio=cfg.salt_ratio, scale=cfg.scale, jpeg_quality=list(cfg.jpeg_quality))
-    if cfg.kind == "bayer":
+    if cfg.kind in ("bayer", "photon"):
         params.update(shot=list(cfg.shot))
     if cfg.kind == "realistic":
         params.update(awgn_fraction=cfg.awgn_fraction, jpeg_fraction=cfg.jpeg_fraction, shot=list(cfg.shot),

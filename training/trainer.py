@@ -90,6 +90,11 @@ def _variant(recipe: Recipe, spec: Any) -> str | None:
     return guess if guess in spec.variants else None
 
 
+# Networks trained on these noises see something other than an image: the card says what, and
+# the app only runs them there (registry.ModelEntry.input_kind).
+INPUT_KINDS = {"bayer": "raw_mosaic", "photon": "stabilised"}
+
+
 def model_channels(recipe: Recipe) -> int:
     """Channels the network sees: the data's, except a RAW mosaic (one channel, any data)."""
     return 1 if recipe.noise.kind == "bayer" else recipe.data.channels
@@ -314,7 +319,7 @@ class Trainer:
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "trained_with": "denoise-desktop training",
             "trained_on": self._trained_on(),
-        } | ({"input": "raw_mosaic"} if self.r.noise.kind == "bayer" else {})
+        } | ({"input": INPUT_KINDS[self.r.noise.kind]} if self.r.noise.kind in INPUT_KINDS else {})
 
     def _trained_on(self) -> str:
         """What the model saw, in words, for its results' note ("58998 28×28 gray images from
@@ -334,6 +339,9 @@ class Trainer:
         elif self.r.noise.kind == "bayer":
             shot = self.r.noise.shot
             return f"RGGB mosaics of synthetic RAW from {what} at shot noise {shot[0]:g}–{shot[1]:g} (stabilised)"
+        elif self.r.noise.kind == "photon":
+            shot = self.r.noise.shot
+            return f"photon-limited 8-bit frames from {what} at a = {shot[0]:g}–{shot[1]:g} (stabilised)"
         else:
             noise = f"{self.r.noise.kind} noise"
         return f"{what} at {noise}"
