@@ -21,6 +21,11 @@ edge-aware demosaic, sRGB curve):
 unprocessed, mosaicked, ISO ~3200 noise, written as a Bayer DNG) through the CLI, both ways, in
 fresh processes: wall and CPU seconds (network, develop, analysis, writing the 16-bit TIFF).
 
+``--real FILE.raw --crops OUT.png`` develops a real RAW both ways and writes before/after crops
+side by side (noisy develop | develop, then denoise | mosaic) with what each path reported; the
+developer data's sample (`raw_samples`) may not be committed or shipped, so write its crops
+outside the repository.
+
 ``--oversample 2`` enlarges each crop ×2 (bicubic) before mosaicking, as a lens and an
 anti-aliasing filter leave a real sensor's image softer per pixel than a downsampled BSDS photo.
 
@@ -144,6 +149,31 @@ def timing(megapixels: float) -> str:
     ])
 
 
+def real_crops(path: Path, out: Path, size: int = 128, zoom: int = 3) -> str:
+    """Crops of a real RAW: noisy develop, develop-then-denoise (the colour default) and the mosaic
+    path, around the image's busiest block."""
+    from denoise_desktop.engine import denoise_image, level_text
+    from denoise_desktop.imageio.raw import read_raw
+    from denoise_desktop.raw_mosaic import develop_denoised
+
+    noisy = read_raw(path)
+    dev, info_dev = denoise_image(noisy, registry.load(registry.default_model_id(3), device="cpu", ensemble=2))
+    mos, info_mos = develop_denoised(path, registry.load(registry.mosaic_model_id(), device="cpu"))
+    f = noisy.to_float()
+    h, w = f.shape[:2]
+    g = cv2.Laplacian(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), cv2.CV_32F)
+    blocks = cv2.blur(np.abs(g), (size, size))[size // 2 : h - size // 2, size // 2 : w - size // 2]
+    y, x = np.unravel_index(int(np.argmax(blocks)), blocks.shape)
+    tiles = [cv2.resize(im.to_float()[y : y + size, x : x + size], None, fx=zoom, fy=zoom,
+                        interpolation=cv2.INTER_NEAREST) for im in (noisy, dev, mos)]
+    sep = np.ones((size * zoom, 8, 3), np.float32)
+    strip = np.concatenate([tiles[0], sep, tiles[1], sep, tiles[2]], axis=1)
+    cv2.imwrite(str(out), cv2.cvtColor(np.rint(strip * 255).astype(np.uint8), cv2.COLOR_RGB2BGR))
+    return "\n".join([f"{path.name}: crop at ({x}, {y}), {size}² ×{zoom} → {out}",
+                      f"  develop, then denoise: {level_text(info_dev)}",
+                      f"  mosaic: {level_text(info_mos)}"])
+
+
 def load_mosaic_network(model: str):
     """A registered model id, or a weights file (a training run's export), as a mosaic network."""
     if not model.endswith(".safetensors"):
@@ -166,9 +196,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="mosaic network: a model id or a .safetensors file (e.g. a training run's export)")
     ap.add_argument("--timing", type=float, default=0.0, metavar="MP",
                     help="time a whole RAW of this many megapixels through the CLI, both ways, instead")
+    ap.add_argument("--real", type=Path, help="a real RAW file: write before/after crops (with --crops)")
+    ap.add_argument("--crops", type=Path, default=Path("raw_crops.png"))
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     t0 = time.time()
+    if args.real:
+        print(real_crops(args.real, args.crops))
+        return 0
     if args.timing:
         body = timing(args.timing)
         print(body)
