@@ -110,6 +110,9 @@ class System:
     reported: dict[float, dict[str, float]] = field(default_factory=dict)  # σ → metric → value
     reported_note: str = ""  # said in the "original" row when it reports no figures
     metrics: tuple[str, ...] = ("psnr", "ssim", "mse", "mae")
+    # models made for one of the σ (one model per noise level, as the original trains them):
+    # evaluated at that σ only, beside the blind model, when bundled or found in --weights
+    per_level: dict[float, str] = field(default_factory=dict)
 
 
 SYSTEMS = [
@@ -123,10 +126,12 @@ SYSTEMS = [
            [127.5], 1, reported={127.5: {"bce": 0.2765}}, metrics=("psnr", "ssim", "mse", "mae", "bce")),
     System("rednet_cifar10", "RED-Net, CIFAR-10",
            "RED-Net (Mao et al. 2016: conv/deconv layers with symmetric skip connections) on CIFAR-10 "
-           "32×32 at noise factors 0.1 / 0.3 / 0.5 / 0.7 / 1.0; ours is one blind RED20 for all five",
+           "32×32 at noise factors 0.1 / 0.3 / 0.5 / 0.7 / 1.0, one model per level; ours is one blind RED20 "
+           "for all five, and a RED20 fine-tuned for the lowest level (σ 25.5), where the blind one gives most away",
            [25.5, 76.5, 127.5, 178.5, 255.0], 3,
            reported={25.5: {"psnr": 28.33}, 76.5: {"psnr": 22.81}, 127.5: {"psnr": 20.42},
-                     178.5: {"psnr": 18.98}, 255.0: {"psnr": 15.35}}),
+                     178.5: {"psnr": 18.98}, 255.0: {"psnr": 15.35}},
+           per_level={25.5: "rednet_cifar10_s25"}),
     System("upsampling_ae_photos", "Upsampling autoencoder, 128×128 photos",
            "a four-stride-2 conv + upsampling autoencoder on 128×128 photo crops with rotation / shift / "
            "flip augmentation, noise factor 0.1 (σ 25.5)",
@@ -254,9 +259,10 @@ class Result:
     rows: list[ev.Row]  # noisy input, the model, default, NLM, BM3D
     labels: dict[str, str]  # row model name → table label
     samples: list[list[tuple[str, np.ndarray]]]
+    level_cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-level model → its card
 
 
-def run_system(s: System, path: Path, source: str, args) -> Result:
+def run_system(s: System, path: Path, source: str, args, folders: list[Path] = ()) -> Result:
     card = read_card(path)
     images, note = test_images(s, card, args.limit)
     few = images[: args.compare_limit or None]
@@ -266,6 +272,16 @@ def run_system(s: System, path: Path, source: str, args) -> Result:
         ("noisy input", "noisy input", ev.Passthrough(), images),
         (s.id, f"**{s.id}** (ours)", dn, images),
     ]
+    only_at: dict[str, list[float]] = {}  # per-level models: their own σ only
+    level_cards: dict[str, dict[str, Any]] = {}
+    for sigma, level_id in s.per_level.items():
+        level_path, where = find_weights(level_id, list(folders))
+        if level_path is None:
+            print(f"{level_id}: skipped, {where}", file=sys.stderr)
+            continue
+        runs.append((level_id, f"**{level_id}** (ours, σ {sigma:g} only)", load_model(level_path, args.device), images))
+        only_at[level_id] = [sigma]
+        level_cards[level_id] = read_card(level_path)
     if default_id != s.id and default_id != "nlm":
         d = registry.load(default_id, device=args.device)
         runs.append((default_id, f"{default_id} (modern default)", getattr(d, "white", d), few))
@@ -278,7 +294,7 @@ def run_system(s: System, path: Path, source: str, args) -> Result:
     rows, outputs = [], {}
     keep = args.samples
     for name, _label, d, imgs in runs:
-        r, o = ev.evaluate({name: d}, imgs, s.sigmas, seed=args.seed, keep=keep)
+        r, o = ev.evaluate({name: d}, imgs, only_at.get(name, s.sigmas), seed=args.seed, keep=keep)
         rows += r
         outputs.update(o)
     # sample grid: clean | noisy | ours | default, a few images (RED-Net: one σ per row)
@@ -293,7 +309,7 @@ def run_system(s: System, path: Path, source: str, args) -> Result:
             if i < len(outs):
                 row.append((name, outs[i]))
         samples.append(row)
-    return Result(s, source, card, note, rows, {n: lab for n, lab, _, _ in runs}, samples)
+    return Result(s, source, card, note, rows, {n: lab for n, lab, _, _ in runs}, samples, level_cards)
 
 
 # -- markdown -----------------------------------------------------------------------------------
@@ -390,7 +406,8 @@ def training_lines(card: dict[str, Any]) -> list[str]:
              + ("" if bundled else " (not in training/recipes)") + "."]
     if stages:
         for k, st in enumerate(stages, 1):  # earlier stages' overrides: the recipe's header lists them
-            lines.append(f"- stage {k}: `{cmd}` with the overrides in the recipe's header "
+            stage_cmd = f"python -m training {st['recipe']} --threads 1" if st.get("recipe") else cmd
+            lines.append(f"- stage {k}: `{stage_cmd}` with the overrides in the recipe's header "
                          f"({st.get('steps', '?')} steps, {float(st.get('train_seconds', 0)):.0f} s"
                          + (f", val PSNR {st['val']['psnr']:.2f} dB" if isinstance(st.get("val"), dict) else "") + ")")
         extra = " ".join(recipe_overrides(recipe))
@@ -417,6 +434,8 @@ def section(res: Result, figs_rel: str, wrote_figs: bool, measured: str) -> str:
             parts += ["", f"![PSNR vs σ on CIFAR-10]({figs_rel}/rednet_psnr_sigma.png)"]
         parts += ["", f"![clean / noisy / {s.id} / default]({figs_rel}/{s.id}_samples.png)"]
     parts += [""] + training_lines(res.card)
+    for level_id, level_card in res.level_cards.items():
+        parts += ["", f"`{level_id}`:", ""] + training_lines(level_card)
     return "\n".join(parts)
 
 
@@ -541,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"{s.id}: {source}", file=sys.stderr)
         t1 = time.time()
-        res = run_system(s, path, source, args)
+        res = run_system(s, path, source, args, folders)
         if not args.no_write:
             ev.make_sample_grid(res.samples, FIGS / f"{s.id}_samples.png")
             if s.id == "rednet_cifar10":
