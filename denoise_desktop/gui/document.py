@@ -58,6 +58,14 @@ class ImageDocument(QObject):
         self.result, self.result_qimage, self.result_info = image, qimage, dict(info or {})
         self.result_changed.emit()
 
+    def clear_result(self) -> None:
+        """The result no longer matches the settings (another model, σ, noise…): the canvas goes
+        back to the original, and nothing stale can be saved."""
+        if self.result is None:
+            return
+        self.result, self.result_qimage, self.result_info = None, None, {}
+        self.result_changed.emit()
+
     def set_estimated_sigma(self, sigma: float, kind: str | None = None) -> None:
         self.estimated_sigma = float(sigma)
         if kind:

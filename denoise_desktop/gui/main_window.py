@@ -295,6 +295,7 @@ class MainWindow(QMainWindow):
         check = getattr(self.batch_panel, "raw_mosaic_check", None)
         if check is not None and check.isChecked() != bool(on):
             check.setChecked(bool(on))
+        self.denoise_panel.settings_changed()  # a RAW's result was made the other way
 
     def _build_menus(self) -> None:
         mb = self.menuBar()

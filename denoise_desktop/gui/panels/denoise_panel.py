@@ -125,6 +125,7 @@ class DenoisePanel(QWidget):
         self._devices_loaded = False
         self._full: jobs.DenoiseOutput | None = None  # last result at full strength (for re-blending)
         self._full_source: Any = None  # the original it belongs to
+        self._result_key: tuple | None = None  # the settings the shown result was made with
         self._blend_task = None
         self._task = None
         self._save_task = None
@@ -256,6 +257,10 @@ class DenoisePanel(QWidget):
         self.precision_combo.currentIndexChanged.connect(self._store)
         self.quality_combo.currentIndexChanged.connect(self._store)
         self.noise_combo.currentIndexChanged.connect(self._store)
+        for changed in (self.model_combo.currentIndexChanged, self.sigma_spin.valueChanged, self.sigma_auto.toggled,
+                        self.precision_combo.currentIndexChanged, self.quality_combo.currentIndexChanged,
+                        self.noise_combo.currentIndexChanged):
+            changed.connect(self.settings_changed)
         self.format_combo.currentIndexChanged.connect(self._on_format)
         self.quality_spin.valueChanged.connect(self._store)
         self.keep_metadata.toggled.connect(self._store)
@@ -519,13 +524,35 @@ class DenoisePanel(QWidget):
         )
         self._task = task
         task.signals.progress.connect(lambda f, m, t=task: self._on_progress(t, f, m))
-        task.signals.finished.connect(lambda out, img=image: self._on_denoised(out, img))
+        task.signals.finished.connect(lambda out, img=image, key=self.result_key(): self._on_denoised(out, img, key))
         task.signals.cancelled.connect(lambda t=task: self._on_ended(t, "Cancelled."))
         task.signals.failed.connect(lambda info, t=task: self._on_failed(t, info))
         self.progress.setValue(0)
         self.progress_label.setText(f"Denoising with {self.model_combo.currentText()}…")
         self._update_buttons()
         self.busy_changed.emit(True)
+
+    def result_key(self) -> tuple:
+        """What a result depends on; when any of it changes, the result shown is stale."""
+        return (self.current_model_id(), self.sigma_value(), self.quality_combo.currentData(),
+                self.noise_combo.currentData(), self.precision_combo.currentData(),
+                bool(getattr(self.settings, "raw_on_mosaic", True)))
+
+    def settings_changed(self, *_: object) -> None:
+        """A setting the result depends on changed: drop the result rather than show (and let
+        Save As write) one made with other settings."""
+        if getattr(self, "_loading", False) or not self.document.has_result():
+            return
+        if self._result_key == self.result_key():
+            return
+        self._full = self._full_source = None
+        self.document.clear_result()
+        self._say("Settings changed: press Denoise (Ctrl+D) for a new result.")
+
+    def _say(self, message: str) -> None:
+        self.progress_label.setText(message)
+        self.status_message.emit(message)
+        self._update_buttons()
 
     def cancel(self) -> None:
         if self.is_busy():
@@ -538,9 +565,15 @@ class DenoisePanel(QWidget):
         if message:
             self.progress_label.setText(message)
 
-    def _on_denoised(self, out: jobs.DenoiseOutput, image: Any) -> None:
+    def _on_denoised(self, out: jobs.DenoiseOutput, image: Any, key: tuple | None = None) -> None:
         if self.document.original is not image:
             return  # another image was opened meanwhile
+        if key is not None and key != self.result_key():
+            self.progress.setValue(0)
+            if self._task is not None:
+                self._on_ended(self._task, "Settings changed while denoising: press Denoise (Ctrl+D) again.")
+            return
+        self._result_key = key
         if self.sigma_auto.isChecked() and self.document.noise_kind and "noise_kind" not in out.info:
             out.info["noise_kind"] = self.document.noise_kind  # the estimate it reused found this kind
         self._full, self._full_source = out, image
