@@ -85,6 +85,25 @@ def apply_color_scheme(app: QApplication) -> str:
     return "dark" if dark else "light"
 
 
+# Libraries Qt ≥ 6.5's xcb plugin needs beyond Qt itself; without one Qt aborts with a generic
+# "could not load the Qt platform plugin" message that names none of them.
+XCB_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1"}
+
+
+def missing_xcb_packages(platform: str | None = None, find=None) -> list[str]:
+    """Debian package names of the xcb libraries this Linux desktop lacks (empty elsewhere, or
+    when Qt is told to use another platform, e.g. ``QT_QPA_PLATFORM=offscreen`` or wayland)."""
+    import ctypes.util
+
+    platform = os.environ.get("QT_QPA_PLATFORM", "") if platform is None else platform
+    if not sys.platform.startswith("linux") or (platform and not platform.startswith("xcb")):
+        return []
+    if not platform and os.environ.get("WAYLAND_DISPLAY"):  # Qt may take Wayland there
+        return []
+    find = find or ctypes.util.find_library
+    return [pkg for lib, pkg in XCB_LIBRARIES.items() if not find(lib)]
+
+
 def create_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused if one exists, e.g. under pytest-qt)."""
     QCoreApplication.setOrganizationName(ORG_NAME)
@@ -117,6 +136,12 @@ def run_app(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    missing = [] if QApplication.instance() else missing_xcb_packages()
+    if missing:
+        print("error: the window needs libraries Qt's xcb plugin loads: "
+              f"sudo apt install {' '.join(missing)}  (or run headless: QT_QPA_PLATFORM=offscreen, "
+              "or use the command line: denoise-desktop run …)", file=sys.stderr)
+        return 1
     app = create_app([sys.argv[0] if sys.argv and sys.argv[0] else "denoise-desktop", *argv])
 
     from . import qsettings

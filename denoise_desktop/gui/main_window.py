@@ -196,6 +196,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.training_panel, "Training")
         self.setCentralWidget(self.tabs)
 
+        from .wheel_guard import WheelGuard
+
+        self._wheel_guard = WheelGuard(self)  # scrolling the panels never changes a control by accident
+        QApplication.instance().installEventFilter(self._wheel_guard)
+
         self._build_actions()
         self._build_menus()
         self._build_toolbar()

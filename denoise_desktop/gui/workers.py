@@ -71,13 +71,16 @@ class ErrorInfo:
     type_name: str
     message: str
     traceback: str
+    user_error: bool = False  # bad input, a full disk…: the message alone says it (no class name)
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> "ErrorInfo":
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        return cls(type(exc).__name__, str(exc), tb)
+        return cls(type(exc).__name__, str(exc), tb, _is_user_error(exc))
 
     def __str__(self) -> str:
+        if self.user_error and self.message:  # "photo.jpg: truncated…", not "ImageReadError: photo.jpg…"
+            return self.message
         return f"{self.type_name}: {self.message}" if self.message else self.type_name
 
 

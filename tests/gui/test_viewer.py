@@ -241,3 +241,15 @@ def test_captions_say_which_side_shows_when_the_divider_is_off_screen(qtbot):
     (text, x, _align), = view.side_labels()
     assert text.startswith("Original") and "right" in text and x < view.viewport().width()
     view.grab()  # painting with the captions does not raise
+
+
+def test_fit_never_enlarges_a_photo_past_one_to_one(qtbot):
+    """Issue 26, item 10: a 300×400 image in a bigger view is shown 1:1, not blown up soft."""
+    view = _show(qtbot, ImageCanvas())
+    view.resize(1000, 800)
+    view.set_image(to_qimage(_rgb(300, 400)))
+    view.fit()
+    assert view.scale_factor() == pytest.approx(1.0) and view.is_fit_mode()
+    view.set_image(to_qimage(_rgb(20, 30)))  # a thumbnail: a whole factor, crisp
+    view.fit()
+    assert view.scale_factor() > 1.0 and view.scale_factor() == int(view.scale_factor())

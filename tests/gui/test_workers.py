@@ -209,3 +209,23 @@ def test_user_errors_log_one_line_and_bugs_keep_their_traceback(qtbot, runner, c
     assert "would overwrite the input" in user.getMessage() and user.exc_info is None
     assert user.levelname == "WARNING"
     assert crash.exc_info is not None and crash.levelname == "ERROR"
+
+
+def test_a_user_error_reads_as_its_message_and_a_bug_keeps_its_class(tmp_path):
+    """Issue 26, item 10: the status bar says "x.png: not an image…", not "ImageReadError: x.png…"."""
+    from denoise_desktop.imageio import ImageReadError
+
+    user = ErrorInfo.from_exception(ImageReadError(tmp_path / "x.png", "not an image file"))
+    assert "ImageReadError" not in str(user) and "x.png" in str(user) and user.user_error
+    bug = ErrorInfo.from_exception(KeyError("oops"))
+    assert str(bug).startswith("KeyError") and not bug.user_error
+
+
+def test_missing_xcb_libraries_are_named_with_their_packages():
+    """Issue 26, item 10: Qt's own abort names no library; the app names the Debian packages."""
+    from denoise_desktop.gui.app import missing_xcb_packages
+
+    present = {"xcb-cursor"}
+    missing = missing_xcb_packages("xcb", find=lambda lib: lib if lib in present else None)
+    assert missing == ["libxcb-icccm4", "libxcb-keysyms1"]
+    assert missing_xcb_packages("offscreen", find=lambda lib: None) == []  # headless needs none

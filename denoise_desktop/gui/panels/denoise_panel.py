@@ -739,4 +739,5 @@ def _import_message(path: Path, info: ErrorInfo) -> ErrorInfo:
         "dicts of its architectures (.pth), and — with the optional 'spandrel' package — many "
         f"published denoisers (install: {thirdparty.INSTALL_COMMAND}).",
         info.traceback,
+        info.user_error,
     )

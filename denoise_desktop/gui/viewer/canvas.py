@@ -26,6 +26,7 @@ ZOOM_MIN, ZOOM_MAX = 0.02, 64.0
 ZOOM_STEP = 1.25
 #: from this scale up, pixels are drawn as sharp squares (no interpolation)
 CRISP_FROM = 3.0
+THUMBNAIL = 128  # px: smaller images are enlarged by Fit (digits, CIFAR thumbnails); larger ones never past 1:1
 
 
 class ImageCanvas(QGraphicsView):
@@ -130,7 +131,9 @@ class ImageCanvas(QGraphicsView):
         self.set_zoom(1.0)
 
     def fit(self) -> None:
-        """Whole image in view (small images are enlarged too), and keep fitting on resize."""
+        """Whole image in view, and keep fitting on resize. A photo is never enlarged past 1:1 (it
+        would only look soft); a thumbnail (a digit, a CIFAR image: under ``THUMBNAIL`` px) is, by
+        a whole factor, so its pixels stay crisp squares."""
         self._fit_mode = True
         if not self.has_image():
             self.resetTransform()
@@ -139,6 +142,8 @@ class ImageCanvas(QGraphicsView):
         w, h = self._image_size
         vp = self.viewport().rect()
         factor = min(vp.width() / w, vp.height() / h) if vp.width() > 0 and vp.height() > 0 else 1.0
+        if factor > 1.0:
+            factor = float(int(factor)) if max(w, h) < THUMBNAIL else 1.0
         factor = min(ZOOM_MAX, max(ZOOM_MIN, factor))
         self.setTransform(self.transform().fromScale(factor, factor))
         self.centerOn(w / 2, h / 2)
