@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QRect, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -304,17 +304,38 @@ class ComparePanel(QWidget):
         self.sigma_auto.setChecked(s.compare_sigma_mode == "auto")
         self.sigma_spin.setEnabled(not self.sigma_auto.isChecked())
         self.quality_combo.setCurrentIndex(max(0, self.quality_combo.findData(s.compare_ensemble)))
+        self.sigma_auto.toggled.connect(self._show_level)  # first: the box gets the manual σ back
         self.sigma_auto.toggled.connect(self._store_options)
         self.sigma_spin.valueChanged.connect(self._store_options)
         self.quality_combo.currentIndexChanged.connect(self._store_options)
+        self.document.sigma_estimated.connect(lambda _s: self._show_level())
+        self._show_level()
         self._update_shared_label()
 
     def _store_options(self, *_args) -> None:
         s = self.settings
         s.compare_sigma_mode = "auto" if self.sigma_auto.isChecked() else "manual"
-        s.compare_sigma = float(self.sigma_spin.value())
+        if not self.sigma_auto.isChecked():  # (under Auto the box shows the estimate, not the user's σ)
+            s.compare_sigma = float(self.sigma_spin.value())
         s.compare_ensemble = int(self.quality_combo.currentData())
         self.sigma_spin.setEnabled(not self.sigma_auto.isChecked())
+        self._show_level()
+
+    def _show_level(self, *_: object) -> None:
+        """Under Auto the greyed box shows the level Auto found for this image ("auto" before the
+        estimate), never the manual σ it will not use; off Auto, the user's σ again."""
+        auto = self.sigma_auto.isChecked()
+        est = self.document.estimated_sigma if self.document.has_image() else None
+        with QSignalBlocker(self.sigma_spin):
+            if auto:
+                self.sigma_spin.setSpecialValueText("auto")
+                self.sigma_spin.setValue(int(round(est)) if est is not None else self.sigma_spin.minimum())
+                self.sigma_spin.setToolTip(f"Auto: σ {est:.2f} estimated on this image" if est is not None
+                                           else "Auto: estimated per image when the comparison runs")
+            else:
+                self.sigma_spin.setSpecialValueText("")
+                self.sigma_spin.setValue(int(round(min(SIGMA_MAX, self.settings.compare_sigma))))
+                self.sigma_spin.setToolTip("Noise level (σ, 0–255) given to σ-aware models when Auto is off")
 
     def run_options(self) -> dict:
         """Device, tile and strength (luminance, colour, grain) from the Denoise tab; level and
@@ -442,6 +463,7 @@ class ComparePanel(QWidget):
             self._task = None
             self._clear_results()
             self.progress.setValue(0)
+        self._show_level()
         self._update_buttons()
 
     # -- run -------------------------------------------------------------------------------------
