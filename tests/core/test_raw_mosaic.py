@@ -160,3 +160,14 @@ def test_registry_reads_the_mosaic_flag_and_allows_no_ensemble():
     assert e.input_kind == "raw_mosaic"
     assert ModelEntry(id="n", name="n", kind="network", takes_sigma=True, channels=(1,)).input_kind == "image"
     assert _max_ensemble({"input": "raw_mosaic"}) == 1
+
+
+def test_synthetic_photon_frames_are_8_bit_stabilised_with_unit_noise():
+    from training.photon import photon
+
+    rng = np.random.default_rng(1)
+    clean = np.clip(rng.random((64, 64, 1)).astype(np.float32), 0, 1)
+    for _ in range(3):
+        u, level, t = photon(clean, rng, shot=(0.002, 0.05), sigma=(0, 3))
+        assert u.shape == t.shape == (64, 64, 1) and 0 < level < 0.5
+        assert float(np.std(u - t)) == pytest.approx(level, rel=0.35)
