@@ -439,13 +439,18 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: "float 
     from .routing import NoiseRoutedDenoiser
 
     routed = isinstance(denoiser, NoiseRoutedDenoiser)  # estimates itself: its estimate picks the network
+    takes_sigma = bool(getattr(denoiser, "takes_sigma", False))
     estimated = kind = None
-    if sigma is None and getattr(denoiser, "takes_sigma", False) and not routed:
+    blind_range = None if takes_sigma else getattr(denoiser, "sigma_range", None)
+    if (sigma is None and takes_sigma and not routed) or (blind_range is not None and sigma is None):
         from .noise_estimate import estimate_noise
 
         est = estimate_noise(image.to_float())
         sigma = estimated = float(est.level)
         kind = est.kind
+    level_seen = sigma  # a blind model ignores σ; its trained range is still compared with it
+    if not takes_sigma:
+        sigma = None
     # The engine converts integer pixels tile by tile: no full-size float copy of the input.
     x = image.pixels if isinstance(denoiser, (NetworkDenoiser, NoiseRoutedDenoiser)) else image.to_float()
     out = denoiser.denoise(x, sigma=sigma, strength=st.luma if st.plain else 1.0, progress=progress)
@@ -472,10 +477,33 @@ def denoise_image(image, denoiser, sigma: float | None = None, strength: "float 
         info["noise_kind"] = kind
     if not st.plain:
         info.update(st.info())
+    if blind_range is not None and level_seen is not None and "sigma_note" not in info:
+        note = _range_note(float(level_seen), blind_range)
+        if note:
+            info["sigma_note"] = note
     if estimated is not None and estimated < LOW_LEVEL and "sigma_note" not in info:
-        info["sigma_note"] = (f"little noise found (σ {estimated:.1f} estimated), so little was changed: "
-                              "if the image looks noisy, set σ by hand")
+        info["sigma_note"] = low_level_note(estimated)
     return result, info
+
+
+def low_level_note(level: float) -> str:
+    """What the CLI, Batch and the Denoise tab say when Auto found almost no noise."""
+    return (f"little noise found (σ {level:.1f} estimated), so little was changed: "
+            "if the image looks noisy, set σ by hand")
+
+
+def _range_note(level: float, sigma_range: tuple[float, float]) -> str | None:
+    """A blind model far from the noise it was trained on (an MNIST autoencoder trained at σ 127.5
+    on a photo at σ 5): say what to expect. Half to double the range is left alone."""
+    lo, hi = sigma_range
+    trained = f"σ {lo:g}" if lo == hi else f"σ {lo:g}–{hi:g}"
+    if level > 2.0 * hi + 1.0:
+        return (f"this image's noise (σ {level:.1f} estimated) is far above the {trained} this model "
+                "was trained on: expect leftover noise")
+    if level < 0.5 * lo - 1.0:
+        return (f"this image's noise (σ {level:.1f} estimated) is far below the {trained} this model "
+                "was trained on: expect lost detail")
+    return None
 
 
 MIN_SIDE = 8  # smaller images pass through unchanged, with a note

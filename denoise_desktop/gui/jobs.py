@@ -74,6 +74,7 @@ class CompareItem:
     error: str = ""  # a model that failed on this image does not stop the comparison
     sigma: float | None = None  # the level every σ-aware model was given (0–255)
     sigma_source: str = ""  # "estimated" | "set"
+    model_used: str = ""  # the network that ran: a default routes to one of several (camera, photon…)
 
 
 # -- images ------------------------------------------------------------------------------------
@@ -399,5 +400,6 @@ def compare(
             continue
         seconds = time.perf_counter() - t0
         out = np.asarray(out, dtype=np.float32)
-        yield CompareItem(model_id, name, out, to_qimage(out), seconds, measure(out), **level)
+        used = str((getattr(denoiser, "last_info", None) or {}).get("model_used") or model_id)
+        yield CompareItem(model_id, name, out, to_qimage(out), seconds, measure(out), **level, model_used=used)
     progress.set(1.0, "Done")

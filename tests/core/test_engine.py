@@ -387,3 +387,24 @@ def test_the_level_used_and_its_source_are_reported_and_a_near_zero_estimate_is_
     assert "sigma_note" not in info and level_text(info) == "σ 25.0 (set)"
     assert level_text(info, estimated=True) == "σ 25.0 (estimated)"  # an estimate made earlier
     assert level_text({"sigma_used": None}) is None
+
+
+def test_a_blind_model_reports_no_sigma_and_says_when_the_noise_is_far_from_its_training():
+    """Issue 26, item 4: an MNIST autoencoder (trained at σ 127.5) on a photo at σ ~5."""
+    from denoise_desktop.engine import denoise_image
+    from denoise_desktop.imageio import ImageData
+
+    class Blind:
+        id, takes_sigma, sigma_range = "blind", False, (127.5, 127.5)
+
+        def denoise(self, img, sigma=None, strength=1.0, progress=None):
+            assert sigma is None  # a blind model is never handed a level
+            return np.asarray(img, np.float32) / (255.0 if np.asarray(img).dtype == np.uint8 else 1.0)
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:96, 0:96] / 96.0
+    clean = np.stack([0.3 + 0.4 * xx, 0.3 + 0.4 * yy, 0.5 + 0.2 * np.sin(8 * xx)], -1)
+    noisy = np.clip(np.rint((clean + rng.normal(0, 5 / 255, clean.shape)) * 255), 0, 255).astype(np.uint8)
+    _, info = denoise_image(ImageData(pixels=noisy, bit_depth=8, format="PNG"), Blind())
+    assert info["sigma_used"] is None
+    assert "far below the σ 127.5 this model was trained on" in info["sigma_note"]

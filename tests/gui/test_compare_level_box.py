@@ -23,3 +23,23 @@ def test_auto_shows_the_estimate_and_manual_gets_its_own_value_back(qtbot, windo
     panel.sigma_auto.setChecked(False)
     assert panel.sigma_spin.value() == 25 and panel.sigma_spin.isEnabled()
     assert panel.run_options()["sigma"] == 25.0
+
+
+def test_a_routed_default_names_the_network_that_ran(tmp_path):
+    """Issue 26, item 3: equal scores of the colour default and its real-noise sibling say why."""
+    import csv
+
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    from denoise_desktop.gui import jobs
+    from denoise_desktop.gui.panels.compare_panel import display_name, write_csv
+
+    x = np.zeros((4, 4, 3), np.float32)
+    routed = jobs.CompareItem("unet_res_color", "UNet-Res", x, QImage(), 1.0, {"psnr": 30.0},
+                              model_used="unet_res_color_real")
+    plain = jobs.CompareItem("nlm", "NLM", x, QImage(), 1.0, {"psnr": 28.0}, model_used="nlm")
+    assert display_name(routed) == "UNet-Res → unet_res_color_real" and display_name(plain) == "NLM"
+    path = write_csv([routed, plain], tmp_path / "c.csv", image="x.png")
+    rows = list(csv.DictReader(path.open()))
+    assert [r["model_used"] for r in rows] == ["unet_res_color_real", "nlm"]

@@ -67,10 +67,17 @@ CLASSIC_HELP = ("Tick the classic experiments this field started from, reproduce
 _METRIC_KEYS = ("psnr", "ssim")
 
 
+def display_name(item: jobs.CompareItem) -> str:
+    """The model's name, and the network that ran when a default routed the image elsewhere
+    ("unet_res_color → unet_res_color_real"): two rows with equal scores then say why."""
+    used = getattr(item, "model_used", "")
+    return f"{item.name} → {used}" if used and used != item.model_id else item.name
+
+
 def item_caption(item: jobs.CompareItem) -> str:
     if item.error:
         return f"{item.name}: failed"
-    parts = [item.name]
+    parts = [display_name(item)]
     if item.model_id != "input":
         parts.append(f"{item.seconds:.2f} s")
     m = item.metrics
@@ -130,12 +137,12 @@ def write_csv(items: list[jobs.CompareItem], path: str | Path, *, passes: int | 
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["model_id", "name", "seconds", *keys, "sigma", "sigma_source", "passes",
+        w.writerow(["model_id", "name", "model_used", "seconds", *keys, "sigma", "sigma_source", "passes",
                     "luma_strength", "chroma_strength", "grain", "region", "image", "error"])
         for item in items:
             ran = item.model_id != "input"
             w.writerow(
-                [item.model_id, item.name, f"{item.seconds:.4f}"]
+                [item.model_id, item.name, getattr(item, "model_used", "") if ran else "", f"{item.seconds:.4f}"]
                 + [f"{item.metrics[k]:.6g}" if k in item.metrics else "" for k in keys]
                 + ["" if item.sigma is None else f"{item.sigma:.2f}", item.sigma_source,
                    "" if passes is None or not ran else passes]
@@ -568,7 +575,7 @@ class ComparePanel(QWidget):
         self.table.insertRow(row)
         m = item.metrics
         values = [
-            item.name if not item.error else f"{item.name} (failed: {item.error})",
+            display_name(item) if not item.error else f"{item.name} (failed: {item.error})",
             "" if item.model_id == "input" else f"{item.seconds:.2f}",
             f"{m['psnr']:.2f}" if "psnr" in m else "",
             f"{m['ssim']:.4f}" if "ssim" in m else "",

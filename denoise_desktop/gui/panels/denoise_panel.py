@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from denoise_desktop import thirdparty
 from denoise_desktop.blend import Strength
-from denoise_desktop.engine import level_text
+from denoise_desktop.engine import LOW_LEVEL, level_text, low_level_note
 from denoise_desktop.settings import AppSettings
 
 from .. import jobs
@@ -583,9 +583,16 @@ class DenoisePanel(QWidget):
             self._reblend()
         info = out.info
         parts = [f"Done in {info.get('seconds', 0):.2f} s"]
+        ran = info.get("model_used") or info.get("model")
         level = level_text(info, estimated=self.sigma_auto.isChecked())
+        if ran and ran not in (level or ""):  # the network that ran: a default routes between several
+            parts.append(f"by {ran}")
         if level:
             parts.append(level)
+        used = info.get("sigma_used")
+        if (self.sigma_auto.isChecked() and used is not None and float(used) < LOW_LEVEL
+                and not info.get("sigma_note")):  # (the estimate was made before the run: say it here)
+            info["sigma_note"] = low_level_note(float(used))
         if info.get("sigma_estimated") is not None:
             self.document.set_estimated_sigma(float(info["sigma_estimated"]), info.get("noise_kind"))
         if info.get("tiles", 1) and info.get("tiles", 1) > 1:
