@@ -114,7 +114,7 @@ def test_cancel_leaves_no_partial_file_and_skip_existing_resumes(qtbot, runner, 
     # items), then the untouched queue.
     n_cancelled = states.count("cancelled")
     assert n_cancelled <= 1 and n_done < 6
-    assert states == ["done"] * n_done + ["cancelled"] * n_cancelled + ["queued"] * (6 - n_done - n_cancelled)
+    assert states == ["done"] * n_done + ["cancelled"] * n_cancelled + ["not started"] * (6 - n_done - n_cancelled)
     written = {r.dst.name for r in panel.model.rows if r.state == "done"}
     assert sorted(p.name for p in out.iterdir()) == sorted(written)  # no temp, no partial file
     assert "not processed" in panel.summary_label.text()
@@ -360,8 +360,13 @@ def test_queue_row_shows_an_out_of_range_sigma_note(tmp_path):
     note = "σ 70.0 is above the 0–55 this model was trained for: expect leftover noise"
     model.apply_result(ItemResult(items[0], "done", None, 1.0, 70.0, {"sigma_note": note}))
     model.apply_result(ItemResult(items[1], "done", None, 1.0, 20.0, {}))
+    model.apply_result(ItemResult(items[1], "done", None, 1.0, 12.3,
+                                  {"sigma_estimated": 12.3, "noise_kind": "camera/JPEG noise",
+                                   "model_used": "unet_res_color_real"}))
     details = [model.data(model.index(i, 4)) for i in range(2)]
-    assert details == [note, str(items[1].output)]
+    # Details give the level's source and kind (issue 26, item 6) and the network that ran
+    assert details == [f"σ 70.0 (set); {note}",
+                       "σ 12.3 (estimated, camera/JPEG noise); by unet_res_color_real"]
 
 
 def test_automatic_uses_the_bundled_default_whatever_the_denoise_tab_picked(qtbot, runner, monkeypatch, tmp_path):

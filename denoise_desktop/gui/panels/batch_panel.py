@@ -6,7 +6,7 @@ thread), then the model load, then ``batch.run()``. A ``BatchError`` from planni
 before anything is loaded or written and becomes a message box. Each yielded ``ItemResult``
 updates ``BatchQueueModel``. Cancelling stops inside the current image (the engine checks
 between tiles and ``imageio.atomic_write`` never leaves a partial file); the rows not reached
-stay "queued", and Start with "skip existing" finishes them.
+say "not started", and Start with "skip existing" finishes them.
 """
 
 from __future__ import annotations
@@ -583,11 +583,11 @@ class BatchPanel(QWidget):
             "failed": counts["failed"],
             "skipped": counts["skipped"],
             "cancelled": counts["cancelled"],
-            "queued": counts["queued"],
+            "queued": counts["queued"] + counts["not started"],
             "seconds": self._active_s,
         }
         parts = [f"{counts['done']} done", f"{counts['failed']} failed", f"{counts['skipped']} skipped"]
-        left = counts["cancelled"] + counts["queued"]
+        left = counts["cancelled"] + counts["queued"] + counts["not started"]
         if left:
             parts.append(f"{left} not processed (Start again with “skip existing” to finish them)")
         title = {"finished": "Batch finished", "cancelled": "Batch cancelled", "failed": "Batch failed",

@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor
 
 __all__ = ["QueueRow", "BatchQueueModel", "STATES", "FINAL_STATES", "item_paths"]
 
-STATES = ("queued", "running", "done", "failed", "skipped", "cancelled")
+STATES = ("queued", "running", "done", "failed", "skipped", "cancelled", "not started")
 FINAL_STATES = frozenset({"done", "failed", "skipped"})  # "cancelled" rows are run again
 
 _STATE_COLORS = {
@@ -25,6 +25,7 @@ _STATE_COLORS = {
     "failed": QColor(200, 40, 40),
     "skipped": QColor(120, 120, 120),
     "cancelled": QColor(190, 120, 20),
+    "not started": QColor(150, 110, 40),
 }
 
 
@@ -151,10 +152,16 @@ class BatchQueueModel(QAbstractTableModel):
         # σ out of range / little noise found, first of N frames, metadata fields dropped…
         notes = list(getattr(result, "notes", None) or [])
         info = getattr(result, "info", None) or {}
-        if info.get("noise_fit") or info.get("route") == "raw mosaic":  # no σ: the fitted model says what was removed
-            from denoise_desktop.engine import fit_text
+        from denoise_desktop.engine import level_text
 
-            notes.insert(0, fit_text(info))
+        # the level's value, source and kind ("σ 12.3 (estimated, camera/JPEG noise)"), or the
+        # fitted law for photon noise and RAW mosaics; then the network that ran
+        said = level_text(dict(info, sigma_used=info.get("sigma_used", row.sigma))) if info or row.sigma else None
+        if said:
+            notes.insert(0, said)
+        ran = info.get("model_used")
+        if ran and ran not in (said or ""):
+            notes.insert(1 if said else 0, f"by {ran}")
         row.message = str(error) if error else "; ".join(str(n) for n in notes)
         self._changed(i)
         return i
@@ -179,10 +186,14 @@ class BatchQueueModel(QAbstractTableModel):
         return -1
 
     def cancel_unfinished(self) -> None:
-        """After a cancel: the running row becomes "cancelled", queued rows stay queued."""
+        """After a cancel: the running row becomes "cancelled", the rows never reached "not
+        started" (a row still saying "queued" would look as if the batch went on)."""
         for i, row in enumerate(self._rows):
             if row.state == "running":
                 self.set_state(i, "cancelled", "cancelled by user")
+            elif row.state == "queued":
+                self.set_state(i, "not started", "the batch was cancelled first: Start again with "
+                                                 "“Skip existing” to finish it")
 
     def fail_unfinished(self, message: str) -> None:
         """After the whole task failed (e.g. the model did not load)."""
