@@ -259,7 +259,11 @@ def _raw_mosaic_network(args, items):
     from .imageio.raw import is_raw
 
     if args.model:
-        if registry.get(args.model).input_kind != "raw_mosaic":
+        try:
+            entry = registry.get(args.model)
+        except KeyError:
+            return None  # (the model loader says it is unknown)
+        if entry.input_kind != "raw_mosaic":
             return None
         not_raw = [str(it.source) for it in items if not is_raw(it.source)]
         if not_raw:

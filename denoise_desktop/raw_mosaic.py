@@ -161,7 +161,7 @@ def denoise_raw_buffer(raw: Any, denoiser: Any, progress: Progress = NOOP, stren
 
 def develop_denoised(path: Any, denoiser: Any, *, color_space: str = "srgb", strength: float = 1.0,
                      progress: Progress = NOOP) -> tuple[Any, dict]:
-    """A camera RAW file denoised on its mosaic, then developed as ``imageio.read_raw`` develops
+    """A camera RAW file denoised on its mosaic, then developed as ``imageio.raw.read_raw`` develops
     any RAW: ``(ImageData, info)`` with ``info`` shaped like ``engine.denoise_image``'s (model,
     route, the fit, seconds). The file is only read."""
     import time
