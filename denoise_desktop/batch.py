@@ -9,8 +9,11 @@ left, and running the same plan again with ``skip_existing`` resumes where it st
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,8 +231,6 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
     out_dir = Path(out_dir).expanduser()
     _check_writable_dir(out_dir)
     out_exists = out_dir.exists()
-    if out_exists:
-        _check_not_locked(out_dir)
     excluded: list[Path] = []
     unsupported: list[Path] = []
     # excluded even before out_dir exists: nothing is in it then, and the count stays 0
@@ -242,8 +243,8 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
             why += f" ({len(unsupported)} unsupported file(s): " + ", ".join(f.name for f in unsupported[:5]) \
                 + (", …" if len(unsupported) > 5 else "") + ")"
         raise BatchError(why)
-    out_real = out_dir.resolve()
-    input_keys = {key: src for src, _rel, key in sources}
+    real_dirs = _RealFolders(out_dir)
+    input_keys = _input_keys(sources)
     outputs: dict[str, Path] = {}
     items: list[BatchItem] = []
     replacing = 0
@@ -256,20 +257,21 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
     # A GIF is written as PNG, a RAW as TIFF; when a.gif and a.png (a.nef and a.tif) sit side by
     # side, the converted one is named a.gif.png (a.nef.tif) rather than refusing a batch over a
     # clash the user did not cause.
-    kept = {_norm(out_real / rel / fname) for src, rel, fname in names if not _converted(src, fmt_key)}
+    kept = {_norm(real_dirs[rel] / fname) for src, rel, fname in names if not _converted(src, fmt_key)}
     for k, (src, rel, fname) in enumerate(names):
-        if _converted(src, fmt_key) and _norm(out_real / rel / fname) in kept:
+        if _converted(src, fmt_key) and _norm(real_dirs[rel] / fname) in kept:
             suffix = Path(fname).suffix
             names[k] = (src, rel, fname[: -len(suffix)] + src.suffix.lower() + suffix)
     for src, rel, fname in names:
         out = out_dir / rel / fname
-        key = _norm(out_real / rel / fname)
+        # keyed where it really lands: a linked sub-folder may lead into another input's folder
+        key = _norm(real_dirs[rel] / fname)
         exists = out_exists and out.exists()
         clash = input_keys.get(key)
         if clash is None and exists and _same_file(out, src):  # e.g. a symlink onto the input
             clash = src
         if clash is not None:
-            raise BatchError(f"output {out} would overwrite the input {clash}; "
+            raise BatchError(f"output {out} would overwrite the input {clash}{real_dirs.via_link(rel)}; "
                              "choose another output folder or naming pattern")
         if key in outputs:
             raise BatchError(_collision_message(outputs[key], src, out, fmt_key))
@@ -279,7 +281,39 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
         skip = skip_existing and exists and is_complete_image(out)
         replacing += bool(exists and not skip)
         items.append(BatchItem(src, out, skip=skip))
+    _check_not_locked(_lock_tree(out_dir, real_dirs.values()))
     return Plan(items, out_dir=out_dir, excluded=excluded, unsupported=unsupported, replacing=replacing)
+
+
+class _RealFolders(dict):
+    """Relative output folder → the folder it really is (every link on the way followed), each
+    resolved once; ``realpath`` leaves the not yet existing tail as it is."""
+
+    def __init__(self, out_dir: Path) -> None:
+        super().__init__()
+        self.out_dir = out_dir
+
+    def __missing__(self, rel: Path) -> Path:
+        real = self[rel] = Path(os.path.realpath(self.out_dir / rel))
+        return real
+
+    def via_link(self, rel: Path) -> str:
+        """" (… leads to … through a link)" when links take the folder elsewhere, for the message."""
+        shown = self.out_dir / rel
+        real = self[rel]
+        if _norm(real) == _norm(Path(os.path.realpath(self.out_dir)) / rel):
+            return ""
+        return f" ({shown} leads to {real} through a link)"
+
+
+def _input_keys(sources: list[tuple[Path, Path, str]]) -> dict[str, Path]:
+    """Resolved paths an output must not land on: every input's file, and where a linked
+    input's link itself sits (replacing the link would lose that input)."""
+    keys = {key: src for src, _rel, key in sources}
+    for src, _rel, _key in sources:
+        if src.is_symlink():
+            keys.setdefault(_norm(Path(os.path.realpath(src.parent)) / src.name), src)
+    return keys
 
 
 def _collision_message(first: Path, second: Path, out: Path, fmt_key: str) -> str:
@@ -294,43 +328,165 @@ def _collision_message(first: Path, second: Path, out: Path, fmt_key: str) -> st
             "(GIF is written as PNG, camera RAW as TIFF): choose another --format or rename one of them")
 
 
-# -- the output folder's lock --------------------------------------------------------------------
+# -- the output folders' locks -------------------------------------------------------------------
+#
+# A batch holds an advisory lock (``fcntl.flock``; ``msvcrt.locking`` on Windows) on
+# ``LOCK_NAME`` in its resolved output folder, and in any folder it writes to that links lead
+# outside it. The kernel drops the lock when its process dies, so a killed run's file is free at
+# once and two processes can never both take it over. After locking, the batch refuses to start
+# when a live lock sits in any folder it writes into or any folder above one: a lock covers its
+# whole output tree (``--out o -r`` and ``--out o/sub`` cannot both run). The file's JSON only
+# names the holder for messages.
 
 LOCK_NAME = ".denoise-desktop.lock"
-_LOCK_STALE_SECONDS = 6 * 3600.0  # another machine's lock (PID unknowable) untouched this long is stale
+# Another machine's lock file on a shared folder (its flock may not reach us) counts as held
+# until it is this old; on this machine the flock alone decides.
+_LOCK_STALE_SECONDS = 6 * 3600.0
+_WINDOWS_LOCK_OFFSET = 1 << 30  # msvcrt locks bytes: lock one far past the JSON, which stays readable
+_OPEN_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _read_lock(path: Path) -> dict | None:
+@dataclass(frozen=True)
+class _OutputTree:
+    """What a batch locks (``locks``: resolved folders) and the folders whose locks, or their
+    parents' locks, would clash with it (``written``: every resolved folder it writes to)."""
+
+    locks: tuple[Path, ...]
+    written: tuple[Path, ...]
+
+    def checked(self) -> list[Path]:
+        """Every folder a clashing lock could sit in: each written folder and all above it."""
+        seen: dict[str, Path] = {}
+        for folder in (*self.locks, *self.written):
+            for f in (folder, *folder.parents):
+                seen.setdefault(_norm(f), f)
+        return list(seen.values())
+
+
+def _lock_tree(out_dir: Path, written: Iterable[Path]) -> _OutputTree:
+    """The tree of a batch into ``out_dir`` writing into the resolved folders ``written``."""
+    root = Path(os.path.realpath(out_dir))
+    written = tuple(dict.fromkeys(written)) or (root,)
+    outside = tuple(f for f in written if not f.is_relative_to(root))  # reached through links
+    return _OutputTree((root, *dict.fromkeys(outside)), written)
+
+
+def _try_lock(fd: int, exclusive: bool) -> bool | None:
+    """Lock ``fd`` without waiting: True when taken, False when another open file holds it,
+    None when this file system cannot lock (the file's contents decide then)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except PermissionError:
+            return False
+        except OSError:
+            return None
+        return True
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # ENOLCK, EINVAL: e.g. some network file systems
+        return None
+    return True
+
+
+def _unlock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        with contextlib.suppress(OSError):
+            os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _open_lock_file(path: Path, create: bool) -> int | None:
+    """An fd on ``path`` (None when absent and not created); a link, a FIFO or a file with other
+    names is refused: it would be truncated and rewritten as ours."""
+    flags = (os.O_RDWR | os.O_CREAT if create else os.O_RDONLY) | _OPEN_FLAGS
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        if e.errno == errno.ELOOP:  # O_NOFOLLOW met a symbolic link
+            raise BatchError(f"{path} is a link, not a lock file of this app; delete it") from None
+        raise
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+        os.close(fd)
+        raise BatchError(f"{path} is not a plain lock file of this app; delete it")
+    return fd
+
+
+def _read_info(fd: int) -> dict:
+    """The holder's JSON; {} when empty, unreadable or damaged (e.g. a full disk cut it short)."""
     import json
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except FileNotFoundError:
-        return None
+        os.lseek(fd, 0, os.SEEK_SET)
+        data = json.loads(os.read(fd, 4096).decode("utf-8"))
     except (OSError, ValueError):
-        return {}  # unreadable or half-written: judged by its age
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
-def _lock_is_live(path: Path, info: dict) -> bool:
+def _claimed_by_another_machine(info: dict, mtime: float) -> bool:
+    """A fresh lock written on another host: its flock may not reach us across the share."""
     import socket
 
-    try:
-        age = time.time() - path.stat().st_mtime
-    except OSError:
-        return False
+    host = info.get("host")
+    return isinstance(host, str) and host != socket.gethostname() and time.time() - mtime < _LOCK_STALE_SECONDS
+
+
+def _pid_is_live(info: dict) -> bool:
+    """Where locking is unavailable: a lock of this machine is live while its process runs."""
+    import socket
+
     pid = info.get("pid")
-    if info.get("host") == socket.gethostname() and isinstance(pid, int) and pid > 0:
-        if pid == os.getpid():
-            return True
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False  # that process has ended: the lock is stale
-        except (PermissionError, OSError):
-            return True  # it exists (another user's process)
-        return True
-    return age < _LOCK_STALE_SECONDS
+    if info.get("host") != socket.gethostname() or not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists (another user's process)
+    return True
+
+
+def _live_holder(folder: Path) -> dict | None:
+    """The holder's info when a live batch holds ``folder``'s lock, else None (no file, or a
+    file left by a process that has ended)."""
+    path = folder / LOCK_NAME
+    try:
+        fd = _open_lock_file(path, create=False)
+    except (OSError, BatchError):
+        return None  # an unreadable folder, or no lock file of ours (a link, a FIFO): no batch holds it
+    if fd is None:
+        return None
+    try:
+        taken = _try_lock(fd, exclusive=False)
+        if taken:
+            _unlock(fd)
+        info, mtime = _read_info(fd), os.fstat(fd).st_mtime
+    finally:
+        os.close(fd)
+    if taken is False or _claimed_by_another_machine(info, mtime):
+        return info
+    if taken is None and (_pid_is_live(info) or (not info and time.time() - mtime < _LOCK_STALE_SECONDS)):
+        return info
+    return None
 
 
 def _lock_holder(info: dict) -> str:
@@ -339,84 +495,112 @@ def _lock_holder(info: dict) -> str:
     return f"process {info.get('pid', '?')} on {info.get('host', '?')}, started {when}"
 
 
-def _check_not_locked(out_dir: Path) -> None:
-    lock = out_dir / LOCK_NAME
-    info = _read_lock(lock)
-    if info is not None and _lock_is_live(lock, info):
-        raise BatchError(f"another batch is writing into {out_dir} ({_lock_holder(info)}); wait for it "
-                         f"to finish or choose another output folder (if no batch is running, delete {lock})")
+def _busy(folder: Path, info: dict) -> BatchError:
+    return BatchError(f"another batch is writing into {folder} ({_lock_holder(info)}); wait for it to finish "
+                      f"or choose another output folder (if no batch is running, delete {folder / LOCK_NAME})")
+
+
+def _check_not_locked(tree: _OutputTree, own: Iterable[Path] = ()) -> None:
+    """Refuse when a live lock (other than ``own``) covers a folder the batch writes into."""
+    mine = {_norm(f) for f in own}
+    for folder in tree.checked():
+        if _norm(folder) not in mine:
+            info = _live_holder(folder)
+            if info is not None:
+                raise _busy(folder, info)
 
 
 class output_lock:  # noqa: N801 - used like a function: ``with output_lock(folder):``
-    """Hold ``LOCK_NAME`` in ``out_dir`` while a batch writes there, so that a second batch into
-    the same folder is refused instead of silently replacing the first one's files. A lock left
-    by a process that has ended (same machine) or untouched for hours (another machine) is
-    stale and taken over. ``touch()`` refreshes it."""
+    """Hold the locks of a batch's output tree while it writes (see above), so that a second
+    batch writing into the same folders is refused instead of silently replacing the first
+    one's files. ``target``: an output folder, or ``_lock_root``'s tree. ``touch()`` refreshes
+    the files' times (another machine judges a lock it cannot flock by that)."""
 
-    def __init__(self, out_dir: str | os.PathLike) -> None:
-        self.path = Path(out_dir) / LOCK_NAME
-        self._held = False
+    def __init__(self, target: str | os.PathLike | _OutputTree) -> None:
+        self.tree = target if isinstance(target, _OutputTree) else _lock_tree(Path(target), ())
+        self.path = self.tree.locks[0] / LOCK_NAME
+        self._held: list[tuple[Path, int, os.stat_result]] = []
 
     def __enter__(self) -> "output_lock":
+        try:
+            for folder in self.tree.locks:
+                self._take(folder)
+            _check_not_locked(self.tree, own=[path.parent for path, _fd, _st in self._held])
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _take(self, folder: Path) -> None:
         import json
         import socket
 
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return self
-        payload = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()})
-        for _ in range(3):
+        path = folder / LOCK_NAME
+        for _ in range(5):
             try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                info = _read_lock(self.path)
-                if info is None:
-                    continue  # just released: try again
-                if _lock_is_live(self.path, info):
-                    raise BatchError(f"another batch is writing into {self.path.parent} ({_lock_holder(info)}); "
-                                     "wait for it to finish or choose another output folder "
-                                     f"(if no batch is running, delete {self.path})") from None
-                try:
-                    self.path.unlink()  # stale: left by a killed run
-                except FileNotFoundError:
-                    pass
-                continue
+                folder.mkdir(parents=True, exist_ok=True)
+                fd = _open_lock_file(path, create=True)
             except OSError:  # e.g. a read-only folder: no lock; each write fails and says why
-                return self
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(payload)
-            self._held = True
-            return self
-        raise BatchError(f"cannot take the lock {self.path}: another batch keeps taking it")
+                return
+            assert fd is not None
+            taken = _try_lock(fd, exclusive=True)
+            info, st = _read_info(fd), os.fstat(fd)
+            if taken is False or _claimed_by_another_machine(info, st.st_mtime) or (taken is None and _pid_is_live(info)):
+                os.close(fd)
+                raise _busy(folder, info)
+            if not _same_inode(path, st):  # released (and deleted) between our open and our lock
+                os.close(fd)
+                continue
+            payload = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()})
+            with contextlib.suppress(OSError):  # a full disk: the flock still holds, the holder is unnamed
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, payload.encode("utf-8"))
+            self._held.append((path, fd, st))
+            return
+        raise BatchError(f"cannot take the lock {path}: another batch keeps taking it")
 
     def touch(self) -> None:
-        if self._held:
-            try:
-                os.utime(self.path)
-            except OSError:
-                pass
+        for path, _fd, _st in self._held:
+            with contextlib.suppress(OSError):
+                os.utime(path)
 
     def __exit__(self, *exc) -> None:
-        if self._held:
-            self._held = False
-            try:
-                self.path.unlink()
-            except OSError:
-                pass
+        held, self._held = self._held, []
+        for path, fd, st in reversed(held):
+            # POSIX: delete while still locked, so a process that opened the file meanwhile finds
+            # it gone after locking and retries; Windows cannot delete an open file
+            if os.name != "nt" and _same_inode(path, st):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            _unlock(fd)
+            os.close(fd)
+            if os.name == "nt":
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
-def _lock_root(items: list[BatchItem]) -> Path | None:
-    out_dir = getattr(items, "out_dir", None)
-    if out_dir is not None:
-        return Path(out_dir)
-    parents = [str(item.output.parent) for item in items]
-    if not parents:
-        return None
+def _same_inode(path: Path, st: os.stat_result) -> bool:
     try:
-        return Path(os.path.commonpath(parents))
-    except ValueError:  # different drives
+        now = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino)
+
+
+def _lock_root(items: list[BatchItem]) -> _OutputTree | None:
+    """What ``run`` locks: the plan's output folder (else the items' common folder) and every
+    folder the items are written to, resolved."""
+    if not items:
         return None
+    out_dir = getattr(items, "out_dir", None)
+    if out_dir is None:
+        try:
+            out_dir = os.path.commonpath([str(item.output.parent) for item in items])
+        except ValueError:  # different drives
+            return None
+    written = (Path(os.path.realpath(p)) for p in dict.fromkeys(item.output.parent for item in items))
+    return _lock_tree(Path(out_dir), written)
 
 
 def _held(progress: Progress) -> float:

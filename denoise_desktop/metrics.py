@@ -12,10 +12,12 @@ import math
 
 import numpy as np
 
-__all__ = ["psnr", "ssim", "mse", "mae", "all_metrics", "default_data_range", "same_scene", "scene_correlation"]
+__all__ = ["psnr", "ssim", "mse", "mae", "all_metrics", "default_data_range", "same_scene", "scene_correlation",
+           "SSIM_WINDOW"]
 
 _SIGMA = 1.5
 _RADIUS = int(3.5 * _SIGMA + 0.5)  # scipy's truncate=3.5 → 5, window 11
+SSIM_WINDOW = 2 * _RADIUS + 1  # the smallest side SSIM can measure
 _K1, _K2 = 0.01, 0.03
 
 

@@ -2,15 +2,19 @@
 
 Ids are file stems (``resources/weights/unet_res_color.safetensors`` → ``unet_res_color``); a
 user model whose stem collides with a bundled or classical id is listed as ``user:<stem>``.
-Listing reads only cards and safetensors headers (cheap), so it rescans every call: a model the
-user just imported or trained shows up without any cache to refresh. A file that cannot be used
+Listing reads only cards and safetensors headers, so it rescans every call: a model the user just
+imported or trained shows up without any cache to refresh. A header's check is remembered, in
+memory and on disk, by the file's identity (``_checked``), and looking up one model (``get``,
+``load``, the defaults) checks no other user file. A file that cannot be used
 (corrupt header, unknown architecture, hyper-parameters that do not match its tensors) is left
 out of the list and reported by :func:`broken_models` with the reason; everything else works.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +22,7 @@ from typing import Any
 from . import paths
 from .models import ARCHITECTURES
 from .models.classical import CLASSICAL
-from .weights import SPANDREL_ARCH, WeightsError, check_weights_file, read_card
+from .weights import SPANDREL_ARCH, WeightsError, check_weights_file, read_card, read_regular_file
 
 __all__ = ["ModelEntry", "BrokenModel", "list_models", "broken_models", "get", "load", "default_model_id",
            "refresh", "trained_on_note", "FALLBACK_ID"]
@@ -74,28 +78,71 @@ def refresh() -> None:
     """Kept for callers that expect one; listing always rescans the folders."""
 
 
-# header checks by (path, size, mtime): the meta-device check costs ~15 ms per file and a listing
-# runs often; a changed file gets a new key, so nothing ever needs refreshing
-_CHECKED: dict[tuple, tuple[str, dict[str, Any]] | str] = {}
+# Header checks by file identity: a check parses the whole safetensors header (~1 s for a hostile
+# 16 MB one) and every command lists the models. Kept in memory and in the cache folder, so a later
+# command reads no header again; any write to a file changes its key (size, mtime, ctime, inode).
+_CHECKED: dict[str, list | str] = {}  # key → [arch, hparams] or the reason it cannot be used
+_CHECKS_FILE = "model_checks.json"
+_CHECKS_MAX = 1000  # entries kept on disk (files replaced over time leave old keys behind)
+MAX_CHECKS_BYTES = 8 << 20
+_checks_state = {"loaded": False, "dirty": False}
+
+
+def _file_key(path: Path) -> str:
+    st = path.stat()
+    return f"{os.path.realpath(path)}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}"
 
 
 def _checked(path: Path) -> tuple[str, dict[str, Any]]:
     """(arch, hparams) of a usable weights file; raises ``WeightsError`` (logged once per file)."""
     try:
-        st = path.stat()
+        key = _file_key(path)
     except OSError as e:
         raise WeightsError(f"{path}: cannot read: {e.strerror or e}") from None
-    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    _load_checks()
     if key not in _CHECKED:
         try:
-            _CHECKED[key] = check_weights_file(path)
+            _CHECKED[key] = list(check_weights_file(path))
         except WeightsError as e:
             log.info("skipping model %s", e)  # listed by broken_models(): `models`, the GUI status line
             _CHECKED[key] = str(e)
+        _checks_state["dirty"] = True
     result = _CHECKED[key]
     if isinstance(result, str):
         raise WeightsError(result)
-    return result
+    return result[0], result[1]
+
+
+def _load_checks() -> None:
+    """Once per process: the checks earlier commands saved (anything malformed is ignored)."""
+    if _checks_state["loaded"]:
+        return
+    _checks_state["loaded"] = True
+    try:
+        saved = json.loads(read_regular_file(paths.cache_dir() / _CHECKS_FILE, MAX_CHECKS_BYTES))
+    except (OSError, WeightsError, ValueError, RecursionError):
+        return
+    if isinstance(saved, dict):
+        for key, value in saved.items():
+            if isinstance(value, str) or (isinstance(value, list) and len(value) == 2
+                                          and isinstance(value[0], str) and isinstance(value[1], dict)):
+                _CHECKED.setdefault(key, value)
+
+
+
+def _save_checks() -> None:
+    """Write new checks for the next command (atomically; a failure only costs that speed-up)."""
+    if not _checks_state["dirty"]:
+        return
+    _checks_state["dirty"] = False
+    from .imageio import atomic_write
+
+    recent = dict(list(_CHECKED.items())[-_CHECKS_MAX:])
+    try:
+        with atomic_write(paths.cache_dir() / _CHECKS_FILE) as tmp:
+            tmp.write_text(json.dumps(recent), encoding="utf-8")
+    except (OSError, TypeError, ValueError) as e:
+        log.info("cannot save model checks: %s", e)
 
 
 def _entry(path: Path, entry_id: str, source: str) -> ModelEntry:
@@ -140,15 +187,19 @@ def _scan(folder: Path) -> list[Path]:
         return []
 
 
-def _scan_all() -> tuple[list[ModelEntry], list[BrokenModel]]:
-    """Usable networks (bundled first, then the user's) and the files that cannot be used."""
+def _scan_all(wanted: str | None = None, user: bool = True) -> tuple[list[ModelEntry], list[BrokenModel]]:
+    """Usable networks (bundled first, then the user's) and the files that cannot be used.
+
+    ``wanted``: check only the user file that would get this id (a lookup need not read every
+    header); ``user=False``: bundled files only (what the defaults choose from)."""
     entries: list[ModelEntry] = []
     broken: list[BrokenModel] = []
     taken = set(CLASSICAL)
-    for source, folder in (("bundled", paths.weights_dir()), ("user", paths.user_models_dir())):
+    folders = [("bundled", paths.weights_dir())] + ([("user", paths.user_models_dir())] if user else [])
+    for source, folder in folders:
         for p in _scan(folder):
             entry_id = p.stem if source == "bundled" or p.stem not in taken else f"user:{p.stem}"
-            if entry_id in taken:
+            if entry_id in taken or (wanted is not None and source == "user" and entry_id != wanted):
                 continue
             try:
                 e = _entry(p, entry_id, source)
@@ -157,17 +208,18 @@ def _scan_all() -> tuple[list[ModelEntry], list[BrokenModel]]:
                 continue
             entries.append(e)
             taken.add(e.id)
+    _save_checks()
     return entries, broken
+
+
+def _classical_entries() -> list[ModelEntry]:
+    return [ModelEntry(id=d.id, name=d.name, kind="classical", takes_sigma=d.takes_sigma, channels=d.channels,
+                       description=d.description) for d in CLASSICAL.values() if d.available()]
 
 
 def list_models() -> list[ModelEntry]:
     """Bundled networks, then the user's, then the classical baselines available here."""
-    entries = _scan_all()[0]
-    for d in CLASSICAL.values():
-        if d.available():
-            entries.append(ModelEntry(id=d.id, name=d.name, kind="classical", takes_sigma=d.takes_sigma,
-                                      channels=d.channels, description=d.description))
-    return entries
+    return _scan_all()[0] + _classical_entries()
 
 
 def broken_models() -> list[BrokenModel]:
@@ -177,14 +229,15 @@ def broken_models() -> list[BrokenModel]:
 
 def get(model_id: str) -> ModelEntry:
     """The listed model ``model_id``; ``KeyError`` when unknown, ``WeightsError`` when its file is broken."""
-    entries = list_models()
-    for e in entries:
+    entries, broken = _scan_all(wanted=model_id)
+    for e in entries + _classical_entries():
         if e.id == model_id:
             return e
-    for b in broken_models():
+    for b in broken:
         if b.id == model_id:
             raise WeightsError(b.reason)
-    raise KeyError(f"unknown model {model_id!r}; known: {', '.join(e.id for e in entries)}")
+    known = ", ".join(e.id for e in list_models())  # unknown: now every name is worth reading
+    raise KeyError(f"unknown model {model_id!r}; known: {known}")
 
 
 def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | None = None,
@@ -257,7 +310,7 @@ def default_model_id(channels: int | tuple[int, ...] | None = None) -> str:
     (``unet_res`` preferred), else the classical fallback (non-local means)."""
     c = channels[0] if isinstance(channels, tuple) and channels else channels
     c = 3 if c is None else int(c)
-    candidates = [e for e in list_models()  # a classic model is never the default, even if its card says so
+    candidates = [e for e in _scan_all(user=False)[0]  # a classic model is never the default, even if its card says so
                   if e.source == "bundled" and e.card.get("default") is True and not e.classic and c in e.channels]
     candidates.sort(key=lambda e: (e.arch != "unet_res", e.id))
     return candidates[0].id if candidates else FALLBACK_ID
@@ -265,7 +318,7 @@ def default_model_id(channels: int | tuple[int, ...] | None = None) -> str:
 
 def mosaic_model_id() -> str | None:
     """The bundled network that denoises camera RAW mosaics before development, if any."""
-    return next((e.id for e in list_models() if e.source == "bundled" and e.input_kind == "raw_mosaic"), None)
+    return next((e.id for e in _scan_all(user=False)[0] if e.input_kind == "raw_mosaic"), None)
 
 
 def trained_on_note(model_id: str) -> str | None:

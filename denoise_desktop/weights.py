@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import pickle
+import stat
 import warnings
 import zipfile
 from pathlib import Path
@@ -52,9 +53,10 @@ __all__ = [
 FORMAT = "denoise-desktop/1"
 SPANDREL_ARCH = "spandrel"  # header arch of third-party models stored via spandrel
 WEIGHT_SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".bin")
-# A header lists each tensor in ~100 bytes: 16 MB covers 100 000+ tensors. A bigger one is hostile
-# (a 90 MB header cost 510 MB of RAM, re-parsed at every model listing).
-MAX_HEADER_BYTES = 16 << 20
+# A header lists each tensor in ~100 bytes: 4 MB covers 30 000+ tensors, 10× the largest image
+# model we know. A bigger one is hostile: a 90 MB header cost 510 MB of RAM, and ten 16 MB ones
+# took 1 s each to check at every model listing.
+MAX_HEADER_BYTES = 4 << 20
 # 250 M parameters (1 GB in float32): 10× the largest denoiser we know of; a header declaring more
 # would make the loader allocate gigabytes before anything could be checked.
 MAX_PARAMETERS = 250_000_000
@@ -111,16 +113,35 @@ def read_card(weights_path: str | Path) -> dict[str, Any]:
     """The sidecar card as a dict; ``{}`` when missing or unreadable (the header suffices to load)."""
     cp = card_path(weights_path)
     try:
-        if cp.stat().st_size > MAX_CARD_BYTES:  # a card is a few kB; a huge one is hostile or broken
-            log.warning("ignoring model card %s: larger than %d bytes", cp, MAX_CARD_BYTES)
-            return {}
-        data = json.loads(cp.read_text(encoding="utf-8"))
+        data = json.loads(read_regular_file(cp, MAX_CARD_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        log.warning("ignoring unreadable model card %s: %s", cp, e)
+    except (OSError, WeightsError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        log.warning("ignoring model card %s: %s", cp, e)
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def open_regular(path: str | Path):
+    """A binary file object on ``path``, refused (``WeightsError``) unless it is a regular file: a
+    FIFO would block every listing, and a link to ``/dev/zero`` never ends."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise WeightsError(f"{path}: not a regular file (a pipe, a device or a folder); not read")
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def read_regular_file(path: str | Path, max_bytes: int) -> bytes:
+    """The whole of a regular file of at most ``max_bytes``; ``WeightsError`` otherwise."""
+    with open_regular(path) as f:
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:  # a card is a few kB; a huge one is hostile or broken
+        raise WeightsError(f"{path}: larger than the {max_bytes} bytes allowed; not read")
+    return data
 
 
 def _channels(arch: str, hparams: Mapping[str, Any]) -> int | None:
@@ -136,7 +157,7 @@ def read_header(path: str | Path) -> dict[str, Any]:
     ``__metadata__``), read without touching the tensor data and refused above ``MAX_HEADER_BYTES``."""
     path = Path(path)
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             size = os.fstat(f.fileno()).st_size
             n = int.from_bytes(f.read(8), "little")
             if n > MAX_HEADER_BYTES:
@@ -309,7 +330,7 @@ def save_weights(model: nn.Module, path: str | Path, card: Mapping[str, Any] | N
 
 def _sniff(path: Path) -> str:
     """"safetensors", "zip" (torch.save), "pickle" (legacy torch.save) or "unknown"."""
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         head = f.read(16)
     # safetensors first: its little-endian header length may well start with byte 0x80
     if len(head) >= 9 and head[8:9] == b"{" and 2 <= int.from_bytes(head[:8], "little") < 100_000_000:
@@ -349,7 +370,7 @@ def _read_pickle(path: Path) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's notes on pickle protocols are not for users
             # a file object, not a name: recent torch dispatches on the suffix, but we sniffed it
-            with open(path, "rb") as f:
+            with open_regular(path) as f:
                 return torch.load(f, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         if "weights only" in str(e).lower() or "weights_only" in str(e).lower():
@@ -524,7 +545,7 @@ def file_sha256(path: str | Path) -> str:
     import hashlib
 
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()

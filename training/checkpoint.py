@@ -99,7 +99,7 @@ def load_state(state_dir: Path, map_location: str | torch.device = "cpu") -> dic
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same clear message
-        raise CheckpointError(f"checkpoint {path} is unreadable ({exc}); delete it to start over") from None
+        raise CheckpointError(f"checkpoint {path} is unreadable ({_reason(exc)}); delete it to start over") from None
     if not isinstance(state, dict):
         raise CheckpointError(f"checkpoint {path} is not a training state; delete it to start over")
     stored = state.pop(CHECKSUM_KEY, None)  # None: written before checksums (still accepted)
@@ -107,6 +107,16 @@ def load_state(state_dir: Path, map_location: str | torch.device = "cpu") -> dic
         raise CheckpointError(f"checkpoint {path} is damaged: its contents changed after it was written "
                               "(checksum mismatch; disk or copy error?); restore a copy or delete it to start over")
     return state
+
+
+def _reason(exc: BaseException) -> str:
+    """Why torch could not load it, in a few words: never its advice to retry with
+    ``weights_only=False``, which would run whatever code the file holds."""
+    text = str(exc)
+    if "weights only" in text.lower() or "weights_only" in text:
+        return "it holds Python objects besides tensors; not loaded, as that could run code"
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return first[:200]
 
 
 def clean_stale_temps(state_dir: Path, max_age: float = STALE_TEMP_SECONDS) -> list[Path]:

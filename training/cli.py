@@ -2,7 +2,7 @@
 
 Also the ``denoise-train`` console script and ``denoise-desktop train``. Works the same under
 ``torchrun --nproc_per_node=N -m training ...`` (see :mod:`training.ddp`).
-Exit codes: 0 finished or stopped on request, 1 training failed, 2 bad recipe/arguments.
+Exit codes: 0 finished or stopped on request, 1 training failed, 2 bad recipe/arguments or unusable data.
 """
 
 from __future__ import annotations
@@ -108,14 +108,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.print_recipe:
         print(dump_toml(recipe), end="")
         return 0
+    if args.run_dir and _would_overwrite_the_recipe(Path(args.run_dir), recipe.source):
+        return _config_error(ConfigError(
+            f"--run-dir {args.run_dir} holds the recipe {recipe.source}, which a run rewrites as its "
+            f"{RECIPE_COPY}; choose another run folder (or leave --run-dir out)"), args)
     return _train(recipe, args, resume_dir)
+
+
+def _would_overwrite_the_recipe(run_dir: Path, source: str) -> bool:
+    """Whether the run's recipe copy would land on the recipe file itself (a run folder being
+    resumed, with its checkpoint, rewrites its own copy on purpose)."""
+    from .checkpoint import STATE_FILE
+
+    copy = run_dir / RECIPE_COPY
+    try:
+        return copy.samefile(source) and not (run_dir / "state" / STATE_FILE).exists()
+    except OSError:  # no such file: nothing to overwrite
+        return False
 
 
 def _config_error(exc: ConfigError, args) -> int:
     """A bad recipe or argument: one line on stderr (and an event for the GUI), exit 2."""
     print(f"error: {exc}", file=sys.stderr)
-    if args.events == "-":  # the GUI reads errors from the event stream
-        EventWriter("-", progress=False).emit("error", message=str(exc))
+    if args.events:  # the GUI reads errors from the event stream (stdout, or the file it named)
+        try:
+            writer = EventWriter(args.events, progress=False)
+        except OSError:
+            return 2  # (its folder is missing: stderr has said it)
+        writer.emit("error", message=str(exc))
+        writer.close()
     return 2
 
 
@@ -124,6 +145,7 @@ def _train(recipe, args, resume_dir: Path | None) -> int:
 
     from . import ddp
     from .checkpoint import CheckpointError, clean_stale_temps
+    from .data import DataError
     from .trainer import Trainer, check_model
 
     try:
@@ -167,12 +189,12 @@ def _train(recipe, args, resume_dir: Path | None) -> int:
         if events is not None:
             events.emit("error", message="interrupted")
         return 130
-    except CheckpointError as exc:  # a damaged checkpoint: the message says what to do, no traceback
+    except (CheckpointError, DataError, FloatingPointError) as exc:  # the message says what to do, no traceback
         if events is None:
             print(f"error: {exc}", file=sys.stderr)
         else:
             events.emit("error", message=str(exc))  # shown on stderr too, once
-        return 1
+        return 2 if isinstance(exc, DataError) else 1  # unusable data is a recipe error
     except Exception as exc:  # noqa: BLE001 - report every failure as an event and exit 1
         message = f"{type(exc).__name__}: {exc}"
         if events is None and (info is None or info.is_main):

@@ -264,6 +264,7 @@ def _validate(r: Recipe, origin: str) -> None:
     if r.train.epochs < 1:
         bad("train.epochs must be >= 1")
     _validate_counts(r, bad)
+    _validate_ranges(r, bad)
     _validate_names(r, bad)
     from denoise_desktop.arch_names import ARCH_NAMES  # torch-free: names only
 
@@ -306,14 +307,54 @@ def _validate_counts(r: Recipe, bad) -> None:
                 bad(f"{section}.{key} must be >= 0, got {value}")
 
 
+# Upper bounds far beyond any real run: a value past them is a typo or a stress test, and would
+# stall (a batch of 10⁹ patches), exhaust memory (a network 10⁷ layers deep, even when only built
+# on the meta device) or fail only after hours of training (a name too long for a file name).
+LIMITS: dict[str, tuple[float, float]] = {
+    "data.batch_size": (1, 4096), "data.patches_per_image": (1, 100_000), "data.patch_size": (0, 4096),
+    "data.val_crop": (0, 16384), "data.resize": (0, 16384), "data.workers": (0, 256),
+    "train.seed": (0, 2**32 - 1), "train.epochs": (1, 1_000_000), "train.steps_per_epoch": (0, 10**9),
+    "optim.lr": (1e-12, 10.0), "optim.weight_decay": (0.0, 10.0), "eval.seed": (0, 2**32 - 1),
+}
+MAX_SIGMA = 1020.0  # 0–255 scale: four times the full range
+MAX_HPARAM = 4096  # no layer count or width of a denoiser comes near
+MAX_NAME_CHARS = 120  # the run folder adds a date, the export ".safetensors": all within 255 bytes
+
+
+def _validate_ranges(r: Recipe, bad) -> None:
+    for where, (lo, hi) in LIMITS.items():
+        section, key = where.split(".")
+        value = getattr(getattr(r, section), key)
+        if not lo <= value <= hi:
+            bad(f"{where} must be within [{lo:g}, {hi:g}], got {value!r}")
+    betas = r.optim.betas
+    if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+        bad(f"optim.betas must be two numbers in [0, 1), got {betas}")
+    for key in ("sigma", "scale"):
+        v = getattr(r.noise, key)
+        if max(v if isinstance(v, list) else [v], default=0) > MAX_SIGMA:
+            bad(f"noise.{key} must be at most {MAX_SIGMA:g}, got {v}")
+    if r.eval.sigma > MAX_SIGMA:
+        bad(f"eval.sigma must be at most {MAX_SIGMA:g}, got {r.eval.sigma}")
+    for key, value in r.model.hparams.items():
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if number and not (math.isfinite(value) and abs(value) <= MAX_HPARAM):
+            bad(f"model.hparams.{key} must be within [-{MAX_HPARAM}, {MAX_HPARAM}], got {value!r}")
+
+
 def _validate_names(r: Recipe, bad) -> None:
     """The run folder and the exported file are named after these: one path component each, so
-    ``export.name = "../../../x"`` cannot write outside the run folder."""
+    ``export.name = "../../../x"`` cannot write outside the run folder; not hidden (``models``
+    and file dialogs skip names starting with "."), and short enough for a file name."""
     for where, value in (("name", r.name), ("export.name", r.export.name)):
         if where == "export.name" and value == "":
             continue  # "" = the recipe name
         if value in ("", ".", "..") or any(c in value for c in '/\\\0:'):
             bad(f"{where} must be a plain file name (no folders, '/', '\\' or ':'), got {value!r}")
+        if value.startswith("."):
+            bad(f"{where} must not start with '.' (the model would be hidden from the model list), got {value!r}")
+        if len(value) > MAX_NAME_CHARS or len(value.encode("utf-8")) > 2 * MAX_NAME_CHARS:
+            bad(f"{where} must be at most {MAX_NAME_CHARS} characters, got {len(value)}")
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

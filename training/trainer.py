@@ -8,6 +8,7 @@ writes a checkpoint before leaving so ``--resume`` continues at the exact step.
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import shutil
 import sys
@@ -25,7 +26,7 @@ from denoise_desktop.models import build, get_spec
 
 from . import checkpoint as ckpt
 from .config import ConfigError, Recipe
-from .data import load_data
+from .data import DataError, load_data
 from .data.patches import EpochSampler, PatchDataset, make_val_set
 from .ddp import DistInfo, any_flag, barrier, unwrap, wrap
 from .events import EventWriter
@@ -123,6 +124,53 @@ def check_model(recipe: Recipe) -> None:
     if channels is not None and channels != model_channels(recipe):
         raise ConfigError(f"{where}: model {m.arch!r} (variant {variant!r}) takes {channels}-channel images but "
                           f"{_channels_text(recipe)}; set model.variant or data.channels")
+    if m.init:
+        _check_init(m.init, m.arch, {k: tuple(v.shape) for k, v in model.state_dict().items()}, where)
+
+
+def _check_init(init: str, arch: str, shapes: dict[str, tuple[int, ...]], where: str) -> None:
+    """``model.init`` must exist and, for a safetensors file, hold the recipe's model: read from
+    its header (no tensor loaded), so a wrong file is a recipe error before any data is read."""
+    from denoise_desktop.weights import WeightsError, check_weights_file, read_header
+
+    path = Path(init)
+    if not path.is_file():
+        raise ConfigError(f"{where}: model.init {init}: no such file")
+    if path.suffix != ".safetensors":
+        return  # a .pth file is checked when it is loaded
+    try:
+        held, _hparams = check_weights_file(path)
+        theirs = {k: tuple(v["shape"]) for k, v in read_header(path).items() if k != "__metadata__"}
+    except WeightsError as e:
+        raise ConfigError(f"{where}: model.init: {e}") from None
+    if held != arch:
+        raise ConfigError(f"{where}: model.init {init} holds a {held} model; the recipe trains a {arch}")
+    wrong = sorted(k for k in shapes.keys() | theirs.keys() if shapes.get(k) != theirs.get(k))
+    if wrong:
+        raise ConfigError(f"{where}: model.init {init} does not fit model.hparams ({len(wrong)} tensor(s) differ, "
+                          f"e.g. {wrong[0]}: {theirs.get(wrong[0])} in the file, {shapes.get(wrong[0])} here)")
+
+
+def _load_checked_data(recipe: Recipe):
+    """The recipe's images; anything that makes them unusable is one ``DataError`` line (a
+    missing folder, a folder of corrupt files, images smaller than validation's SSIM window)."""
+    from denoise_desktop.metrics import SSIM_WINDOW
+
+    d = recipe.data
+    try:
+        data = load_data(d, recipe.train.seed)
+    except (OSError, ValueError) as exc:  # FileNotFoundError, UnreadableImagesError, IdxError, CifarError
+        raise DataError(f"data.train {d.train}: {exc}") from None
+    if not data.train:
+        raise DataError(f"data.train {d.train}: the training split is empty")
+    crop = d.val_crop or None
+    small = [img.shape[:2] for img in data.val if min(*img.shape[:2], crop or SSIM_WINDOW) < SSIM_WINDOW]
+    if small:
+        h, w = small[0]
+        after = " after data.val_crop" if crop and crop < SSIM_WINDOW else ""
+        raise DataError(f"data: validation images must be at least {SSIM_WINDOW}×{SSIM_WINDOW} pixels{after} (the SSIM "
+                        f"window); {len(small)} are smaller, e.g. {w}×{h}")
+    return data
 
 
 class TrainResult(dict):
@@ -149,9 +197,7 @@ class Trainer:
         self.elapsed_before = 0.0  # seconds spent in earlier (resumed) processes
 
         _seed_everything(recipe.train.seed + dist.rank)
-        self.data = load_data(recipe.data, recipe.train.seed)
-        if not self.data.train:
-            raise ValueError("the training split is empty")
+        self.data = _load_checked_data(recipe)
         noise = make_noise(recipe.noise)
         self.dataset = PatchDataset(
             self.data.train, patch_size=recipe.data.patch_size, patches_per_image=recipe.data.patches_per_image,
@@ -248,7 +294,13 @@ class Trainer:
         s = ckpt.load_state(self.state_dir, map_location=self.device)
         if s is None:
             return False
-        self.load_state_dict(s)
+        try:
+            self.load_state_dict(s)
+        except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as exc:  # another model's state
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ckpt.CheckpointError(
+                f"checkpoint {self.state_dir / ckpt.STATE_FILE} does not fit this recipe's model ({detail[:200]}); "
+                "resume with the recipe it was made with, or delete it to start over") from None
         return True
 
     def save_checkpoint(self) -> None:
@@ -360,6 +412,9 @@ class Trainer:
             val = self.validate()
             self.last_val = val
             psnr = val.get("val_psnr")
+            if psnr is not None and not math.isfinite(psnr):  # a model that outputs NaN is never exported
+                raise FloatingPointError(f"validation PSNR is {psnr} at step {self.step}: the model's output is not "
+                                         "finite; nothing was exported (lower optim.lr or set train.grad_clip)")
             improved = psnr is None or self.best_psnr is None or psnr > self.best_psnr
             if psnr is not None and improved:
                 self.best_psnr = psnr
@@ -458,11 +513,43 @@ class Trainer:
         return result
 
     def _copy_to_user_models(self) -> None:
+        """``export.to_user_models``: copy the export among the user's models. A different model
+        of that name there is never replaced: this one takes the next free ``<name>-N`` and the
+        ``export`` event says so; the same bytes already there (a resumed run) are not copied again."""
         from denoise_desktop import paths
+        from denoise_desktop.imageio import atomic_write
+        from denoise_desktop.weights import card_path, file_sha256, read_card
 
         src = self.export_path
         assert src is not None
-        dst_dir = paths.user_models_dir()
-        for f in (src, src.with_suffix(".json")):
-            if f.exists():
-                shutil.copy2(f, dst_dir / f.name)
+        digest = file_sha256(src)
+        dst = _free_user_model_path(paths.user_models_dir(), src.stem, digest)
+        if dst is None:
+            return
+        card = read_card(src)
+        # the app's Training tab finds the copy of a run's export by these bytes' digest
+        card.update(id=dst.stem, imported_from=src.name, imported_sha256=digest)
+        if card.get("name") == src.stem:
+            card["name"] = dst.stem
+        with atomic_write(dst) as tmp:
+            shutil.copyfile(src, tmp)
+        with atomic_write(card_path(dst)) as tmp:
+            Path(tmp).write_text(json.dumps(card, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                 encoding="utf-8")
+        note = (f"copied to your models as {dst.name}" if dst.stem == src.stem else
+                f"a different model named {src.stem!r} is already among your models and was kept; "
+                f"this one is saved as {dst.name}")
+        self.events.emit("export", path=str(dst), step=self.step, val_psnr=self.best_psnr, note=note)
+
+
+def _free_user_model_path(folder: Path, stem: str, digest: str) -> Path | None:
+    """``folder/<stem>.safetensors``, else ``<stem>-2``, ``-3``…: the first name no weights file or
+    card takes; None when a file there already holds exactly these bytes."""
+    from denoise_desktop.weights import card_path, file_sha256
+
+    dst, n = folder / f"{stem}.safetensors", 2
+    while dst.exists() or card_path(dst).exists():
+        if dst.is_file() and file_sha256(dst) == digest:
+            return None
+        dst, n = folder / f"{stem}-{n}.safetensors", n + 1
+    return dst

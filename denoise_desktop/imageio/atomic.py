@@ -2,7 +2,11 @@
 
 An output is written to a hidden temp file beside it (``.dd-XXXXXXXX.part``), checked (fsync,
 the format's trailer or header) and only then renamed onto the target; a failure or a cancel
-deletes the temp, a killed run's temps are removed by the next (``remove_stale_temps``)."""
+deletes the temp, a killed run's temps are removed by the next (``remove_stale_temps``).
+
+While it is written, its writer holds an advisory lock (``fcntl.flock``) on the temp: the kernel
+drops it when the process dies, so a temp nobody locks is a killed run's, however young. (On
+Windows, where an open file cannot be renamed, age alone decides.)"""
 
 from __future__ import annotations
 
@@ -18,13 +22,18 @@ from PIL import Image
 from .errors import ImageWriteError
 from .formats import format_for_suffix
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 
 @contextlib.contextmanager
 def atomic_write(path: os.PathLike | str) -> Iterator[Path]:
     """Yield a hidden temp path beside ``path``; ``os.replace`` it onto ``path`` on success,
     delete it on any exception (including ``Cancelled`` and KeyboardInterrupt)."""
     target = Path(path)
-    tmp = _create_temp(target)
+    tmp, owner_fd = _create_temp(target)
     try:
         yield tmp
         os.replace(tmp, target)
@@ -32,14 +41,19 @@ def atomic_write(path: os.PathLike | str) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    finally:
+        if owner_fd is not None:
+            os.close(owner_fd)  # releases the temp's lock
 
 
 TEMP_PREFIX, TEMP_SUFFIX = ".dd-", ".part"
-_STALE_SECONDS = 3600.0  # no write of ours takes an hour; younger temps may be a concurrent run's
+_STALE_SECONDS = 3600.0  # no write of ours takes an hour: an older temp is stale even if locked
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def remove_stale_temps(folder: os.PathLike | str, *, older_than: float = _STALE_SECONDS) -> list[Path]:
-    """Delete our temp files (``.dd-XXXXXXXX.part``) in ``folder`` left by a killed run; returns them."""
+    """Delete our temp files (``.dd-XXXXXXXX.part``) in ``folder`` that no live process is writing
+    (a killed run's), and any older than ``older_than``; returns them."""
     removed = []
     now = time.time()
     try:
@@ -52,13 +66,32 @@ def remove_stale_temps(folder: os.PathLike | str, *, older_than: float = _STALE_
                 and len(name) == len(TEMP_PREFIX) + 8 + len(TEMP_SUFFIX)):
             continue
         with contextlib.suppress(OSError):
-            if e.is_file(follow_symlinks=False) and now - e.stat(follow_symlinks=False).st_mtime > older_than:
+            if not e.is_file(follow_symlinks=False):
+                continue
+            old = now - e.stat(follow_symlinks=False).st_mtime > older_than
+            if old or _owner_is_gone(e.path):
                 os.unlink(e.path)
                 removed.append(Path(e.path))
     return removed
 
 
-def _create_temp(target: Path) -> Path:
+def _owner_is_gone(path: str) -> bool:
+    """Whether no process holds the temp's lock; False where locks are unavailable (Windows,
+    some network file systems): age decides there."""
+    if fcntl is None:
+        return False
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # BlockingIOError: its writer is alive; others: cannot tell
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _create_temp(target: Path) -> tuple[Path, int | None]:
+    """A new empty temp beside ``target`` and an fd holding its lock (None where unlocked)."""
     # os.open with 0o666 lets the umask decide permissions, like a normal new file (mkstemp
     # would leave the result readable by its owner only).
     mode = 0o666
@@ -69,12 +102,29 @@ def _create_temp(target: Path) -> Path:
         # so a run that was killed mid-write leaves temps the next run can recognise.
         tmp = target.with_name(f"{TEMP_PREFIX}{secrets.token_hex(4)}{TEMP_SUFFIX}")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
         except FileExistsError:
             continue
+        if _hold(fd, tmp):
+            return tmp, fd
         os.close(fd)
-        return tmp
+        if fcntl is None or tmp.exists():
+            return tmp, None
+        # a concurrent cleanup took it for a killed run's between our create and our lock: anew
     raise FileExistsError(f"cannot create a temporary file beside {target}")
+
+
+def _hold(fd: int, tmp: Path) -> bool:
+    """Lock the new temp so cleanups know its writer is alive; False when unlocked or removed."""
+    if fcntl is None:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        now = os.stat(tmp, follow_symlinks=False)
+    except OSError:
+        return False
+    st = os.fstat(fd)
+    return (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino)
 
 
 # How a complete file of each format ends; a short write (a full disk) loses the end first.

@@ -11,6 +11,24 @@ from pathlib import Path
 MAX_PIXELS = 300_000_000
 """Refuse images whose declared size exceeds this (decompression bombs, absurd headers)."""
 
+MAX_PIXELS_PER_BYTE = {"JPEG": 1024}
+"""Pixels one byte of a file may declare: the flattest real images stay far below (JPEG about
+260, 1-bit PNG 8 000, lossless WebP 25 000: one grey). A few hundred bytes declaring a huge
+canvas (a 780-byte JPEG of 16000×16000) are truncated or hostile, and decoding them would fill
+gigabytes with grey over minutes; they are refused from the header."""
+DEFAULT_PIXELS_PER_BYTE = 1 << 16
+
+
+def declared_size_problem(width: int, height: int, file_bytes: int, fmt: str) -> str | None:
+    """Why an image of this declared size cannot be decoded from ``file_bytes`` bytes, or None."""
+    pixels = width * height
+    if pixels > MAX_PIXELS:
+        return f"image too large ({width}×{height}, limit {MAX_PIXELS // 1_000_000} megapixels)"
+    if pixels > MAX_PIXELS_PER_BYTE.get(fmt, DEFAULT_PIXELS_PER_BYTE) * max(file_bytes, 1):
+        return (f"declares {width}×{height} pixels but holds only {file_bytes} bytes "
+                "(truncated or forged header); not decoded")
+    return None
+
 _FORMAT_BY_SUFFIX = {
     ".png": "PNG",
     ".jpg": "JPEG",

@@ -26,7 +26,15 @@ from PIL import Image
 
 from ..progress import Cancelled
 from .errors import ImageReadError
-from .formats import _READ_ONLY_FORMATS, _SUFFIX_BY_FORMAT, MAX_PIXELS, RAW_EXTENSIONS, _sniff, format_for_suffix
+from .formats import (
+    _READ_ONLY_FORMATS,
+    _SUFFIX_BY_FORMAT,
+    MAX_PIXELS,
+    RAW_EXTENSIONS,
+    _sniff,
+    declared_size_problem,
+    format_for_suffix,
+)
 from .image_data import ImageData
 from .metadata import (
     _ORIENTATION,
@@ -136,8 +144,9 @@ def _decode(data: bytes, fmt: str, path: Path) -> ImageData:
         dpi = xmp = iptc = None
     if tiff_page is not None:
         xmp, iptc = tiff_page["xmp"] or xmp, tiff_page["iptc"]
-    if width * height > MAX_PIXELS:
-        raise ImageReadError(path, f"image too large ({width}×{height}, limit {MAX_PIXELS // 1_000_000} megapixels)")
+    problem = declared_size_problem(width, height, len(data), fmt)
+    if problem:  # before any pixel is decoded
+        raise ImageReadError(path, problem)
 
     if fmt == "PNG" and len(data) > 25 and data[24] == 16:
         pixels, alpha = _decode_cv2(data, gray_alpha=data[25] == 4)

@@ -79,14 +79,20 @@ def test_long_names_fit_and_stale_temps_of_a_killed_run_are_removed(tmp_path):
     stale = out / ".dd-0123abcd.part"
     stale.write_bytes(b"half a file")
     os.utime(stale, (1, 1))
-    young = out / ".dd-89abcdef.part"  # may be a concurrent run's: kept
+    young = out / ".dd-89abcdef.part"  # a concurrent run's, being written (it holds its lock): kept
     young.write_bytes(b"x")
+    writer = open(young, "rb")
+    if os.name != "nt":  # (on Windows age alone decides)
+        import fcntl
+
+        fcntl.flock(writer, fcntl.LOCK_EX)
     other = out / ".dd-notours.part"
     other.write_bytes(b"x")
     results = list(batch.run(batch.plan([src], out), tiny_denoiser()))
     assert [r.status for r in results] == ["done"], results[0].error
     assert (out / f"{long_stem}.png").is_file()
     assert not stale.exists() and young.exists() and other.exists()
+    writer.close()
     assert imageio.remove_stale_temps(tmp_path / "missing") == []
 
 

@@ -14,7 +14,12 @@ from .folders import list_images, load_folder
 from .idx import IdxError, read_idx_images
 from .split import split_items
 
-__all__ = ["DataBundle", "load_data", "split_files", "IdxError", "CifarError"]
+__all__ = ["DataBundle", "DataError", "load_data", "split_files", "IdxError", "CifarError"]
+
+
+class DataError(ValueError):
+    """The recipe's data cannot be used (missing folder, unreadable images, an empty split); the
+    message names the key or the files."""
 
 
 @dataclass
