@@ -91,12 +91,14 @@ class Plan(list):
     """
 
     def __init__(self, items: Iterable[BatchItem] = (), *, out_dir: Path | None = None,
-                 excluded: Iterable[Path] = (), unsupported: Iterable[Path] = (), replacing: int = 0) -> None:
+                 excluded: Iterable[Path] = (), unsupported: Iterable[Path] = (), replacing: int = 0,
+                 passed_over: Iterable[tuple[Path, str]] = ()) -> None:
         super().__init__(items)
         self.out_dir = out_dir
         self.excluded = list(excluded)
         self.unsupported = list(unsupported)
         self.replacing = replacing
+        self.passed_over = list(passed_over)  # (path, why): entries a scan could not take or enter
 
     def notes(self, max_names: int | None = None) -> list[str]:
         """One line per remark, for a log or a summary; each skipped file is named (up to
@@ -111,6 +113,13 @@ class Plan(list):
             lines += [f"  {f}" for f in shown]
             if len(shown) < len(self.unsupported):
                 lines.append(f"  … and {len(self.unsupported) - len(shown)} more")
+        if self.passed_over:
+            shown = self.passed_over if max_names is None else self.passed_over[:max_names]
+            lines.append(f"passed over: {len(self.passed_over)} entr{'y' if len(self.passed_over) == 1 else 'ies'} "
+                         "of the scanned folders that are not image files or could not be read")
+            lines += [f"  {f} ({why})" for f, why in shown]
+            if len(shown) < len(self.passed_over):
+                lines.append(f"  … and {len(self.passed_over) - len(shown)} more")
         if self.replacing:
             lines.append(f"{self.replacing} output(s) already exist in {self.out_dir} and will be replaced "
                          "(skip them with --skip-existing / Skip existing)")
@@ -139,12 +148,35 @@ def collect_inputs(inputs: Iterable[str | os.PathLike], *, recursive: bool = Fal
     return [(f, rel) for f, rel, _key in _collect(inputs, recursive, exclude)]
 
 
+def _entries(folder: Path, recursive: bool, passed_over: list[tuple[Path, str]] | None) -> list[Path]:
+    """Everything in ``folder`` (and below it when ``recursive``), sorted; a sub-folder that cannot
+    be read, and a linked folder (not followed: it may loop or lead out of the tree), are noted in
+    ``passed_over`` instead of vanishing without a word."""
+    if not recursive:
+        return sorted(folder.iterdir())
+    found: list[Path] = []
+
+    def unreadable(err: OSError) -> None:
+        if passed_over is not None and err.filename and Path(err.filename) != folder:
+            passed_over.append((Path(err.filename), f"folder not readable: {err.strerror or err}"))
+
+    for top, dirs, files in os.walk(folder, onerror=unreadable, followlinks=False):
+        here = Path(top)
+        for d in dirs:
+            if (here / d).is_symlink() and passed_over is not None and not d.startswith("."):
+                passed_over.append((here / d, "a linked folder, not followed"))
+        found += [here / d for d in dirs] + [here / f for f in files]
+    return sorted(found)
+
+
 def _collect(inputs: Iterable[str | os.PathLike], recursive: bool, exclude: Path | None,
              excluded: list[Path] | None = None,
-             unsupported: list[Path] | None = None) -> list[tuple[Path, Path, str]]:
+             unsupported: list[Path] | None = None,
+             passed_over: list[tuple[Path, str]] | None = None) -> list[tuple[Path, Path, str]]:
     """As ``collect_inputs`` (with keys); files left out inside ``exclude`` are appended to
-    ``excluded``, and a scanned folder's files that are not readable images (hidden files
-    aside) to ``unsupported``."""
+    ``excluded``, a scanned folder's files that are not readable images (hidden files aside) to
+    ``unsupported``, and image-named entries that are no files (a folder ``x.png``, a dead link),
+    unreadable or linked folders to ``passed_over`` with the reason."""
     found: list[tuple[Path, Path, str]] = []
     seen: set[str] = set()
     ex = exclude.resolve() if exclude is not None else None
@@ -154,14 +186,16 @@ def _collect(inputs: Iterable[str | os.PathLike], recursive: bool, exclude: Path
             raise BatchError(f"{p}: no such file or folder")
         if p.is_dir():
             base = p.resolve()
-            pattern = p.rglob("*") if recursive else p.iterdir()
             # out_dir strictly inside this folder: skip what is in it (outputs of an earlier run)
             skip_out = ex is not None and ex != base and ex.is_relative_to(base)
             files = []
-            for f in sorted(pattern):
+            for f in _entries(p, recursive, passed_over):
                 if _supported(f):
                     if f.is_file():
                         files.append(f)
+                    elif passed_over is not None and not f.name.startswith(".") \
+                            and not (skip_out and (base / f.relative_to(p)).is_relative_to(ex)):
+                        passed_over.append((f, _not_a_file(f)))
                 elif unsupported is not None and not f.name.startswith(".") and f.is_file():
                     if not (skip_out and (base / f.relative_to(p)).is_relative_to(ex)):
                         unsupported.append(f)
@@ -184,6 +218,14 @@ def _collect(inputs: Iterable[str | os.PathLike], recursive: bool, exclude: Path
                 seen.add(key)
                 found.append((p, Path(), key))
     return found
+
+
+def _not_a_file(f: Path) -> str:
+    if f.is_symlink() and not f.exists():
+        return "a link to nothing"
+    if f.is_dir():
+        return "a folder, not an image file"
+    return "not a regular file"
 
 
 def _check_writable_dir(out_dir: Path) -> None:
@@ -233,8 +275,9 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
     out_exists = out_dir.exists()
     excluded: list[Path] = []
     unsupported: list[Path] = []
+    passed_over: list[tuple[Path, str]] = []
     # excluded even before out_dir exists: nothing is in it then, and the count stays 0
-    sources = _collect(inputs, recursive, out_dir, excluded, unsupported)
+    sources = _collect(inputs, recursive, out_dir, excluded, unsupported, passed_over)
     if not sources:
         why = "no supported image files found in " + ", ".join(str(i) for i in inputs)
         if excluded:
@@ -282,7 +325,8 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, rec
         replacing += bool(exists and not skip)
         items.append(BatchItem(src, out, skip=skip))
     _check_not_locked(_lock_tree(out_dir, real_dirs.values()))
-    return Plan(items, out_dir=out_dir, excluded=excluded, unsupported=unsupported, replacing=replacing)
+    return Plan(items, out_dir=out_dir, excluded=excluded, unsupported=unsupported, replacing=replacing,
+                passed_over=passed_over)
 
 
 class _RealFolders(dict):

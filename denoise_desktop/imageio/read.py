@@ -15,6 +15,7 @@ whose message names the file and says why."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import struct
 import warnings
@@ -48,6 +49,12 @@ from .metadata import (
     _xmp_orientation_1,
 )
 from .raw import read_raw
+
+# A damaged file gets one line from us (ImageReadError); the decoders' own chatter before it —
+# tifffile's "<TiffPages @33464> invalid offset…", Pillow's "Corrupt EXIF data" warning, OpenCV's
+# libtiff "[ERROR…] TIFFFetchDirectory" (``quiet_opencv``) — says the same thing less clearly.
+logging.getLogger("tifffile").setLevel(logging.ERROR)
+warnings.filterwarnings("ignore", message="Corrupt EXIF data", category=UserWarning)
 
 # Pillow's own bomb guard warns above its limit and errors above twice that; align it with ours
 # (the warning is turned into an error while opening, see ``_decode``).
@@ -307,8 +314,17 @@ def _to_uint16(arr: np.ndarray) -> np.ndarray:
     raise ValueError(f"unsupported sample type {arr.dtype}")
 
 
-def _decode_cv2(data: bytes, gray_alpha: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+def quiet_opencv():
+    """OpenCV with its own log off: a damaged file makes libtiff/libpng print lines such as
+    "[ERROR:0@0.035] … TIFFFetchDirectory: Seek error" before our one-line reason, which says it."""
     import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    return cv2
+
+
+def _decode_cv2(data: bytes, gray_alpha: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    cv2 = quiet_opencv()
 
     # IMREAD_UNCHANGED keeps 16 bit and alpha and ignores EXIF orientation (we apply it).
     arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)

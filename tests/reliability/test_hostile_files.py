@@ -139,3 +139,61 @@ def test_big_model_headers_are_read_once_and_only_when_needed(monkeypatch):
     registry.get("mine")
     registry.default_model_id((1,))
     assert [c for c in calls if c.startswith(("big", "mine"))] == ["mine.safetensors"]
+
+
+def test_a_scan_names_what_it_passes_over(tmp_path):
+    """Issue 30, item 13: a folder named x.png, a dead link and a linked folder (which may loop)
+    are said in the plan's notes, not skipped without a word."""
+    import numpy as np
+    from PIL import Image
+
+    from denoise_desktop import batch
+
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(src / "sub" / "a.png")
+    (src / "folder.png").mkdir()
+    (src / "dead.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    (src / "sub" / "loop").symlink_to(src, target_is_directory=True)
+    plan = batch.plan([src], tmp_path / "out", recursive=True)
+    assert [it.source.name for it in plan] == ["a.png"]
+    text = "\n".join(plan.notes())
+    assert "folder.png (a folder, not an image file)" in text
+    assert "dead.jpg (a link to nothing)" in text
+    assert "loop (a linked folder, not followed)" in text
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads every folder")
+def test_an_unreadable_sub_folder_is_named(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from denoise_desktop import batch
+
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(src / "a.png")
+    (src / "locked").chmod(0)
+    try:
+        plan = batch.plan([src], tmp_path / "out", recursive=True)
+    finally:
+        (src / "locked").chmod(0o755)
+    assert "locked (folder not readable" in "\n".join(plan.notes())
+
+
+def test_a_truncated_16_bit_tiff_fails_with_our_line_only(tmp_path):
+    """Issue 30, item 13: no OpenCV/libtiff log lines before the reason (run in a fresh process:
+    OpenCV writes them to the C stderr, which capsys does not see)."""
+    import subprocess
+    import sys
+
+    import cv2
+
+    ok, buf = cv2.imencode(".tif", (np.random.default_rng(0).random((64, 64, 3)) * 65535).astype(np.uint16))
+    bad = tmp_path / "cut.tif"
+    bad.write_bytes(bytes(buf)[: len(buf) // 2])
+    code = ("from denoise_desktop import imageio\n"
+            "try:\n    imageio.read_image(r'%s')\nexcept imageio.ImageIOError as e:\n    print('REFUSED', e)\n" % bad)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "REFUSED" in done.stdout and "cut.tif" in done.stdout
+    assert done.stderr == "", done.stderr  # no tifffile, Pillow or OpenCV/libtiff lines
