@@ -490,3 +490,18 @@ def test_raw_files_are_denoised_on_the_mosaic_unless_unticked(qtbot, runner, tmp
     summary = _start_and_wait(qtbot, panel, timeout=60_000)
     assert summary["done"] == 1 and "RAW mosaic" not in panel.model.row(0).message
     assert (settings_out / "shot_dn.tif").is_file() and (settings_out / "shot_dev.tif").is_file()
+
+
+def test_luminance_colour_grain_follow_the_denoise_tab(qtbot, window):
+    """Issue 26, item 6: the README says they are shared; the Batch tab shows what Denoise set."""
+    dn = window.denoise_panel.strength_controls
+    dn.luma_spin.setValue(60)
+    dn.grain_spin.setValue(10)
+    window.tabs.setCurrentWidget(window.batch_panel)
+    qtbot.waitUntil(lambda: window.batch_panel.isVisible(), timeout=2000)
+    b = window.batch_panel.strength_controls
+    assert (b.luma_spin.value(), b.grain_spin.value()) == (60, 10)
+    b.luma_spin.setValue(80)
+    window.tabs.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: window.denoise_panel.isVisible(), timeout=2000)
+    assert dn.luma_spin.value() == 80

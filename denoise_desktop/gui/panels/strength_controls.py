@@ -218,4 +218,16 @@ class StrengthControls(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.refresh_presets()
+        self._follow_settings()
         super().showEvent(event)
+
+    def _follow_settings(self) -> None:
+        """Luminance / colour / grain are one setting for the Denoise and Batch tabs: a tab shown
+        again takes what the other set meanwhile (and says so through ``changed``, so the Denoise
+        tab re-mixes its result)."""
+        s = self.settings
+        if s is None or not all(hasattr(s, k) for k in ("luma_strength", "chroma_strength", "grain")):
+            return
+        shared = Strength(float(s.luma_strength), float(s.chroma_strength), float(s.grain))
+        if shared.as_tuple() != self.value().as_tuple():
+            self.set_value(shared)
