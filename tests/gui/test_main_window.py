@@ -358,6 +358,7 @@ def test_cancel_running_denoise_with_escape_action(qtbot, window, noisy_png, mon
     window.act_cancel.trigger()
     qtbot.waitUntil(lambda: not window.denoise_panel.is_busy(), timeout=5000)
     assert window.denoise_panel.progress_label.text() == "Cancelled."
+    assert window.denoise_panel.progress.value() == 0  # (issue 26, item 9: not left ~97 % full)
     assert not window.document.has_result()
     assert not window.act_cancel.isEnabled()
 

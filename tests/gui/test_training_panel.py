@@ -391,3 +391,19 @@ def test_a_resumed_runs_new_export_is_installed_not_the_earlier_copy(qtbot, tmp_
     assert second != first and second.read_bytes() != first.read_bytes()
     assert weights.read_card(second)["imported_sha256"] == weights.file_sha256(export)
     assert Path(panel._install(str(export))) == second  # and installing it again reuses that copy
+
+
+def test_one_point_plots_framed_and_no_eta_when_not_running(qtbot):
+    """Issue 26, item 9: a single validation point gets a window around it, not −100…100 axes;
+    with no trainer running there is no 'ETA 0:00'."""
+    panel = TrainingPanel(None)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.run.apply(parse_line('{"v": 1, "type": "step", "step": 20, "loss": 0.002, "eta_s": 0}'))
+    panel.run.apply(parse_line('{"v": 1, "type": "epoch", "epoch": 1, "step": 20, "val_psnr": 31.5, "val_ssim": 0.9}'))
+    panel.refresh()
+    (x0, x1), (y0, y1) = panel.psnr_plot.getViewBox().viewRange()
+    assert x0 <= 20 <= x1 and x1 - x0 < 10 and y0 <= 31.5 <= y1 and y1 - y0 < 10
+    (_, _), (ly0, ly1) = panel.loss_plot.getViewBox().viewRange()
+    assert ly0 <= 0.002 <= ly1 and ly1 - ly0 < 0.01
+    assert panel.eta_label.text() == ""

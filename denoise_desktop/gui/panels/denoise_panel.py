@@ -525,7 +525,7 @@ class DenoisePanel(QWidget):
         self._task = task
         task.signals.progress.connect(lambda f, m, t=task: self._on_progress(t, f, m))
         task.signals.finished.connect(lambda out, img=image, key=self.result_key(): self._on_denoised(out, img, key))
-        task.signals.cancelled.connect(lambda t=task: self._on_ended(t, "Cancelled."))
+        task.signals.cancelled.connect(lambda t=task: self._on_cancelled(t))
         task.signals.failed.connect(lambda info, t=task: self._on_failed(t, info))
         self.progress.setValue(0)
         self.progress_label.setText(f"Denoising with {self.model_combo.currentText()}…")
@@ -627,6 +627,11 @@ class DenoisePanel(QWidget):
             else None
         )
         task.signals.failed.connect(lambda info: self.error_occurred.emit("Could not apply the strength", info))
+
+    def _on_cancelled(self, task) -> None:
+        if task is self._task:  # an empty bar: a bar left ~97 % full would read as nearly done
+            self.progress.setValue(0)
+        self._on_ended(task, "Cancelled.")
 
     def _on_failed(self, task, info: ErrorInfo) -> None:
         self._on_ended(task, f"Failed: {info}")

@@ -119,6 +119,18 @@ def _lookup(data: dict, dotted: str) -> Any:
     return node
 
 
+def _frame(plot: Any, xs: Any, ys: Any) -> None:
+    """One point: a small window around it (pyqtgraph's auto-range frames a lone point with
+    −100…100 axes, which reads as a broken plot); more points: auto-range as usual."""
+    if len(xs) == 1:
+        x, y = float(xs[0]), float(ys[0])
+        pad = abs(y) * 0.1 or 1.0
+        plot.setXRange(x - 1.0, x + 1.0, padding=0)
+        plot.setYRange(y - pad, y + pad, padding=0)
+    elif len(xs) > 1:
+        plot.enableAutoRange()
+
+
 def _fmt_duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
@@ -592,15 +604,18 @@ class TrainingPanel(QWidget):
         run.dirty = False
         if len(run.train_loss) != self._shown[0]:
             self.loss_curve.setData(run.train_loss.x, run.train_loss.y)
+            _frame(self.loss_plot, run.train_loss.x, run.train_loss.y)
         if len(run.val_psnr) != self._shown[1]:
             self.psnr_curve.setData(run.val_psnr.x, run.val_psnr.y)
+            _frame(self.psnr_plot, run.val_psnr.x, run.val_psnr.y)
         self._shown = (len(run.train_loss), len(run.val_psnr))
         step = f"step {run.step}" + (f" / {run.total_steps}" if run.total_steps else "")
         if run.epoch is not None:
             step += f" · epoch {run.epoch}" + (f" / {run.total_epochs}" if run.total_epochs else "")
         self.step_label.setText(step)
         self.speed_label.setText(f"{run.images_per_s:.1f} images/s" if run.images_per_s else "– images/s")
-        self.eta_label.setText(f"ETA {_fmt_duration(run.eta_s)}")
+        running = self.process.is_running()
+        self.eta_label.setText(f"ETA {_fmt_duration(run.eta_s)}" if running else "")  # not "0:00" once stopped
         self.psnr_label.setText(f"best validation PSNR {run.best_psnr:.2f} dB" if run.best_psnr is not None else "")
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
