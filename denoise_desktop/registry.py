@@ -219,7 +219,19 @@ def _classical_entries() -> list[ModelEntry]:
 
 def list_models() -> list[ModelEntry]:
     """Bundled networks, then the user's, then the classical baselines available here."""
-    return _scan_all()[0] + _classical_entries()
+    return _distinct_names(_scan_all()[0] + _classical_entries())
+
+
+def _distinct_names(entries: list[ModelEntry]) -> list[ModelEntry]:
+    """Every picker shows names, not ids: a user model named like another (a retrained
+    ``dncnn_gray_s25``, two runs of one recipe) gets its id beside the name, so two rows never
+    read the same. The first (bundled before user) keeps its name as it is."""
+    seen: set[str] = set()
+    for e in entries:
+        if e.name in seen and e.source != "bundled":
+            e.name = f"{e.name} ({e.id})" if e.id != e.name else f"{e.name} ({e.source} model)"
+        seen.add(e.name)
+    return entries
 
 
 def broken_models() -> list[BrokenModel]:

@@ -159,3 +159,17 @@ def test_networks_trained_without_flips_run_one_pass(dirs, augment, passes):
     assert dn.ensemble == passes
     dn.set_ensemble(8)
     assert dn.ensemble == (1 if augment is False else 8)
+
+
+def test_models_named_alike_get_distinct_names_in_the_pickers(dirs):
+    """Issue 26, item 7: a retrained bundled model and two runs of one recipe never read the same."""
+    bundled, user = dirs
+    weights.save_weights(tiny_unet(1), bundled / "dncnn_gray_s25.safetensors", {"name": "dncnn_gray_s25"})
+    weights.save_weights(tiny_unet(1), user / "dncnn_gray_s25.safetensors", {"name": "dncnn_gray_s25"})
+    weights.save_weights(tiny_unet(1), user / "run_a.safetensors", {"name": "my_model"})
+    weights.save_weights(tiny_unet(1), user / "run_b.safetensors", {"name": "my_model"})
+    names = {e.id: e.name for e in registry.list_models() if e.kind == "network"}
+    assert names["dncnn_gray_s25"] == "dncnn_gray_s25"  # the bundled one keeps its name
+    assert names["user:dncnn_gray_s25"] == "dncnn_gray_s25 (user:dncnn_gray_s25)"
+    assert names["run_a"] == "my_model" and names["run_b"] == "my_model (run_b)"
+    assert len(set(names.values())) == len(names)
