@@ -505,3 +505,15 @@ def test_luminance_colour_grain_follow_the_denoise_tab(qtbot, window):
     window.tabs.setCurrentIndex(0)
     qtbot.waitUntil(lambda: window.denoise_panel.isVisible(), timeout=2000)
     assert dn.luma_spin.value() == 80
+
+
+def test_batch_says_which_precision_it_takes_from_the_denoise_tab(qtbot, window):
+    """Issue 26, item 2: the app-wide Precision changes Batch output; Batch shows it."""
+    panel = window.denoise_panel
+    i = panel.precision_combo.findData("fp32")
+    if i < 0:
+        pytest.skip("no fp32 choice offered")
+    panel.precision_combo.setCurrentIndex(i)
+    window.tabs.setCurrentWidget(window.batch_panel)
+    qtbot.waitUntil(lambda: window.batch_panel.isVisible(), timeout=2000)
+    assert window.batch_panel.precision_label.text().startswith("fp32")

@@ -205,6 +205,9 @@ class BatchPanel(QWidget):
         self.device_combo.setToolTip("Where the networks run. Their arithmetic (Precision) is the app-wide "
                                      "setting on the Denoise tab")
         form.addRow("Device", self.device_combo)
+        self.precision_label = QLabel()  # app-wide, chosen on the Denoise tab: shown here, not silent
+        self.precision_label.setToolTip("The networks' arithmetic, set on the Denoise tab for the whole app")
+        form.addRow("Precision", self.precision_label)
         for combo in (self.model_combo, self.ensemble_combo, self.noise_combo, self.device_combo):
             # long model names must not widen the side column (and the window): shown elided
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -331,7 +334,12 @@ class BatchPanel(QWidget):
         # The tab is shown after the user may have trained or imported a model elsewhere.
         if self.task is None:
             self.refresh_models()
+        self._show_precision()
         super().showEvent(event)
+
+    def _show_precision(self) -> None:
+        chosen = str(_get(self.settings, "precision", "auto"))
+        self.precision_label.setText(f"{chosen} (from the Denoise tab)")
 
     # -- settings -------------------------------------------------------------------------
     def _load_settings(self) -> None:
