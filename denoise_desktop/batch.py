@@ -667,26 +667,32 @@ def run(items: list[BatchItem], denoiser: DenoiserOrFactory, *, sigma: float | N
         strength: float = 1.0, jpeg_quality: int = 95, keep_metadata: bool = True,
         progress: Progress = NOOP,
         on_start: Callable[[int, BatchItem], None] | None = None,
-        raw_color_space: str = "srgb", raw_mosaic: Any = None) -> Iterator[ItemResult]:
+        raw_color_space: str = "srgb", raw_mosaic: Any = None,
+        on_written: Callable[[BatchItem], None] | None = None) -> Iterator[ItemResult]:
     """Process items in order, yielding one ``ItemResult`` each; stops after a cancelled item.
     Camera RAW files are developed into ``raw_color_space`` (``imageio.raw.COLOR_SPACES``); with a
     ``raw_mosaic`` network (``raw_mosaic.is_mosaic_network``) they are denoised by it on their
     mosaic before development instead of by ``denoiser`` after it.
+
+    An item's result is yielded once the next one has been through the network (its file is
+    written meanwhile); ``on_written(item)`` is called from the writer thread the moment its
+    output is complete on disk, so a window can show it done at once (also while paused).
 
     Holds the output folder's lock (``output_lock``) while it runs: a batch already writing
     there makes this one raise ``BatchError`` before anything is written."""
     root = _lock_root(items)
     if root is None:
         yield from _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start, None,
-                        raw_color_space, raw_mosaic)
+                        raw_color_space, raw_mosaic, on_written)
         return
     with output_lock(root) as lock:
         yield from _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start, lock,
-                        raw_color_space, raw_mosaic)
+                        raw_color_space, raw_mosaic, on_written)
 
 
 def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress, on_start,
-         lock: output_lock | None, raw_color_space: str = "srgb", raw_mosaic: Any = None) -> Iterator[ItemResult]:
+         lock: output_lock | None, raw_color_space: str = "srgb", raw_mosaic: Any = None,
+         on_written: Callable[[BatchItem], None] | None = None) -> Iterator[ItemResult]:
     """One item after another, with the next file's decode and the last file's encode running
     beside the network (one image read ahead and one being written at most: memory stays
     bounded). Results come in item order, each after its output is complete on disk."""
@@ -795,7 +801,10 @@ def _run(items, denoiser, sigma, strength, jpeg_quality, keep_metadata, progress
                 progress.check_cancelled()  # cancelled during the last tile: do not write
                 yield from finished()
                 item.output.parent.mkdir(parents=True, exist_ok=True)
-                pending.append((item, writer.submit(write, out, item, notes), t0, held0, info, notes, sub))
+                fut = writer.submit(write, out, item, notes)
+                if on_written is not None:
+                    fut.add_done_callback(lambda f, it=item: on_written(it) if f.exception() is None else None)
+                pending.append((item, fut, t0, held0, info, notes, sub))
                 del out
             except Cancelled:
                 yield from finished()

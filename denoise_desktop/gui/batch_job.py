@@ -110,7 +110,7 @@ class PlanRequest:
 def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | None, strength: Any, *,
               jpeg_quality: int = 95, keep_metadata: bool = True,
               ensemble: int = DEFAULT_ENSEMBLE, raw_color_space: str = "srgb", precision: str = "auto",
-              noise: str = "auto", raw_on_mosaic: bool = True, progress):
+              noise: str = "auto", raw_on_mosaic: bool = True, on_written=None, progress):
     """The worker side: plan, load the model, then yield one ``ItemResult`` per item.
 
     ``strength``: a fraction or a ``blend.Strength`` (luminance, colour, grain).
@@ -129,7 +129,7 @@ def run_batch(request: PlanRequest, model_id: str, device: str, sigma: float | N
     progress.check_cancelled()
     yield from batch.run(items, denoiser, sigma=sigma, strength=strength, jpeg_quality=jpeg_quality,
                          keep_metadata=keep_metadata, progress=progress, raw_color_space=raw_color_space,
-                         raw_mosaic=raw_net)
+                         raw_mosaic=raw_net, on_written=on_written)
 
 
 def load_raw_mosaic(items: list, device: str):

@@ -517,3 +517,24 @@ def test_batch_says_which_precision_it_takes_from_the_denoise_tab(qtbot, window)
     window.tabs.setCurrentWidget(window.batch_panel)
     qtbot.waitUntil(lambda: window.batch_panel.isVisible(), timeout=2000)
     assert window.batch_panel.precision_label.text().startswith("fp32")
+
+
+def test_paused_every_written_file_shows_done(qtbot, runner, images, tmp_path, fake):
+    """Issue 26, item 6: after Pause no row whose output is complete still says "running" (the
+    file written while the next one was in the network used to wait for that one)."""
+    fake.delay = 0.3
+    out = tmp_path / "out"
+    panel = _panel(qtbot, runner, [images], out)
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.model.counts()["done"] >= 1, timeout=20_000)
+    panel.pause()
+    qtbot.wait(1200)  # the file in flight reaches its next check; any write under way completes
+    written = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    rows = panel.model.rows
+    done = {r.dst.name for r in rows if r.state == "done"}
+    assert done == written, (done, written)  # every complete output counted, none in advance
+    assert sum(r.state == "running" for r in rows) <= 1
+    fake.delay = 0.0
+    with qtbot.waitSignal(panel.batch_finished, timeout=20_000) as blocker:
+        panel.resume()
+    assert blocker.args[0]["done"] == 6 and panel.model.states() == ["done"] * 6

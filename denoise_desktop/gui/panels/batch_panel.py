@@ -68,6 +68,7 @@ class BatchPanel(QWidget):
     settings_changed = Signal(object)  # the AppSettings after a user change (main window persists it)
     batch_started = Signal(int)  # number of items
     batch_finished = Signal(dict)  # {"done", "failed", "skipped", "cancelled", "queued", "seconds", "state"}
+    item_written = Signal(object)  # a BatchItem whose output is complete (emitted from the writer thread)
     batch_refused = Signal(str)  # why the batch could not start (also shown in a message box)
 
     def __init__(self, runner, settings, parent: QWidget | None = None) -> None:
@@ -76,6 +77,7 @@ class BatchPanel(QWidget):
         self.settings = settings
         self.task = None
         self.model = BatchQueueModel(self)
+        self.item_written.connect(self._on_written)
         self._fraction = 0.0
         self._active_s = 0.0  # time spent running, pauses excluded
         self._resumed_at: float | None = None
@@ -489,6 +491,7 @@ class BatchPanel(QWidget):
             noise=self.noise_combo.currentData() or "auto",
             raw_color_space=self.raw_colour_combo.currentData() or "srgb",
             raw_on_mosaic=self.raw_mosaic_check.isChecked(),
+            on_written=self.item_written.emit,  # (a queued signal: safe from the writer thread)
             precision=str(_get(self.settings, "precision", "auto")),  # app-wide, set on the Denoise tab
             lane=LANE,
         )
@@ -545,6 +548,17 @@ class BatchPanel(QWidget):
             self.task.cancel()
 
     # -- worker signals (GUI thread) ------------------------------------------------------
+    def _on_written(self, item: Any) -> None:
+        """An output is complete on disk: the row says done now, not when the next file has been
+        through the network (or, paused, never); its result fills in time and details later."""
+        if self.task is None:
+            return
+        i = self.model.find(item)
+        if i >= 0 and self.model.row(i).state == "running":
+            self.model.set_state(i, "done", "written")
+            self.model.mark_next_running(i + 1)
+            self._update_progress_label()
+
     def _on_yielded(self, value: Any) -> None:
         if isinstance(value, Planned):
             self.model.set_items(value.items)
