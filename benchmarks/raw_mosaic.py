@@ -105,6 +105,12 @@ def write_bayer_dng(path: Path, mosaic_01: np.ndarray, black: int = 256, white: 
     return path
 
 
+def _inner(line: str) -> str:
+    """What a CLI line says in its outer parentheses: "(18.1 s, RAW mosaic (RGGB): …)"."""
+    inner = line.split("(", 1)[-1]
+    return inner[:-1] if inner.endswith(")") else inner
+
+
 def timing(megapixels: float) -> str:
     """One RAW of ``megapixels`` through the CLI both ways; a table row per path."""
     import resource
@@ -137,7 +143,7 @@ def timing(megapixels: float) -> str:
             said = next((ln for ln in done.stderr.splitlines() + done.stdout.splitlines() if "done " in ln), "")
             rows.append(f"| {mode} | {w}×{h} ({w * h / 1e6:.1f} MP) | {wall:.1f} | "
                         f"{after.ru_utime - before.ru_utime:.1f} + {after.ru_stime - before.ru_stime:.1f} | "
-                        f"{said.split('(', 1)[-1].rstrip(')')[:140]} |")
+                        f"{_inner(said)[:160]} |")
     return "\n".join([
         f"Measured by `python benchmarks/raw_mosaic.py --timing {megapixels:g}` on {time.strftime('%Y-%m-%d')} "
         f"(CPU flags: {cpu_flags()}; the CLI's defaults, one fresh process per path; a synthetic ISO ~3200 "

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"opened {src.name}: {img.width}×{img.height}, {img.bit_depth}-bit, σ≈{window.document.estimated_sigma:.1f}")
     window.act_denoise.trigger()
     wait(window.document.has_result, timeout=600, what="denoising")
-    print(f"denoised with {panel.current_model_id()}")
+    print(f"denoised with {panel.current_model_id()}: {panel.progress_label.text()}")
     view = window.viewer.before_after
     view.set_zoom(1.5)
     view.centerOn(QPointF(window.document.original.width / 2, window.document.original.height / 2))
