@@ -47,7 +47,7 @@ from denoise_desktop.engine import DEFAULT_ENSEMBLE
 from denoise_desktop.gui import batch_job
 from denoise_desktop.gui.batch_job import AUTO_MODEL, PlanRequest, Planned
 from denoise_desktop.gui.viewmodels.batch_queue_model import BatchQueueModel
-from denoise_desktop.gui.panels.denoise_panel import LEVEL_HELP, NOISE_CHOICES, NOISE_HELP, QUALITY_CHOICES
+from denoise_desktop.gui.panels.choices import LEVEL_HELP, NOISE_CHOICES, NOISE_HELP, QUALITY_CHOICES
 from denoise_desktop.gui.panels.strength_controls import StrengthControls
 from denoise_desktop.gui.widgets import fill_device_combo, path_row
 

@@ -43,7 +43,7 @@ from .. import jobs
 from ..document import ImageDocument
 from ..viewer.canvas import CanvasGroup, ImageCanvas
 from ..workers import ErrorInfo, TaskRunner
-from .denoise_panel import LEVEL_HELP, QUALITY_CHOICES, SIGMA_MAX, model_card_text
+from .choices import LEVEL_HELP, QUALITY_CHOICES, SIGMA_MAX, model_card_text
 
 __all__ = ["ComparePanel", "compose_grid", "write_csv", "image_filter"]
 
