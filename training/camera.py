@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from .draws import draw
+
 __all__ = ["CameraDraw", "draw_camera", "develop", "unprocess", "mosaic", "demosaic", "jpeg",
            "camera_pipeline", "realistic", "PATTERNS", "DEMOSAIC"]
 
@@ -267,8 +269,6 @@ def realistic(clean: np.ndarray, rng: np.random.Generator, *, sigma: Any = (0, 5
     ``jpeg_fraction`` (level = σ); otherwise :func:`camera_pipeline`."""
     q = tuple(jpeg_quality) if jpeg_quality else (60, 98)
     if rng.random() < awgn_fraction:
-        from .noise import draw
-
         s = draw(list(sigma) if isinstance(sigma, (list, tuple)) else sigma, rng) / 255.0
         noisy = clean + rng.standard_normal(clean.shape, dtype=np.float32) * np.float32(s)
         noisy = np.clip(np.rint(noisy * 255.0), 0, 255).astype(np.float32) / 255.0

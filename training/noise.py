@@ -16,13 +16,9 @@ __all__ = ["NOISE", "NoiseFn", "NoiseModel", "make_noise", "draw", "quantize_8bi
 
 NoiseFn = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, float]]
 
+from .draws import draw  # noqa: E402 - re-exported: recipes' noise modules draw alike
 
-def draw(value: float | list[float], rng: np.random.Generator) -> float:
-    """A fixed value, or a uniform draw from a [lo, hi] range (blind training)."""
-    if isinstance(value, (list, tuple)):
-        lo, hi = float(value[0]), float(value[1])
-        return lo if hi <= lo else float(rng.uniform(lo, hi))
-    return float(value)
+
 
 
 def _rms(noisy: np.ndarray, clean: np.ndarray) -> float:
