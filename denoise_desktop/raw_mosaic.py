@@ -56,7 +56,7 @@ def is_mosaic_network(denoiser: Any) -> bool:
 def pattern_name(raw_pattern: np.ndarray, color_desc: bytes | str = b"RGBG") -> str:
     """"RGGB" etc. from LibRaw's 2×2 ``raw_pattern`` (colour indices into ``color_desc``)."""
     desc = color_desc.decode() if isinstance(color_desc, bytes) else str(color_desc)
-    return "".join(desc[int(i)] for i in np.asarray(raw_pattern).ravel()[:4]).replace("G2", "G")
+    return "".join(desc[int(i)] for i in np.asarray(raw_pattern).ravel()[:4])
 
 
 def denoise_bayer(mosaic: np.ndarray, denoiser: Any, progress: Progress = NOOP,
