@@ -105,6 +105,32 @@ def write_bayer_dng(path: Path, mosaic_01: np.ndarray, black: int = 256, white: 
     return path
 
 
+def write_crops(strips: list[tuple[str, list[np.ndarray]]], path: Path, side: int = 96, zoom: int = 2) -> Path:
+    """One row per level: clean develop | noisy develop | develop, then denoise | mosaic network
+    (the centre ``side``² of the first hold-out crop, enlarged ×``zoom``), the level on the left."""
+    rows = []
+    for label, images in strips:
+        h, w = images[0].shape[:2]
+        y, x = (h - side) // 2, (w - side) // 2
+        tiles = [cv2.resize(np.clip(im[y : y + side, x : x + side], 0, 1), None, fx=zoom, fy=zoom,
+                            interpolation=cv2.INTER_NEAREST) for im in images]
+        gap = np.ones((side * zoom, 6, 3), np.float32)
+        row = np.concatenate([t for tile in tiles for t in (tile, gap)][:-1], axis=1)
+        tag = np.full((side * zoom, 110, 3), 255, np.uint8)
+        cv2.putText(tag, label.replace("ISO ~", "ISO "), (4, side * zoom // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+        rows.append(np.concatenate([tag.astype(np.float32) / 255, row], axis=1))
+        rows.append(np.ones((6, rows[-1].shape[1], 3), np.float32))
+    head = np.full((26, rows[0].shape[1], 3), 255, np.uint8)
+    for k, title in enumerate(("clean", "noisy", "develop, then denoise", "mosaic network")):
+        cv2.putText(head, title, (110 + k * (side * zoom + 6) + 4, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    grid = np.concatenate([head.astype(np.float32) / 255, *rows[:-1]], axis=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), cv2.cvtColor(np.rint(grid * 255).astype(np.uint8), cv2.COLOR_RGB2BGR))
+    return path
+
+
 def _inner(line: str) -> str:
     """What a CLI line says in its outer parentheses: "(18.1 s, RAW mosaic (RGGB): …)"."""
     inner = line.split("(", 1)[-1]
@@ -224,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(0)
     names = ("noisy (developed)", "develop, then denoise", "mosaic, gray per plane", "mosaic network",
              "mosaic network, true (a, b)")
+    strips: list[tuple[str, list[np.ndarray]]] = []  # the first image at each level, for the crops
     rows, secs = [], {"develop, then denoise": 0.0, "mosaic network": 0.0}
     for label, (a, b) in ISO.items():
         scores: dict[str, list[tuple[float, float]]] = {k: [] for k in names}
@@ -252,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, o in zip(names, (noisy, out_a, out_b, out_c, out_d)):
                 o = quality.as_saved(o)
                 scores[name].append((metrics.psnr(ref, o), metrics.ssim(ref, o)))
+            if f == files[0]:
+                strips.append((label, [ref, noisy, out_a, out_c]))
         row = [label, f"{a:g} / {b:g}"]
         for name in scores:
             p, q = zip(*scores[name])
@@ -278,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"({time.time() - t0:.0f} s)")
     if not args.no_write:
         title = "Camera RAW on the mosaic" + (f" (×{args.oversample} oversampled)" if args.oversample > 1 else "")
+        shot = ROOT / "docs" / "raw" / f"synthetic_x{args.oversample}.png"
+        write_crops(strips, shot)
+        body += (f"\n\n![clean develop / noisy develop / develop, then denoise / mosaic network, one crop per "
+                 f"level]({shot.relative_to(ROOT / 'docs').as_posix()})")
         write_section(ROOT / "docs" / "benchmarks.md", title, body)
     return 0
 
