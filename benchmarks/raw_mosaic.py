@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     names = ("noisy (developed)", "develop, then denoise", "mosaic, gray per plane", "mosaic network",
              "mosaic network, true (a, b)")
     strips: list[tuple[str, list[np.ndarray]]] = []  # the first image at each level, for the crops
-    rows, secs = [], {"develop, then denoise": 0.0, "mosaic network": 0.0}
+    rows = []
     for label, (a, b) in ISO.items():
         scores: dict[str, list[tuple[float, float]]] = {k: [] for k in names}
         true_fit = PoissonGaussianFit(a=a, b=b, lo=0.0, hi=1.0, sets=0, blocks=0)
@@ -268,13 +268,9 @@ def main(argv: list[str] | None = None) -> int:
             noisy_m = (np.round(np.clip(noisy_m, -0.01, 1) * 16383) / 16383).astype(np.float32)  # 14-bit ADC
             ref = develop(clean_m)
             noisy = develop(noisy_m)
-            t = time.perf_counter()
             out_a = color.denoise(noisy)
-            secs["develop, then denoise"] += time.perf_counter() - t
             out_b = develop(denoise_planes(noisy_m, gray_net)[0])
-            t = time.perf_counter()
             out_c = develop(denoise_bayer(noisy_m, mosaic_net)[0])
-            secs["mosaic network"] += time.perf_counter() - t
             out_d = develop(denoise_bayer(noisy_m, mosaic_net, fit=true_fit)[0])
             for name, o in zip(names, (noisy, out_a, out_b, out_c, out_d)):
                 o = quality.as_saved(o)
@@ -287,7 +283,6 @@ def main(argv: list[str] | None = None) -> int:
             row.append(f"{np.mean(p):.2f} / {np.mean(q):.3f}")
         row.append(f"{np.mean([x[0] for x in scores['mosaic network']]) - np.mean([x[0] for x in scores['develop, then denoise']]):+.2f}")
         rows.append("| " + " | ".join(row) + " |")
-    n = len(files) * len(ISO)
     body = "\n".join([
         f"Measured by `python benchmarks/raw_mosaic.py --images {args.images} --size {args.size} "
         f"--oversample {args.oversample}` on "
@@ -299,9 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---|---|---|---|---|---|",
         *rows,
         "",
-        f"Seconds per image, network and analysis only: develop-then-denoise {secs['develop, then denoise'] / n:.2f}, "
-        f"mosaic network {secs['mosaic network'] / n:.2f} (one pass over the mosaic: one image's worth of gray "
-        f"pixels; `{args.mosaic_model}`).",
+        f"Mosaic network: `{args.mosaic_model}`. Time for a whole file: `--timing` (the next table).",
     ])
     print(body)
     print(f"({time.time() - t0:.0f} s)")

@@ -81,7 +81,7 @@ def denoise_bayer(mosaic: np.ndarray, denoiser: Any, progress: Progress = NOOP,
         fit = PoissonGaussianFit(a=_MIN_A, b=max(var, 1e-8), lo=0.0, hi=1.0, sets=0, blocks=0)
     u, scale, lows = stabilise(xp[:, :, None], [fit])
     level_fit = 255.0 / scale
-    level = level_fit if known else min(level_fit, estimate_sigma_awgn(_packed(u[:, :, 0])))
+    level = level_fit if known else _level(level_fit, u[:, :, 0])
     passes = getattr(denoiser, "ensemble", 1)
     try:
         if passes != 1:
@@ -94,6 +94,12 @@ def denoise_bayer(mosaic: np.ndarray, denoiser: Any, progress: Progress = NOOP,
     info = {"mosaic_fit": fit.to_dict(1.0) if fitted else None, "pattern": pattern,
             "stabilised_level": level, "fit_level": level_fit, "model_used": getattr(denoiser, "id", None)}
     return np.ascontiguousarray(out[dy : dy + h, dx : dx + w]), info
+
+
+def _level(level_fit: float, u: np.ndarray) -> float:
+    """The stabilised noise level the network gets: the fit's, unless the stabilised mosaic's own
+    noise (PCA on the four packed planes) reads lower — texture can only make the fit over-read."""
+    return min(level_fit, estimate_sigma_awgn(_packed(u)))
 
 
 def _packed(m: np.ndarray) -> np.ndarray:

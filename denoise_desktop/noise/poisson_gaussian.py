@@ -211,19 +211,40 @@ def fit_mosaic(mosaic: np.ndarray, greens: tuple[tuple[int, int], tuple[int, int
     if z.ndim != 2 or min(z.shape) < 32:
         return None
     ceil = _ceiling(z)
+    floor = _floor_pile(z)
     (i1, j1), (i2, j2) = greens
+    others = [(i, j) for i in range(2) for j in range(2) if (i, j) not in greens]
     parts = []
     for c in _crops(z):
         h, w = c.shape[0] // 2 * 2, c.shape[1] // 2 * 2
         g1, g2 = c[i1:h:2, j1:w:2], c[i2:h:2, j2:w:2]
         m = (g1 + g2) * 0.5
         mu = (9.0 * _box3(m) - m) / 8.0
-        clipped = (np.minimum(g1, g2) <= 0.0) | (np.maximum(g1, g2) >= ceil)
-        parts.append(((g1 - g2).ravel() * np.float32(np.sqrt(0.5)), mu.ravel(), np.abs(m - mu).ravel(),
-                      clipped.ravel()))
+        # Flatness: the green mean against its neighbours, and the local gradients of the red and
+        # blue planes and of the green mean (texture shows in every colour; their noise is
+        # independent of the green difference measured, so choosing by it does not bias it).
+        flat = np.abs(m - mu) + sum(_gradient(p) for p in (m, *(c[i:h:2, j:w:2] for i, j in others)))
+        clipped = (np.minimum(g1, g2) <= floor) | (np.maximum(g1, g2) >= ceil)
+        parts.append(((g1 - g2).ravel() * np.float32(np.sqrt(0.5)), mu.ravel(), flat.ravel(), clipped.ravel()))
     # b ≥ 0: on a raw mosaic nothing is offset below black, and a negative b (texture raising
     # the bright sets' variance) would fold the transform's dark end to zero.
     return _fit(parts, flat_noise=0.5, nonneg_b=True)
+
+
+def _gradient(p: np.ndarray) -> np.ndarray:
+    """Local absolute gradient (right and down differences, averaged over 3×3)."""
+    gx = np.abs(np.diff(p, axis=1, append=p[:, -1:]))
+    gy = np.abs(np.diff(p, axis=0, append=p[-1:, :]))
+    return _box3(gx + gy)
+
+
+def _floor_pile(z: np.ndarray) -> float:
+    """Where a raw mosaic is clipped at the bottom: its minimum, if ≥ 1 % of the photosites sit
+    there (the ADC's zero below black); else nowhere. Values below black are read noise, not
+    clipping: a black-subtracted mosaic is signed."""
+    sample = z[:: max(1, z.shape[0] // 512), :: max(1, z.shape[1] // 512)]
+    lo = float(sample.min())
+    return lo if np.mean(sample <= lo) >= _PILE / 100 else -np.inf
 
 
 def _ceiling(z: np.ndarray) -> float:
