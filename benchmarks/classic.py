@@ -447,7 +447,8 @@ def missing_section(s: System, why: str) -> str:
 
 # -- the PSNR-vs-σ curve (numpy + OpenCV) ---------------------------------------------------------
 
-_BGR = [(180, 119, 31), (14, 127, 255), (44, 160, 44), (40, 39, 214), (189, 103, 148), (127, 127, 127)]
+_BGR = [(180, 119, 31), (14, 127, 255), (44, 160, 44), (40, 39, 214), (189, 103, 148), (127, 127, 127),
+        (34, 189, 188), (75, 86, 140)]
 
 
 def plot_curve(series: list[tuple[str, list[tuple[float, float]], bool]], path: Path,
@@ -513,7 +514,7 @@ def rednet_curve(res: Result, path: Path) -> Path:
     series = []
     for name, label in res.labels.items():
         pts = [(r.sigma, r.psnr) for r in res.rows if r.model == name]
-        series.append((label.replace("**", "").replace("modern default", "default"), pts, False))
+        series.append((label.replace("**", "").replace("modern default", "default").replace("σ", "sigma"), pts, False))
     series.insert(2, ("original (reported)", [(x, v["psnr"]) for x, v in s.reported.items()], True))
     return plot_curve(series, path)
 
