@@ -290,6 +290,7 @@ class MainWindow(QMainWindow):
         check = getattr(self.batch_panel, "raw_mosaic_check", None)  # (a placeholder if the tab failed)
         if check is not None:
             check.toggled.connect(self.act_raw_mosaic.setChecked)
+            check.toggled.connect(lambda _on: self.denoise_panel.settings_changed())  # a RAW's result is stale
         self.act_reference = self._action("Load &Reference…", self.compare_panel.load_reference_dialog)
         self.act_about = self._action("&About Denoise Desktop", self.show_about)
         self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
