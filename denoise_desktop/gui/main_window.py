@@ -567,6 +567,7 @@ class MainWindow(QMainWindow):
     # -- messages & errors -----------------------------------------------------------------------
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
+        self.statusBar().setToolTip(text)  # the whole line, where the window is too narrow for it
 
     def show_error(self, title: str, error: ErrorInfo | str) -> None:
         """Report a failure; the window stays usable (nothing is left busy)."""

@@ -73,3 +73,12 @@ def test_status_line_names_the_network_little_noise_and_a_blind_models_range(qtb
     said = panel.progress_label.text()
     assert "(estimated" not in said  # a blind model used no σ: none is reported as if it had
     assert "far below the σ 127.5 this model" in said and "trained on MNIST" in said, said
+
+
+def test_a_long_status_is_whole_in_the_tooltips(qtbot, window, errors, tmp_path):
+    """Issue 26, item 10: a narrow window cuts the status; its tooltips hold it whole."""
+    panel, doc, _ = _denoised(qtbot, window, tmp_path)
+    said = panel.progress_label.text()
+    assert said.startswith("Done in") and panel.progress_label.toolTip() == said
+    window.show_message(said)
+    assert window.statusBar().toolTip() == said

@@ -501,6 +501,7 @@ class DenoisePanel(QWidget):
 
     def _say(self, message: str) -> None:
         self.progress_label.setText(message)
+        self.progress_label.setToolTip(message)
         self.status_message.emit(message)
         self._update_buttons()
 
@@ -591,6 +592,7 @@ class DenoisePanel(QWidget):
         if task is not self._task:
             return
         self.progress_label.setText(message)
+        self.progress_label.setToolTip(message)  # whole, where a narrow panel cuts the label
         self.status_message.emit(message)
         self._update_buttons()
         self.busy_changed.emit(False)
