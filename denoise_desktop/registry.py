@@ -277,22 +277,19 @@ def load(model_id: str, device: str = "auto", channels: int | tuple[int, ...] | 
     # A bundled default routes each image by its noise (``routing``): camera noise and noisy
     # JPEGs to its real-noise sibling where it has one, photon noise through stabilisation (to
     # its photon-noise sibling, trained in the stabilised domain, where it has one).
-    real = None
-    real_id = entry.card.get("real_noise_model")
-    if isinstance(real_id, str) and real_id != entry.id:
+    def sibling(key: str, what: str):
+        """The network the card names under ``key``, or None (logged) when it cannot be loaded."""
+        sib_id = entry.card.get(key)
+        if not isinstance(sib_id, str) or sib_id == entry.id:
+            return None
         try:
-            real = load(real_id, device=device, channels=channels, ensemble=ensemble, precision=precision,
+            return load(sib_id, device=device, channels=channels, ensemble=ensemble, precision=precision,
                         runtime=runtime)
         except (KeyError, WeightsError) as e:
-            log.warning("%s: real-noise model %r unavailable (%s); white-noise network only", entry.id, real_id, e)
-    photon = None
-    photon_id = entry.card.get("photon_model")
-    if isinstance(photon_id, str) and photon_id != entry.id:
-        try:
-            photon = load(photon_id, device=device, channels=channels, ensemble=ensemble, precision=precision,
-                          runtime=runtime)
-        except (KeyError, WeightsError) as e:
-            log.warning("%s: photon-noise model %r unavailable (%s); white-noise network there", entry.id, photon_id, e)
+            log.warning("%s: %s model %r unavailable (%s); the white-noise network instead", entry.id, what, sib_id, e)
+            return None
+
+    real, photon = sibling("real_noise_model", "real-noise"), sibling("photon_model", "photon-noise")
     from .routing import NoiseRoutedDenoiser  # noqa: PLC0415
 
     return NoiseRoutedDenoiser(net, real, id=entry.id, name=entry.name, photon=photon)
