@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
         if check is not None:
             check.toggled.connect(self.act_raw_mosaic.setChecked)
             check.toggled.connect(lambda _on: self.denoise_panel.settings_changed())  # a RAW's result is stale
+            check.toggled.connect(lambda _on: self.denoise_panel.refresh_estimate())
         self.act_reference = self._action("Load &Reference…", self.compare_panel.load_reference_dialog)
         self.act_about = self._action("&About Denoise Desktop", self.show_about)
         self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -302,6 +303,7 @@ class MainWindow(QMainWindow):
         if check is not None and check.isChecked() != bool(on):
             check.setChecked(bool(on))
         self.denoise_panel.settings_changed()  # a RAW's result was made the other way
+        self.denoise_panel.refresh_estimate()
 
     def _build_menus(self) -> None:
         mb = self.menuBar()

@@ -76,6 +76,9 @@ def test_default_model_denoises_a_raw_on_its_mosaic_and_the_menu_turns_it_off(qt
     qtbot.waitUntil(lambda: panel.current_model_id() is not None, timeout=20000)
     assert panel.set_model(registry.default_model_id(3)) and panel.sigma_auto.isChecked()
     assert window.act_raw_mosaic.isChecked()
+    qtbot.waitUntil(lambda: doc.estimated_sigma is not None, timeout=20000)
+    panel._show_estimate(doc.estimated_sigma)
+    assert "denoised on its sensor mosaic" in panel.sigma_estimate.text()  # not the level it will use
     messages = []
     window.statusBar().messageChanged.connect(messages.append)
     with qtbot.waitSignal(doc.result_changed, timeout=60000):
@@ -86,6 +89,7 @@ def test_default_model_denoises_a_raw_on_its_mosaic_and_the_menu_turns_it_off(qt
     assert "RAW mosaic (RGGB" in said, said
     window.act_raw_mosaic.trigger()  # off: both tabs develop first now
     assert window.settings.raw_on_mosaic is False and not window.batch_panel.raw_mosaic_check.isChecked()
+    assert "sensor mosaic" not in panel.sigma_estimate.text()  # the estimate is the level used again
     messages.clear()
     with qtbot.waitSignal(doc.result_changed, timeout=60000):
         window.act_denoise.trigger()

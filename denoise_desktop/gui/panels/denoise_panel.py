@@ -375,12 +375,29 @@ class DenoisePanel(QWidget):
         else:
             kind = self.document.noise_kind
             what = f"{kind}; std. dev., 0–255" if kind else "noise std. dev., 0–255"
-            self.sigma_estimate.setText(f"Estimated: {sigma:.1f} ({what})")
+            text = f"Estimated: {sigma:.1f} ({what})"
+            if self._raw_on_mosaic():  # that level is the developed image's; the mosaic gets its own fit
+                text += "; the RAW is denoised on its sensor mosaic, with the noise fitted there"
+            self.sigma_estimate.setText(text)
             self.sigma_estimate.setToolTip(LEVEL_HELP)
             if self.sigma_auto.isChecked():
                 self._loading = True
                 self.sigma_spin.setValue(int(round(min(SIGMA_MAX, sigma))))
                 self._loading = False
+
+    def refresh_estimate(self) -> None:
+        """Say the estimate again (an app-wide setting that changes its wording changed)."""
+        if self.document.has_image():
+            self._show_estimate(self.document.estimated_sigma)
+
+    def _raw_on_mosaic(self) -> bool:
+        """Whether Denoise will take the open RAW's mosaic path (jobs.denoise decides the same)."""
+        img = self.document.original if self.document.has_image() else None
+        entry = self.current_entry()
+        return (img is not None and getattr(img, "format", None) == "RAW"
+                and bool(getattr(self.settings, "raw_on_mosaic", True)) and self.sigma_auto.isChecked()
+                and (self.noise_combo.currentData() or "auto") == "auto"
+                and getattr(entry, "source", "") == "bundled" and (getattr(entry, "card", {}) or {}).get("default") is True)
 
     def strength(self) -> Strength:
         """Luminance, colour and grain as chosen (``blend.Strength``)."""
