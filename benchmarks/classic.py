@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import quality  # noqa: E402
 from photon_noise import cpu_flags  # noqa: E402
+from plots import line_plot  # noqa: E402
 from speed import write_section  # noqa: E402
 
 from denoise_desktop import registry  # noqa: E402
@@ -447,66 +447,18 @@ def missing_section(s: System, why: str) -> str:
 
 # -- the PSNR-vs-σ curve (numpy + OpenCV) ---------------------------------------------------------
 
-_BGR = [(180, 119, 31), (14, 127, 255), (44, 160, 44), (40, 39, 214), (189, 103, 148), (127, 127, 127),
-        (34, 189, 188), (75, 86, 140)]
-
-
 def plot_curve(series: list[tuple[str, list[tuple[float, float]], bool]], path: Path,
                size: tuple[int, int] = (820, 520)) -> Path:
     """PSNR vs σ lines; ``series`` = (label, [(σ, PSNR)], dashed)."""
-    W, H = size
-    left, right, top, bottom = 70, 270, 40, 60
-    img = np.full((H, W, 3), 255, np.uint8)
     xs = [x for _, pts, _ in series for x, _ in pts]
     ys = [y for _, pts, _ in series for _, y in pts if np.isfinite(y)]
-    x0, x1 = 0.0, max(xs + [255.0])
     y0, y1 = np.floor(min(ys) / 2) * 2 - 1, np.ceil(max(ys) / 2) * 2 + 1
-
-    def px(x: float, y: float) -> tuple[int, int]:
-        return (int(round(left + (x - x0) / (x1 - x0) * (W - left - right))),
-                int(round(H - bottom - (y - y0) / (y1 - y0) * (H - top - bottom))))
-
-    font, black, grid = cv2.FONT_HERSHEY_SIMPLEX, (0, 0, 0), (225, 225, 225)
-    for y in np.arange(np.ceil(y0), y1 + 1e-9, 2 if y1 - y0 > 12 else 1):
-        a, b = px(x0, y), px(x1, y)
-        cv2.line(img, a, b, grid, 1)
-        cv2.putText(img, f"{y:g}", (a[0] - 34, a[1] + 5), font, 0.45, black, 1, cv2.LINE_AA)
-    for x in sorted(set(xs)):
-        a = px(x, y0)
-        cv2.line(img, a, px(x, y1), grid, 1)
-        cv2.putText(img, f"{x:g}", (a[0] - 14, a[1] + 18), font, 0.45, black, 1, cv2.LINE_AA)
-        nf = NOISE_FACTOR.get(x)
-        if nf is not None:
-            cv2.putText(img, f"({nf:g})", (a[0] - 14, a[1] + 34), font, 0.4, (90, 90, 90), 1, cv2.LINE_AA)
-    cv2.rectangle(img, px(x0, y1), px(x1, y0), black, 1)
-    cv2.putText(img, "sigma on 0-255 (noise factor)", (left + 120, H - 8), font, 0.5, black, 1, cv2.LINE_AA)
-    cv2.putText(img, "PSNR (dB), CIFAR-10 test images", (left, 24), font, 0.55, black, 1, cv2.LINE_AA)
-    for k, (label, pts, dashed) in enumerate(series):
-        color = _BGR[k % len(_BGR)]
-        pts = sorted((x, y) for x, y in pts if np.isfinite(y))
-        for (xa, ya), (xb, yb) in zip(pts, pts[1:]):
-            a, b = np.array(px(xa, ya), float), np.array(px(xb, yb), float)
-            if dashed:
-                n = max(1, int(np.linalg.norm(b - a) // 8))
-                for j in range(0, n, 2):
-                    p, q = a + (b - a) * j / n, a + (b - a) * min(j + 1, n) / n
-                    cv2.line(img, tuple(int(v) for v in p), tuple(int(v) for v in q), color, 2, cv2.LINE_AA)
-            else:
-                cv2.line(img, tuple(int(v) for v in a), tuple(int(v) for v in b), color, 2, cv2.LINE_AA)
-        for x, y in pts:
-            c = px(x, y)
-            if dashed:
-                cv2.rectangle(img, (c[0] - 4, c[1] - 4), (c[0] + 4, c[1] + 4), color, 2)
-            else:
-                cv2.circle(img, c, 4, color, -1, cv2.LINE_AA)
-        ly = top + 14 + 22 * k
-        lx = W - right + 14
-        cv2.line(img, (lx, ly), (lx + 28, ly), color, 2, cv2.LINE_AA)
-        cv2.putText(img, label[:32], (lx + 36, ly + 5), font, 0.45, black, 1, cv2.LINE_AA)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), img):
-        raise OSError(f"cannot write {path}")
-    return path
+    step = 2 if y1 - y0 > 12 else 1
+    return line_plot(
+        series, path, size=size, x_range=(0.0, max(xs + [255.0])), y_range=(y0, y1),
+        x_ticks=[(x, f"{x:g}", f"({NOISE_FACTOR[x]:g})" if x in NOISE_FACTOR else "") for x in sorted(set(xs))],
+        y_ticks=[(y, f"{y:g}") for y in np.arange(np.ceil(y0), y1 + 1e-9, step)],
+        x_title="sigma on 0-255 (noise factor)", y_title="PSNR (dB), CIFAR-10 test images")
 
 
 def rednet_curve(res: Result, path: Path) -> Path:

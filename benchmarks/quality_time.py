@@ -26,7 +26,6 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import quality  # noqa: E402
 from photon_noise import cpu_flags  # noqa: E402
+from plots import line_plot  # noqa: E402
 from real_noise import jpeg420, pairs  # noqa: E402
 from speed import write_section  # noqa: E402
 
@@ -74,50 +74,20 @@ def run(dn, data) -> tuple[float, float]:
     return float(np.mean(ps)), cpu / mp
 
 
-def plot(points: dict[str, list[tuple[float, float, str]]], path: Path, size=(860, 520)) -> Path:
-    """PSNR gain over 1 pass (fp32) against CPU-s/MP, one line per set and precision."""
-    W, H = size
-    left, right, top, bottom = 70, 300, 40, 60
-    img = np.full((H, W, 3), 255, np.uint8)
+def plot(points: dict[str, list[tuple[float, float, str]]], path: Path) -> Path:
+    """PSNR gain over 1 pass (first precision) against CPU-s/MP, one line per set and precision,
+    each point tagged with its passes."""
     xs = [x for pts in points.values() for x, _, _ in pts]
     ys = [y for pts in points.values() for _, y, _ in pts]
-    x0, x1 = 0.0, max(xs) * 1.05
+    x1 = max(xs) * 1.05
     y0, y1 = min(ys + [0.0]) - 0.02, max(ys) + 0.02
-
-    def px(x: float, y: float) -> tuple[int, int]:
-        return (int(round(left + (x - x0) / (x1 - x0) * (W - left - right))),
-                int(round(H - bottom - (y - y0) / (y1 - y0) * (H - top - bottom))))
-
-    font, black, grid = cv2.FONT_HERSHEY_SIMPLEX, (0, 0, 0), (225, 225, 225)
-    step = 0.05 if y1 - y0 < 0.6 else 0.1
-    for y in np.arange(np.ceil(y0 / step) * step, y1, step):
-        a, b = px(x0, y), px(x1, y)
-        cv2.line(img, a, b, grid, 1)
-        cv2.putText(img, f"{y:+.2f}", (a[0] - 52, a[1] + 5), font, 0.42, black, 1, cv2.LINE_AA)
-    xstep = max(1.0, round(x1 / 8))
-    for x in np.arange(0, x1, xstep):
-        a = px(x, y0)
-        cv2.line(img, a, px(x, y1), grid, 1)
-        cv2.putText(img, f"{x:g}", (a[0] - 8, a[1] + 18), font, 0.42, black, 1, cv2.LINE_AA)
-    cv2.rectangle(img, px(x0, y1), px(x1, y0), black, 1)
-    cv2.putText(img, "CPU-seconds per megapixel", (left + 150, H - 12), font, 0.5, black, 1, cv2.LINE_AA)
-    cv2.putText(img, "PSNR gain over 1 pass (dB)", (left, 24), font, 0.55, black, 1, cv2.LINE_AA)
-    colors = [(200, 90, 30), (40, 140, 40), (30, 60, 200), (150, 50, 150), (20, 140, 170), (90, 90, 90)]
-    for k, (label, pts) in enumerate(points.items()):
-        color = colors[k % len(colors)]
-        pts = sorted(pts)
-        for (xa, ya, _), (xb, yb, _) in zip(pts, pts[1:]):
-            cv2.line(img, px(xa, ya), px(xb, yb), color, 2, cv2.LINE_AA)
-        for x, y, tag in pts:
-            cv2.circle(img, px(x, y), 4, color, -1, cv2.LINE_AA)
-            cv2.putText(img, tag, (px(x, y)[0] + 5, px(x, y)[1] - 6), font, 0.35, color, 1, cv2.LINE_AA)
-        ly, lx = top + 14 + 22 * k, W - right + 14
-        cv2.line(img, (lx, ly), (lx + 28, ly), color, 2, cv2.LINE_AA)
-        cv2.putText(img, label[:36], (lx + 36, ly + 5), font, 0.42, black, 1, cv2.LINE_AA)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), img):
-        raise OSError(f"cannot write {path}")
-    return path
+    step, xstep = (0.05 if y1 - y0 < 0.6 else 0.1), max(1.0, round(x1 / 8))
+    return line_plot(
+        [(label, pts, False) for label, pts in points.items()], path, size=(860, 520), legend_width=300,
+        x_range=(0.0, x1), y_range=(y0, y1),
+        x_ticks=[(x, f"{x:g}", "") for x in np.arange(0, x1, xstep)],
+        y_ticks=[(y, f"{round(y, 6) + 0.0:+.2f}") for y in np.arange(np.ceil(y0 / step) * step, y1, step)],
+        x_title="CPU-seconds per megapixel", y_title="PSNR gain over 1 pass (dB)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .bayer import stabilised_pair
+from .camera import _gray
 
 __all__ = ["photon"]
 
@@ -31,9 +32,7 @@ def photon(clean: np.ndarray, rng: np.random.Generator, *, shot: Any = (0.002, 0
            **_: Any) -> tuple[np.ndarray, float, np.ndarray]:
     """clean gray H×W×1 in [0, 1] → (stabilised noisy frame, σ, stabilised target), H×W×1.
     ``shot``: range of a on the 0–1 scale (log-uniform); ``sigma``: read noise, 0–255 levels."""
-    x = clean[:, :, :1] if clean.shape[2] != 1 else clean
-    if clean.shape[2] == 3:  # a colour data set: its luma
-        x = (clean @ np.array([0.299, 0.587, 0.114], np.float32))[:, :, None]
+    x = clean if clean.shape[2] == 1 else _gray(clean)  # a colour data set: its luma
     a = _log_uniform(float(shot[0]), float(shot[1]), rng)
     read = (float(rng.uniform(float(sigma[0]), float(sigma[1]))) if isinstance(sigma, (list, tuple))
             else float(sigma)) / 255.0
