@@ -1,4 +1,6 @@
-"""The functions the GUI runs in ``TaskRunner`` workers: thin, plain calls into the core.
+"""The functions the GUI runs in ``TaskRunner`` workers: thin, plain calls into the core —
+opening, estimating, denoising, re-mixing, saving, listing and importing models (Compare's run
+is ``compare_job``, Batch's ``batch_job``).
 
 Each takes ``progress`` as a keyword (the worker passes a ``Progress``), does file I/O or model
 work, and returns plain data plus a ready-made ``QImage`` for display (a ``QImage``, unlike a
@@ -9,17 +11,15 @@ directly; they submit these.
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import numpy as np
 from PySide6.QtGui import QImage
 
 from denoise_desktop.engine import DEFAULT_ENSEMBLE
-from denoise_desktop.progress import NOOP, Cancelled, Progress
+from denoise_desktop.progress import NOOP, Progress
 
 from .viewer.convert import to_qimage
 
@@ -27,7 +27,6 @@ __all__ = [
     "LoadedImage",
     "DenoiseOutput",
     "ImportedModel",
-    "CompareItem",
     "load_image",
     "estimate_noise",
     "denoise",
@@ -36,10 +35,7 @@ __all__ = [
     "import_model",
     "list_models",
     "discover_devices",
-    "compare",
     "get_denoiser",
-    "set_precision",
-    "precision",
     "clear_denoiser_cache",
     "MODEL_SUFFIXES",
 ]
@@ -61,20 +57,6 @@ class DenoiseOutput:
     qimage: QImage
     info: dict
     model_id: str
-
-
-@dataclass
-class CompareItem:
-    model_id: str
-    name: str
-    pixels: np.ndarray  # float32 H×W×C in [0, 1] (the compared region)
-    qimage: QImage
-    seconds: float
-    metrics: dict = field(default_factory=dict)  # e.g. {"psnr": .., "ssim": ..} with a reference
-    error: str = ""  # a model that failed on this image does not stop the comparison
-    sigma: float | None = None  # the level every σ-aware model was given (0–255)
-    sigma_source: str = ""  # "estimated" | "set"
-    model_used: str = ""  # the network that ran: a default routes to one of several (camera, photon…)
 
 
 # -- images ------------------------------------------------------------------------------------
@@ -123,10 +105,12 @@ def save_image(
     fmt: str | None = None,
     quality: int = 95,
     keep_metadata: bool = True,
+    bit_depth: int | None = None,
     forbidden: tuple[str | Path, ...] = (),
     progress: Progress = NOOP,
 ) -> Path:
-    """Write ``image``; refuses any path in ``forbidden`` (the input) before touching the disk."""
+    """Write ``image``; refuses any path in ``forbidden`` (the input) before touching the disk.
+    ``bit_depth`` 16 widens an 8-bit image (×257) where the format holds 16 bits (PNG, TIFF)."""
     from denoise_desktop import imageio
 
     path = Path(path)
@@ -135,27 +119,18 @@ def save_image(
         if p and Path(p).resolve() == target:
             raise ValueError(f"refusing to overwrite the input image {path}; choose another name")
     progress.set(0.0, f"Saving {path.name}")
-    imageio.write_image(image, path, format=fmt, quality=int(quality), keep_metadata=bool(keep_metadata))
+    imageio.write_image(image, path, format=fmt, quality=int(quality), keep_metadata=bool(keep_metadata),
+                        bit_depth=bit_depth)
     progress.set(1.0, "Saved")
     return path
 
 
 # -- models ------------------------------------------------------------------------------------
 _CACHE_LOCK = threading.Lock()
+# Loaded denoisers keyed by all that changes what they compute (no setting lives here: every
+# caller passes its device, precision, tile and passes).
 _CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
 _CACHE_SIZE = 2  # a loaded model can hold hundreds of MB of GPU memory
-_PRECISION = ["auto"]  # the Denoise tab's Precision: every tab's networks run at it
-
-
-def set_precision(precision: str) -> None:
-    """The networks' arithmetic for later loads ("auto", "fp32", "bf16", "fp16"; see ``runtime``)."""
-    from denoise_desktop.runtime import PRECISIONS
-
-    _PRECISION[0] = precision if precision in PRECISIONS else "auto"
-
-
-def precision() -> str:
-    return _PRECISION[0]
 
 
 def _configure(denoiser: Any, tile: int | None, ensemble: int) -> None:
@@ -169,11 +144,14 @@ def _configure(denoiser: Any, tile: int | None, ensemble: int) -> None:
 
 
 def get_denoiser(model_id: str, device: str = "auto", channels: int = 3, tile: int | None = None,
-                 ensemble: int = DEFAULT_ENSEMBLE):
-    """A loaded denoiser, reused while the same model/device/channels is asked for again."""
+                 ensemble: int = DEFAULT_ENSEMBLE, precision: str = "auto"):
+    """A loaded denoiser, reused while the same model/device/channels/precision is asked for
+    again. ``precision``: the networks' arithmetic ("auto", "fp32", "bf16", "fp16"; ``runtime``),
+    passed by each tab from the settings (no app-wide state here)."""
     from denoise_desktop import registry
+    from denoise_desktop.runtime import PRECISIONS
 
-    key = (model_id, device, channels, precision())
+    key = (model_id, device, channels, precision if precision in PRECISIONS else "auto")
     with _CACHE_LOCK:
         denoiser = _CACHE.get(key)
         if denoiser is not None:
@@ -204,6 +182,7 @@ def denoise(
     ensemble: int = DEFAULT_ENSEMBLE,
     noise: str = "auto",
     raw_mosaic: bool = False,
+    precision: str = "auto",
     progress: Progress = NOOP,
 ) -> DenoiseOutput:
     """``noise``: ``routing.NOISE_MODES`` ("poisson" with a blind model raises ValueError: the
@@ -218,7 +197,7 @@ def denoise(
     if mosaic_id is not None:
         from denoise_desktop.raw_mosaic import NotBayer, develop_denoised
 
-        net = get_denoiser(mosaic_id, device, 1, tile, 1)
+        net = get_denoiser(mosaic_id, device, 1, tile, 1, precision)
         progress.check_cancelled()
         try:
             result, info = develop_denoised(image.source, net, strength=strength, progress=progress.sub(0.02, 0.97))
@@ -228,7 +207,7 @@ def denoise(
             progress.check_cancelled()
             progress.set(1.0, "Done")
             return DenoiseOutput(result, to_qimage(result.pixels, result.alpha), dict(info), model_id)
-    denoiser = with_noise_mode(get_denoiser(model_id, device, image.channels, tile, ensemble), noise)
+    denoiser = with_noise_mode(get_denoiser(model_id, device, image.channels, tile, ensemble, precision), noise)
     progress.check_cancelled()
     result, info = engine.denoise_image(image, denoiser, sigma, strength, progress.sub(0.02, 0.97))
     progress.check_cancelled()
@@ -327,79 +306,3 @@ def discover_devices(*, progress: Progress = NOOP) -> list:
     from denoise_desktop import devices
 
     return list(devices.discover())
-
-
-# -- compare -----------------------------------------------------------------------------------
-def compare(
-    image,
-    model_ids: list[str],
-    *,
-    region: tuple[int, int, int, int] | None = None,
-    reference=None,
-    device: str = "auto",
-    sigma: float | None = None,
-    strength: Any = 1.0,
-    tile: int | None = None,
-    ensemble: int = DEFAULT_ENSEMBLE,
-    progress: Progress = NOOP,
-) -> Iterator[CompareItem]:
-    """Run each model on ``image`` (or its ``region`` = x, y, w, h); yield one item per model.
-
-    The noisy input comes first as model id ``"input"``, so the grid and the metrics table have a
-    baseline row. With a ``reference`` (clean image, same size) each item carries PSNR/SSIM.
-    ``strength``: a fraction or a ``blend.Strength`` (luminance, colour, grain), as in Denoise.
-    """
-    from denoise_desktop import metrics, registry
-    from denoise_desktop.blend import Strength, apply
-
-    st = Strength.of(strength)
-    from denoise_desktop.noise_estimate import estimate_sigma
-
-    x = image.to_float()
-    clean = reference.to_float() if reference is not None else None
-    if region is not None:
-        rx, ry, rw, rh = region
-        x = x[ry : ry + rh, rx : rx + rw]
-        if clean is not None:
-            clean = clean[ry : ry + rh, rx : rx + rw]
-    x = np.ascontiguousarray(x)
-    if clean is not None and clean.shape != x.shape:
-        raise ValueError(
-            f"the reference image is {clean.shape[1]}×{clean.shape[0]}×{clean.shape[2]} but the image is "
-            f"{x.shape[1]}×{x.shape[0]}×{x.shape[2]}; load a reference of the same size and channels"
-        )
-    source = "set" if sigma is not None else "estimated"
-    if sigma is None:
-        sigma = float(estimate_sigma(x))  # once, so every model sees the same σ
-    level = dict(sigma=float(sigma), sigma_source=source)
-
-    def measure(out: np.ndarray) -> dict:
-        return dict(metrics.all_metrics(clean, out)) if clean is not None else {}
-
-    yield CompareItem("input", "Input", x, to_qimage(x), 0.0, measure(x), **level)
-    n = max(1, len(model_ids))
-    for i, model_id in enumerate(model_ids):
-        progress.check_cancelled()
-        sub = progress.sub(i / n, (i + 1) / n)
-        try:
-            entry = registry.get(model_id)
-            name = getattr(entry, "name", model_id)
-        except Exception:  # noqa: BLE001 - an unknown id is reported on its own row below
-            name = model_id
-        sub.set(0.0, f"{name}")
-        t0 = time.perf_counter()
-        try:
-            denoiser = get_denoiser(model_id, device, x.shape[2], tile, ensemble)
-            out = denoiser.denoise(x, sigma=sigma, strength=st.luma if st.plain else 1.0, progress=sub)
-            if not st.plain:
-                out = apply(x, np.array(out, dtype=np.float32), st)
-        except Cancelled:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one failing model must not end the comparison
-            yield CompareItem(model_id, name, x, QImage(), 0.0, {}, f"{type(exc).__name__}: {exc}", **level)
-            continue
-        seconds = time.perf_counter() - t0
-        out = np.asarray(out, dtype=np.float32)
-        used = str((getattr(denoiser, "last_info", None) or {}).get("model_used") or model_id)
-        yield CompareItem(model_id, name, out, to_qimage(out), seconds, measure(out), **level, model_used=used)
-    progress.set(1.0, "Done")

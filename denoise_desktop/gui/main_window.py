@@ -1,153 +1,46 @@
-"""The main window: menus, toolbar, status bar, tabs, drag & drop. It composes; it decides nothing.
+"""The main window: tabs, drag & drop, opening files, commands, state. It composes; it decides nothing.
 
 Tabs: Denoise (viewer + denoise panel), Compare, Batch, Training. The Batch and Training panels
 are imported lazily so a missing or broken one becomes a placeholder tab instead of taking the
-whole window down. Anything slow goes through the ``TaskRunner``; worker failures arrive as
-signals and are shown with ``dialogs.error.show_error`` while the app stays usable.
+whole window down. Every tab gets the same ``AppSettings`` (what one takes from another it names
+itself). Actions, menus and toolbar are in ``window_actions``, the status bar's readouts in
+``status_bar``, the key filters in ``key_filters``, what it remembers in ``window_state``. Anything slow goes through the ``TaskRunner``;
+worker failures arrive as signals and are shown with ``dialogs.error.show_error`` while the app
+stays usable.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QApplication,
-    QComboBox,
-    QFileDialog,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QMessageBox,
-    QScrollArea,
-    QSplitter,
-    QTabWidget,
-    QWidget,
-    QAbstractSpinBox,
-    QTextEdit,
-    QPlainTextEdit,
-)
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget, QWidget
 
 from denoise_desktop.settings import AppSettings
 
 from . import jobs, qsettings
 from .dialogs import error as error_dialog
 from .document import ImageDocument
-from .panels.compare_panel import ComparePanel, image_filter
+from .key_filters import SpaceFlip, ViewKeys
+from .panels.choices import image_filter
+from .panels.compare_panel import ComparePanel
 from .panels.denoise_panel import DenoisePanel
+from .status_bar import StatusReadouts
 from .viewer.image_viewer import ImageViewer
+from .wheel_guard import WheelGuard
+from .window_actions import build_actions, build_menus, build_toolbar
+from .window_state import restore_splitters, restore_window, save_window
 from .workers import ErrorInfo, TaskRunner
 
-__all__ = ["MainWindow", "memory_text"]
+__all__ = ["MainWindow"]
 
 CATALOG_DELAY_MS = 150  # lets the window map and paint before the worker imports torch
 log = logging.getLogger(__name__)
 
 TAB_DENOISE, TAB_COMPARE, TAB_BATCH, TAB_TRAINING = range(4)
-_MEMORY_REFRESH_MS = 2000
-
-
-def _rss_bytes() -> int | None:
-    """This process's resident memory (cheap: no psutil needed on Linux)."""
-    try:
-        import psutil  # optional, exact everywhere
-
-        return int(psutil.Process().memory_info().rss)
-    except ImportError:
-        pass
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, AttributeError):
-        pass
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return int(peak if sys.platform == "darwin" else peak * 1024)
-    except (ImportError, OSError):
-        return None
-
-
-def memory_text() -> str:
-    """"RAM 812 MB · GPU 1.2 / 12.0 GB" — GPU only when torch already initialised CUDA."""
-    parts = []
-    rss = _rss_bytes()
-    if rss is not None:
-        parts.append(f"RAM {rss / 2**20:.0f} MB")
-    torch = sys.modules.get("torch")
-    try:
-        if torch is not None and torch.cuda.is_initialized():
-            used = torch.cuda.memory_allocated()
-            free, total = torch.cuda.mem_get_info()
-            parts.append(f"GPU {used / 2**30:.1f} GB used, {free / 2**30:.1f} / {total / 2**30:.1f} GB free")
-    except Exception:  # noqa: BLE001 - a status line must never raise
-        pass
-    return " · ".join(parts)
-
-
-class _SpaceFlip(QObject):
-    """Hold Space anywhere on the Denoise tab to see the original (not while typing)."""
-
-    def __init__(self, window: "MainWindow") -> None:
-        super().__init__(window)
-        self._window = window
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            return False
-        if event.key() != Qt.Key.Key_Space or event.isAutoRepeat():
-            return event.key() == Qt.Key.Key_Space and self._active()
-        if not self._active():
-            return False
-        self._window.viewer.before_after.set_show_original(event.type() == QEvent.Type.KeyPress)
-        return True
-
-    def _active(self) -> bool:
-        w = self._window
-        if not w.isActiveWindow() or w.tabs.currentIndex() != TAB_DENOISE:
-            return False
-        focus = QApplication.focusWidget()
-        # Space keeps its own meaning where it has one: typing, pressing a button, toggling a box.
-        own_use = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit, QAbstractButton, QComboBox, QAbstractItemView)
-        return not isinstance(focus, own_use) and w.viewer.mode() == "split"
-
-
-class _ViewKeys(QObject):
-    """Single-key view shortcuts (F, 1) keep working while a number field has focus.
-
-    A spin box claims every printable key, so F did nothing after the user touched the σ field.
-    Letters mean nothing to our numeric fields: they go to the shortcuts. Digits still type into
-    the field; Enter commits it and hands the keyboard back to the viewer, so 1 then works too."""
-
-    def __init__(self, window: "MainWindow") -> None:
-        super().__init__(window)
-        self._window = window
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        etype = event.type()
-        if etype not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            return False
-        focus = QApplication.focusWidget()
-        if not isinstance(focus, QAbstractSpinBox) or focus.window() is not self._window or obj is not focus:
-            return False
-        plain = not (event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier))
-        if etype == QEvent.Type.ShortcutOverride:
-            if plain and Qt.Key.Key_A <= event.key() <= Qt.Key.Key_Z:
-                event.ignore()  # not claimed: the shortcut map gets the key
-                return True
-            return False
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            QTimer.singleShot(0, self._window, self._window.focus_viewer)
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -165,14 +58,8 @@ class MainWindow(QMainWindow):
 
         self.viewer = ImageViewer(self.document, runner, self)
         self.denoise_panel = DenoisePanel(runner, self.settings, self.document, self)
-        self.compare_panel = ComparePanel(
-            runner,
-            self.settings,
-            self.document,
-            region_provider=self.viewer.region,
-            options_provider=self._compute_options,
-            parent=self,
-        )
+        self.compare_panel = ComparePanel(runner, self.settings, self.document, region_provider=self.viewer.region,
+                                          parent=self)
         self.batch_panel = self._make_panel("batch_panel", "BatchPanel", runner, self.settings)
         self.training_panel = self._make_panel("training_panel", "TrainingPanel", self.settings)
 
@@ -196,23 +83,20 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.training_panel, "Training")
         self.setCentralWidget(self.tabs)
 
-        from .wheel_guard import WheelGuard
-
         self._wheel_guard = WheelGuard(self)  # scrolling the panels never changes a control by accident
-        QApplication.instance().installEventFilter(self._wheel_guard)
-
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbar()
-        self._build_status_bar()
+        build_actions(self)
+        build_menus(self)
+        build_toolbar(self)
+        self.readouts = StatusReadouts(self.statusBar())
+        self.pixel_label, self.zoom_label, self.device_label = (
+            self.readouts.pixel_label, self.readouts.zoom_label, self.readouts.device_label)
         self._connect()
-        self._space_flip = _SpaceFlip(self)
-        QApplication.instance().installEventFilter(self._space_flip)
-        self._view_keys = _ViewKeys(self)
-        QApplication.instance().installEventFilter(self._view_keys)
+        self._space_flip, self._view_keys = SpaceFlip(self), ViewKeys(self)
+        for f in (self._wheel_guard, self._space_flip, self._view_keys):
+            QApplication.instance().installEventFilter(f)
         self.viewer.set_mode(self.settings.compare_mode if self.settings.compare_mode in ("split", "side_by_side", "diff") else "split")
         self._sync_view_actions(self.viewer.mode())
-        self.restore_state()
+        restore_window(self)
         # The catalog imports torch (seconds): a worker thread still takes the GIL from the
         # window's first paint, so it starts only once the event loop runs.
         QTimer.singleShot(CATALOG_DELAY_MS, self, self._load_catalog)  # skipped if the window is gone
@@ -236,67 +120,10 @@ class MainWindow(QMainWindow):
             label.setObjectName(f"{module}_placeholder")
             return label
 
-    def _compute_options(self) -> dict:
-        p = self.denoise_panel
-        return {
-            "device": p.device(),
-            "sigma": p.sigma_value(),
-            "strength": p.strength(),  # blend.Strength: luminance, colour, grain
-            "tile": p.tile_combo.currentData(),
-            "ensemble": p.quality_combo.currentData(),
-        }
+    def on_denoise_tab(self) -> bool:
+        return self.tabs.currentIndex() == TAB_DENOISE
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
-        a = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, (list, tuple)):
-                a.setShortcuts([QKeySequence(s) for s in shortcut])
-            else:
-                a.setShortcut(QKeySequence(shortcut))
-        if tip:
-            a.setStatusTip(tip)
-            a.setToolTip(tip)
-        a.setCheckable(checkable)
-        if slot is not None:
-            a.triggered.connect(slot)
-        self.addAction(a)  # shortcuts work even when the menu bar is hidden
-        return a
-
-    def _build_actions(self) -> None:
-        K = QKeySequence.StandardKey
-        self.act_open = self._action("&Open…", self.open_dialog, K.Open, "Open an image")
-        self.act_save = self._action("&Save As…", self.denoise_panel.save_as, "Ctrl+Shift+S", "Save the denoised image")
-        self.act_quit = self._action("&Quit", self.close, "Ctrl+Q")
-        self.act_quit.setMenuRole(QAction.MenuRole.QuitRole)
-        self.act_fit = self._action("&Fit to Window", self.viewer.fit, "F", "Show the whole image")
-        self.act_actual = self._action("&Actual Size (1:1)", self.viewer.actual_size, "1", "One image pixel per screen pixel")
-        self.act_zoom_in = self._action("Zoom &In", self.viewer.zoom_in, ["Ctrl+=", "Ctrl++"])
-        self.act_zoom_out = self._action("Zoom &Out", self.viewer.zoom_out, "Ctrl+-")
-        self.act_split = self._action("&Before / After", lambda: self.set_view_mode("split"), "Ctrl+1", checkable=True)
-        self.act_side = self._action("&Side by Side", lambda: self.set_view_mode("side_by_side"), "Ctrl+2", checkable=True)
-        self.act_diff = self._action("&Difference", lambda: self.set_view_mode("diff"), "Ctrl+3", checkable=True)
-        group = QActionGroup(self)
-        for a in (self.act_split, self.act_side, self.act_diff):
-            group.addAction(a)
-        self.act_denoise = self._action("&Denoise", self.denoise_panel.denoise, "Ctrl+D", "Denoise the image")
-        self.act_cancel = self._action("&Cancel", self.cancel_work, "Esc", "Stop the running denoise or comparison")
-        self.act_compare = self._action("&Compare Models…", self.show_compare, "Ctrl+K", "Compare models on this image")
-        self.act_import = self._action("&Import Model…", self.denoise_panel.import_model_dialog, None, "Add a model file")
-        self.act_raw_mosaic = self._action(
-            "Denoise RAW Files on the Sensor &Mosaic", self._set_raw_on_mosaic, None,
-            "Camera RAW with the default model and Auto noise: denoised before development, on the Bayer mosaic "
-            "(Denoise and Batch tabs)", checkable=True)
-        self.act_raw_mosaic.setChecked(bool(self.settings.raw_on_mosaic))
-        check = getattr(self.batch_panel, "raw_mosaic_check", None)  # (a placeholder if the tab failed)
-        if check is not None:
-            check.toggled.connect(self.act_raw_mosaic.setChecked)
-            check.toggled.connect(lambda _on: self.denoise_panel.settings_changed())  # a RAW's result is stale
-            check.toggled.connect(lambda _on: self.denoise_panel.refresh_estimate())
-        self.act_reference = self._action("Load &Reference…", self.compare_panel.load_reference_dialog)
-        self.act_about = self._action("&About Denoise Desktop", self.show_about)
-        self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
-
-    def _set_raw_on_mosaic(self, on: bool) -> None:
+    def set_raw_on_mosaic(self, on: bool) -> None:
         """One setting for both tabs; the Batch tab's checkbox shows it too."""
         self.settings.raw_on_mosaic = bool(on)
         check = getattr(self.batch_panel, "raw_mosaic_check", None)
@@ -304,64 +131,6 @@ class MainWindow(QMainWindow):
             check.setChecked(bool(on))
         self.denoise_panel.settings_changed()  # a RAW's result was made the other way
         self.denoise_panel.refresh_estimate()
-
-    def _build_menus(self) -> None:
-        mb = self.menuBar()
-        m = mb.addMenu("&File")
-        m.addAction(self.act_open)
-        self.recent_menu = m.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self._fill_recent_menu()
-        m.addAction(self.act_save)
-        m.addAction(self.act_reference)
-        m.addSeparator()
-        m.addAction(self.act_quit)
-        m = mb.addMenu("&View")
-        for a in (self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out):
-            m.addAction(a)
-        m.addSeparator()
-        for a in (self.act_split, self.act_side, self.act_diff):
-            m.addAction(a)
-        m = mb.addMenu("&Tools")
-        for a in (self.act_denoise, self.act_cancel, self.act_compare, self.act_import):
-            m.addAction(a)
-        m.addSeparator()
-        m.addAction(self.act_raw_mosaic)
-        m = mb.addMenu("&Help")
-        m.addAction(self.act_about)
-
-    def _build_toolbar(self) -> None:
-        tb = self.addToolBar("Main")
-        tb.setObjectName("mainToolbar")
-        tb.setMovable(False)
-        for a in (self.act_open, self.act_save):
-            tb.addAction(a)
-        tb.addSeparator()
-        tb.addAction(self.act_denoise)
-        tb.addAction(self.act_cancel)
-        tb.addSeparator()
-        for a in (self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out):
-            tb.addAction(a)
-        tb.addSeparator()
-        for a in (self.act_split, self.act_side, self.act_diff):
-            tb.addAction(a)
-
-    def _build_status_bar(self) -> None:
-        sb = self.statusBar()
-        self.pixel_label = QLabel("", self)
-        self.zoom_label = QLabel("", self)
-        self.device_label = QLabel("Device: auto", self)
-        self.memory_label = QLabel("", self)
-        # Permanent: temporary status messages would otherwise hide the readout.
-        sb.addPermanentWidget(self.pixel_label)
-        sb.addPermanentWidget(self.zoom_label)
-        sb.addPermanentWidget(self.device_label)
-        sb.addPermanentWidget(self.memory_label)
-        self._memory_timer = QTimer(self)
-        self._memory_timer.setInterval(_MEMORY_REFRESH_MS)
-        self._memory_timer.timeout.connect(self._update_memory)
-        self._memory_timer.start()
-        self._update_memory()
 
     def _connect(self) -> None:
         for panel in (self.denoise_panel, self.compare_panel):
@@ -371,7 +140,12 @@ class MainWindow(QMainWindow):
         for panel in (self.batch_panel, self.training_panel):
             if hasattr(panel, "set_models"):  # not on a placeholder tab
                 self.denoise_panel.models_changed.connect(panel.set_models)
-        self.denoise_panel.device_changed.connect(self._update_device_label)
+        self.denoise_panel.device_changed.connect(lambda d: self.readouts.show_device(d, self.devices))
+        check = getattr(self.batch_panel, "raw_mosaic_check", None)  # (a placeholder if the tab failed)
+        if check is not None:
+            check.toggled.connect(self.act_raw_mosaic.setChecked)
+            check.toggled.connect(lambda _on: self.denoise_panel.settings_changed())  # a RAW's result is stale
+            check.toggled.connect(lambda _on: self.denoise_panel.refresh_estimate())
         self.denoise_panel.busy_changed.connect(lambda _b: self._update_actions())
         self.denoise_panel.saved.connect(lambda _p: self.save_settings())
         self.viewer.pixel_info.connect(self.pixel_label.setText)
@@ -458,7 +232,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{doc.path.name} — Denoise Desktop" if doc.path else "Denoise Desktop")
         self.setWindowFilePath(str(doc.path) if doc.path else "")
         self._update_actions()
-        if self.tabs.currentIndex() == TAB_DENOISE:
+        if self.on_denoise_tab():
             self.viewer.before_after.setFocus()
 
     # -- drag & drop -------------------------------------------------------------------------------
@@ -541,24 +315,7 @@ class MainWindow(QMainWindow):
         for panel in (self.batch_panel, self.training_panel):
             if hasattr(panel, "set_devices"):  # not on a placeholder tab
                 panel.set_devices(self.devices)
-        self._update_device_label(self.denoise_panel.device())
-
-    def _update_device_label(self, device: str) -> None:
-        label = device
-        if device == "auto" and self.devices:
-            best = next((d for d in self.devices if d.kind == "cuda"), None) or next(
-                (d for d in self.devices if d.kind == "mps"), None
-            ) or self.devices[0]
-            label = f"auto → {best.name}"
-        else:
-            match = next((d for d in self.devices if d.id == device), None)
-            if match is not None:
-                label = match.name
-        self.device_label.setText(f"Device: {label}")
-        self.device_label.setToolTip("\n".join(f"{d.id}: {d.label()}" for d in self.devices))
-
-    def _update_memory(self) -> None:
-        self.memory_label.setText(memory_text())
+        self.readouts.show_device(self.denoise_panel.device(), self.devices)
 
     def _update_actions(self) -> None:
         doc = self.document
@@ -578,50 +335,17 @@ class MainWindow(QMainWindow):
         error_dialog.show_error(self, title, error)
 
     # -- state -----------------------------------------------------------------------------------
-    def restore_state(self) -> None:
-        geometry = qsettings.load_bytes("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 820)
-        state = qsettings.load_bytes("state")
-        if state is not None:
-            self.restoreState(state)
-        tab = qsettings.get_value("current_tab", 0, int)
-        if 0 <= tab < self.tabs.count():
-            self.tabs.setCurrentIndex(tab)
-        checked = qsettings.get_value("compare_models", [], list)
-        if checked:
-            self._pending_compare_checks = checked
-            self.denoise_panel.models_changed.connect(self._restore_compare_checks)
-
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         if not getattr(self, "_splitters_restored", False):
-            # Only once the window has its real size: a splitter restored earlier is re-shared
-            # proportionally by the first resize and loses the saved positions.
             self._splitters_restored = True
-            for splitter in (self.splitter, self.compare_panel.splitter):
-                s = qsettings.load_bytes(splitter.objectName())
-                if s is not None:
-                    splitter.restoreState(s)
-
-    def _restore_compare_checks(self, _entries: list) -> None:
-        checks = getattr(self, "_pending_compare_checks", None)
-        if checks:
-            self.compare_panel.set_checked(checks)
-            self._pending_compare_checks = None
+            restore_splitters(self)
 
     def save_settings(self) -> None:
         qsettings.save_settings(self.settings)
 
     def save_state(self) -> None:
-        qsettings.save_bytes("geometry", self.saveGeometry())
-        qsettings.save_bytes("state", self.saveState())
-        for splitter in (self.splitter, self.compare_panel.splitter):
-            qsettings.save_bytes(splitter.objectName(), splitter.saveState())
-        qsettings.set_value("current_tab", self.tabs.currentIndex())
-        qsettings.set_value("compare_models", self.compare_panel.checked_models())
+        save_window(self)
         self.save_settings()
 
     def confirm_quit_while_training(self) -> bool:
@@ -662,12 +386,12 @@ class MainWindow(QMainWindow):
                     log.exception("shutting down %s", type(panel).__name__)
         self.denoise_panel.cancel()
         self.compare_panel.cancel()
-        QApplication.instance().removeEventFilter(self._space_flip)
-        QApplication.instance().removeEventFilter(self._view_keys)
+        for f in (self._space_flip, self._view_keys):
+            QApplication.instance().removeEventFilter(f)
         super().closeEvent(event)
 
     def focus_viewer(self) -> None:
         """Give the keyboard back to the image (after a number field was committed)."""
-        canvas = self.viewer.current_canvas() if self.tabs.currentIndex() == TAB_DENOISE else None
+        canvas = self.viewer.current_canvas() if self.on_denoise_tab() else None
         if canvas is not None:
             canvas.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -6,7 +6,7 @@ from typing import Any, Callable, Iterable
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton
 
-__all__ = ["path_row", "fill_device_combo"]
+__all__ = ["path_row", "fill_device_combo", "select_data"]
 
 
 def path_row(placeholder: str, on_choose: Callable[[], None]) -> tuple[QHBoxLayout, QLineEdit, QPushButton]:
@@ -41,3 +41,10 @@ def fill_device_combo(combo: QComboBox, devices: Iterable[Any] = (), wanted: str
         combo.setCurrentIndex(max(i, 0))
     finally:
         combo.blockSignals(False)
+
+
+def select_data(combo: QComboBox, data: Any) -> None:
+    """Select the item holding ``data``; nothing changes when there is none."""
+    i = combo.findData(data) if data is not None else -1
+    if i >= 0:
+        combo.setCurrentIndex(i)

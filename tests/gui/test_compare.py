@@ -30,9 +30,9 @@ def setup(qtbot, runner, tmp_path, errors):
     loaded = load_image(noisy_path)
     doc.set_original(loaded.path, loaded.image, loaded.qimage)
     region: dict = {}
-    panel = ComparePanel(
-        runner, AppSettings(), doc, region_provider=lambda kind: region.get(kind), options_provider=lambda: {"sigma": 25.0}
-    )
+    # the Denoise tab's σ is set by hand: Compare must not take it (it has its own level)
+    panel = ComparePanel(runner, AppSettings(sigma_mode="manual", sigma=25.0), doc,
+                         region_provider=lambda kind: region.get(kind))
     panel.error_occurred.connect(lambda title, err: errors.append((title, err)))
     qtbot.addWidget(panel)
     panel.resize(900, 600)
@@ -102,7 +102,7 @@ def test_changing_the_reference_blanks_scores_measured_against_the_old_one(qtbot
     assert all(not i.metrics for i in panel.items) and len(panel.canvases()) == 2  # the images stay
     from PySide6.QtWidgets import QLabel
 
-    assert not any("PSNR" in c.findChild(QLabel).text() for c in panel._cells)
+    assert not any("PSNR" in c.findChild(QLabel).text() for c in panel.grid_host.cells)
 
 
 def test_compare_visible_region_only(qtbot, setup):
@@ -185,7 +185,7 @@ def test_placeholder_names_the_side_the_model_list_is_on(setup):
 
 def test_compare_has_its_own_level_and_quality_and_says_what_it_shares(qtbot, setup, tmp_path):
     panel, *_ = setup
-    # the Denoise tab's σ (25 from options_provider) does not leak in: Compare's own control rules
+    # the Denoise tab's σ (25, set by hand in the settings) does not leak in: Compare's own control rules
     panel.sigma_auto.setChecked(False)
     panel.sigma_spin.setValue(12)
     panel.quality_combo.setCurrentIndex(panel.quality_combo.findData(4))
@@ -221,14 +221,14 @@ def test_csv_records_level_passes_and_region(qtbot, setup, tmp_path):
 
 
 def test_long_model_names_neither_truncate_nor_widen_the_window(qtbot, setup):
-    from denoise_desktop.gui import jobs
+    from denoise_desktop.gui import compare_job, jobs
 
     panel, doc, *_ = setup
     width = panel.width()
     long_name = "unet_res_color_real_trained_on_my_holiday_photos_2026-12-03"
     img = doc.original.to_float()
     for k in range(4):
-        item = jobs.CompareItem(f"m{k}", f"{long_name}_{k}", img, jobs.to_qimage(img), 1.0, {"psnr": 30.0, "ssim": 0.9},
+        item = compare_job.CompareItem(f"m{k}", f"{long_name}_{k}", img, jobs.to_qimage(img), 1.0, {"psnr": 30.0, "ssim": 0.9},
                                 sigma=10.0, sigma_source="estimated")
         panel._add_item(item)
     qtbot.wait(50)

@@ -32,13 +32,13 @@ def test_a_routed_default_names_the_network_that_ran(tmp_path):
     import numpy as np
     from PySide6.QtGui import QImage
 
-    from denoise_desktop.gui import jobs
-    from denoise_desktop.gui.panels.compare_panel import display_name, write_csv
+    from denoise_desktop.gui.compare_job import CompareItem
+    from denoise_desktop.gui.panels.compare_export import display_name, write_csv
 
     x = np.zeros((4, 4, 3), np.float32)
-    routed = jobs.CompareItem("unet_res_color", "UNet-Res", x, QImage(), 1.0, {"psnr": 30.0},
+    routed = CompareItem("unet_res_color", "UNet-Res", x, QImage(), 1.0, {"psnr": 30.0},
                               model_used="unet_res_color_real")
-    plain = jobs.CompareItem("nlm", "NLM", x, QImage(), 1.0, {"psnr": 28.0}, model_used="nlm")
+    plain = CompareItem("nlm", "NLM", x, QImage(), 1.0, {"psnr": 28.0}, model_used="nlm")
     assert display_name(routed) == "UNet-Res → unet_res_color_real" and display_name(plain) == "NLM"
     path = write_csv([routed, plain], tmp_path / "c.csv", image="x.png")
     rows = list(csv.DictReader(path.open()))

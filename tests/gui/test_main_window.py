@@ -241,6 +241,7 @@ def test_window_remembers_choices(qtbot, runner, errors):
     p = w2.denoise_panel
     assert p.current_model_id() == model
     assert not p.sigma_auto.isChecked() and p.sigma_spin.value() == 42
+    assert p.settings_box.sigma_slider.value() == 42  # the slider shows the remembered σ too
     assert (p.luma_spin.value(), p.chroma_spin.value(), p.grain_spin.value()) == (70, 100, 20)
     assert (w2.settings.luma_strength, w2.settings.chroma_strength, w2.settings.grain) == (0.7, 1.0, 0.2)
     assert p.tile_combo.currentData() == 256
@@ -429,7 +430,7 @@ def test_save_as_dialog_suggests_a_name_beside_the_input(qtbot, window, noisy_pn
         asked.append((directory, selected))
         return "", ""  # the user cancels
 
-    monkeypatch.setattr("denoise_desktop.gui.panels.denoise_panel.QFileDialog.getSaveFileName", fake_dialog)
+    monkeypatch.setattr("denoise_desktop.gui.panels.output_box.QFileDialog.getSaveFileName", fake_dialog)
     window.act_save.trigger()
     directory, selected = asked[0]
     assert Path(directory) == noisy_png.parent / "noisy_denoised.jpg"
@@ -472,8 +473,8 @@ def test_quality_choice_reaches_every_model_run(qtbot, window, noisy_png, monkey
     open_and_wait(qtbot, window, noisy_png)
     denoise_and_wait(qtbot, window)
     assert seen == [4]
-    assert window._compute_options()["ensemble"] == 4  # Compare uses the same choice
-    assert window.settings.ensemble == 4  # remembered (Batch has its own Quality)
+    assert window.settings.ensemble == 4  # remembered (Batch and Compare have their own Quality)
+    assert window.compare_panel.run_options()["ensemble"] == window.settings.compare_ensemble != 4
 
 
 
@@ -499,7 +500,8 @@ def test_f_and_1_work_while_a_number_field_has_focus(qtbot, window, noisy_png):
 
 
 def test_a_compare_run_does_not_widen_the_window(qtbot, window, noisy_png):
-    from denoise_desktop.gui import jobs
+    from denoise_desktop.gui.compare_job import CompareItem
+    from denoise_desktop.gui.viewer.convert import to_qimage
 
     open_and_wait(qtbot, window, noisy_png)
     window.resize(1280, 800)
@@ -509,7 +511,7 @@ def test_a_compare_run_does_not_widen_the_window(qtbot, window, noisy_png):
     img = window.document.original.to_float()
     for k in range(6):
         name = f"unet_res_color_real trained on a very long folder name {k}"
-        window.compare_panel._add_item(jobs.CompareItem(f"m{k}", name, img, jobs.to_qimage(img), 1.0,
+        window.compare_panel._add_item(CompareItem(f"m{k}", name, img, to_qimage(img), 1.0,
                                                         {"psnr": 30.0, "ssim": 0.9}, sigma=10.0, sigma_source="estimated"))
     qtbot.wait(100)
     assert window.width() == width

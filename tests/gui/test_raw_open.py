@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("rawpy")
 
-from denoise_desktop.gui.panels.compare_panel import image_filter  # noqa: E402
+from denoise_desktop.gui.panels.choices import image_filter  # noqa: E402
 from dng_helpers import write_dng_with_preview  # noqa: E402
 from gui_helpers import fast_classical_id, sha  # noqa: E402
 
@@ -77,7 +77,7 @@ def test_default_model_denoises_a_raw_on_its_mosaic_and_the_menu_turns_it_off(qt
     assert panel.set_model(registry.default_model_id(3)) and panel.sigma_auto.isChecked()
     assert window.act_raw_mosaic.isChecked()
     qtbot.waitUntil(lambda: doc.estimated_sigma is not None, timeout=20000)
-    panel._show_estimate(doc.estimated_sigma)
+    panel.refresh_estimate()
     assert "denoised on its sensor mosaic" in panel.sigma_estimate.text()  # not the level it will use
     messages = []
     window.statusBar().messageChanged.connect(messages.append)

@@ -57,7 +57,7 @@ def test_chroma_control_reblends_live_without_a_model_run(qtbot, window, tmp_pat
     assert runs == [] and errors == []  # no model run for any of it
     s = window.settings
     assert (s.luma_strength, s.chroma_strength, s.grain) == (0.0, 1.0, 0.5)
-    assert window._compute_options()["strength"] == Strength(0.0, 1.0, 0.5)  # what Compare runs with
+    assert window.compare_panel.run_options()["strength"] == Strength(0.0, 1.0, 0.5)  # what Compare runs with
 
 
 def test_presets_pick_save_and_are_shared_between_tabs(qtbot, monkeypatch):
@@ -142,15 +142,15 @@ def test_compare_label_names_luminance_colour_and_grain(qtbot, window):
 
 
 def test_compare_job_mixes_luminance_and_colour_like_denoise(tmp_path):
-    from denoise_desktop.gui import jobs
-    from denoise_desktop.gui.panels.compare_panel import write_csv
+    from denoise_desktop.gui.compare_job import compare
+    from denoise_desktop.gui.panels.compare_export import write_csv
     from denoise_desktop.imageio import read_image
 
     path = write_png(tmp_path / "n.png", clean_and_noisy(40, 48, sigma=10.0)[1])
     image = read_image(path)
     model = fast_classical_id()
-    full = list(jobs.compare(image, [model], sigma=25.0))
-    kept = list(jobs.compare(image, [model], sigma=25.0, strength=Strength(1.0, 0.0, 0.0)))
+    full = list(compare(image, [model], sigma=25.0))
+    kept = list(compare(image, [model], sigma=25.0, strength=Strength(1.0, 0.0, 0.0)))
     src = kept[0].pixels
     assert np.abs(chroma(kept[1].pixels) - chroma(src)).max() < 1e-5  # float: no rounding at all
     assert np.abs(luma(kept[1].pixels) - luma(full[1].pixels)).max() < 1e-5

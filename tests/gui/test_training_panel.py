@@ -130,7 +130,8 @@ def test_no_model_trained_when_the_trainer_fails(qtbot, tmp_path):
 def test_recipes_are_found_without_importing_torch():
     code = (
         "import sys\n"
-        "from denoise_desktop.gui.panels.training_panel import recipes_dir, list_recipes\n"
+        "import denoise_desktop.gui.panels.training_panel\n"
+        "from denoise_desktop.gui.training_job import recipes_dir, list_recipes\n"
         "print(recipes_dir()); print(len(list_recipes()))\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
@@ -144,7 +145,7 @@ def test_recipes_are_found_without_importing_torch():
 def test_recipe_defaults_mirror_the_trainer_config():
     """The form shows the trainer's defaults for keys a recipe leaves out."""
     config = pytest.importorskip("training.config")
-    from denoise_desktop.gui.panels.training_panel import RECIPE_DEFAULTS
+    from denoise_desktop.gui.training_job import RECIPE_DEFAULTS
 
     r = config.Recipe()
     assert RECIPE_DEFAULTS == {
@@ -178,7 +179,7 @@ def test_form_changes_become_set_overrides(qtbot, tmp_path):
         # a model trained on a folder is named after it, never after the recipe's bundled model
         "name": "photos", "export.description": f"Trained here on the folder 'photos' with the {recipe.stem} recipe",
     }
-    assert export_name.startswith(f"{panel.arch_combo.currentData() or panel._recipe_arch or 'model'}_photos_")
+    assert export_name.startswith(f"{panel.arch_combo.currentData() or panel.form._recipe_arch or 'model'}_photos_")
 
 
 def test_form_shows_what_an_extending_recipe_inherits(qtbot, tmp_path):
@@ -224,7 +225,7 @@ def test_start_from_a_trained_model_fine_tunes_it(qtbot, tmp_path):
 def test_start_from_shows_the_recipes_own_weights_and_random_overrides_them(qtbot, tmp_path):
     """A fine-tuning recipe (model.init) must not read "Random weights" in the form while it
     fine-tunes, and picking Random weights must really train from scratch."""
-    from denoise_desktop.gui.panels.training_panel import RECIPE_INIT
+    from denoise_desktop.gui.training_job import RECIPE_INIT
 
     recipe = tmp_path / "ft.toml"
     recipe.write_text('name = "ft"\n[model]\narch = "unet_res"\ninit = "weights/start.safetensors"\n')

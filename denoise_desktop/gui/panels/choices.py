@@ -1,11 +1,13 @@
-"""What the Denoise, Compare and Batch tabs offer and say alike: the level, noise and Quality
-choices with their help texts, and a model's card as text (one place, so the tabs never drift)."""
+"""What the tabs offer and say alike: the level, noise, tile, precision and output choices with
+their help texts, the file-dialog filters, and a model's card as text (one place, so the tabs
+never drift and no panel imports another for a constant). Quality is in ``quality``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["SIGMA_MAX", "LEVEL_HELP", "NOISE_CHOICES", "NOISE_HELP", "QUALITY_CHOICES", "model_card_text"]
+__all__ = ["SIGMA_MAX", "LEVEL_HELP", "NOISE_CHOICES", "NOISE_HELP", "TILE_CHOICES", "PRECISION_CHOICES",
+           "PRECISION_HELP", "SAVE_FORMATS", "SAVE_FILTERS", "image_filter", "model_card_text"]
 
 SIGMA_MAX = 75
 LEVEL_HELP = ("Auto estimates the noise level of each image: the standard deviation of its noise on the "
@@ -21,8 +23,24 @@ NOISE_HELP = ("What kind of noise the image has. Auto finds it per image: white 
               "or photon noise whose strength grows with brightness (fluorescence microscopy, astronomy, "
               "low light) — denoised through a variance-stabilising transform that keeps the image's "
               "brightness. Choose one to override Auto for every image.")
-# Self-ensemble sizes (engine.ENSEMBLES) as the user sees them: more passes, a little cleaner.
-QUALITY_CHOICES = {1: "Fast (1 pass)", 2: "Balanced (2 passes)", 4: "High (4 passes)", 8: "Best (8 passes)"}
+TILE_CHOICES = (None, 128, 256, 512, 1024, 2048)
+PRECISION_CHOICES = {"auto": "Auto (fastest at full quality)", "fp32": "fp32", "bf16": "bf16",
+                     "fp16": "fp16 (GPU only)"}
+PRECISION_HELP = ("Arithmetic of the networks. Auto: bf16 on CPUs that compute it natively (AVX-512 BF16 / "
+                  "AMX; about 0.005 dB from fp32), fp16 on NVIDIA GPUs, else fp32 (also used by Compare and Batch)")
+#: the Denoise tab's output formats: settings value → (label, file suffix)
+SAVE_FORMATS = {"keep": ("Same as input", None), "png": ("PNG", ".png"), "tif": ("TIFF", ".tif"),
+                "jpg": ("JPEG", ".jpg")}
+SAVE_FILTERS = "PNG (*.png);;TIFF (*.tif *.tiff);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;BMP (*.bmp)"
+
+
+def image_filter() -> str:
+    """File-dialog filter for every format the core reads, camera RAW included; upper-case
+    suffixes too (RAW files are named IMG_0001.CR2, and the filter is case-sensitive on Linux)."""
+    from denoise_desktop.imageio import READABLE_EXTENSIONS
+
+    pattern = " ".join(f"*{e} *{e.upper()}" for e in sorted(READABLE_EXTENSIONS))
+    return f"Images ({pattern});;All files (*)"
 
 
 def model_card_text(entry: Any) -> str:

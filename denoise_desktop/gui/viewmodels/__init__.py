@@ -1,1 +1,1 @@
-"""View models: plain state behind the panels (Qt table models, curve buffers)."""
+"""View models: plain state and words behind the panels (Qt table model, curve buffers, status lines); no widgets."""
