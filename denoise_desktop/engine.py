@@ -30,7 +30,8 @@ from .tiling import TileBlender, best_tile_shape, plan_tiles
 if TYPE_CHECKING:
     from .blend import Strength
 
-__all__ = ["NetworkDenoiser", "denoise_image", "OutOfMemory", "PRECISIONS", "ENSEMBLES", "DEFAULT_ENSEMBLE"]
+__all__ = ["NetworkDenoiser", "denoise_image", "OutOfMemory", "PRECISIONS", "ENSEMBLES", "DEFAULT_ENSEMBLE",
+           "QUALITIES"]
 
 # Self-ensemble: the model also runs on flipped/rotated copies of each tile and the results,
 # turned back, are averaged: ~0.1–0.2 dB for 2–8× the time. Each prefix of this order is a group
@@ -38,6 +39,8 @@ __all__ = ["NetworkDenoiser", "denoise_image", "OutOfMemory", "PRECISIONS", "ENS
 # every setting treats the image's orientations alike. Entries: (quarter turns, mirror left-right).
 ENSEMBLES = (1, 2, 4, 8)
 DEFAULT_ENSEMBLE = 2  # +0.07–0.11 dB over one pass; ~10× faster than DnCNN on photos (docs/benchmarks.md)
+# The Quality choices of the app and the CLI: passes of the self-ensemble.
+QUALITIES = {"fast": 1, "default": DEFAULT_ENSEMBLE, "high": 4, "best": 8}
 _DIHEDRAL = ((0, False), (0, True), (2, True), (2, False), (1, False), (1, True), (3, False), (3, True))
 
 # Automatic tiles: an area budget (as the side of a square, px) from free memory, then the tile

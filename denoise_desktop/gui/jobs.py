@@ -95,7 +95,7 @@ def estimate_noise(image, *, progress: Progress = NOOP) -> tuple[float, str]:
     from denoise_desktop.routing import choose_route
 
     route = choose_route(image.to_float())
-    return float(route.est.level), "photon noise" if route.name == "photon" else route.est.kind
+    return float(route.est.level), route.kind
 
 
 def save_image(

@@ -9,7 +9,7 @@ from denoise_desktop import noise_estimate, registry
 from denoise_desktop.engine import denoise_image, level_text
 from denoise_desktop.imageio import ImageData
 from denoise_desktop.noise_estimate import NoiseEstimate
-from denoise_desktop.routing import NoiseRoutedDenoiser
+from denoise_desktop.routing import NoiseRoutedDenoiser, choose_route
 
 
 class Fake:
@@ -69,12 +69,25 @@ def test_bundled_default_color_model_is_routed_and_real_noise_goes_to_its_siblin
     clean = np.stack([0.5 + 0.3 * np.sin(3 * x), 0.4 + 0.3 * np.cos(2 * y), 0.3 + 0.4 * x * y], -1)
     noisy = np.clip(np.rint((clean + rng.normal(0, 20 / 255, clean.shape)) * 255), 0, 255).astype(np.uint8)
     assert d.choose(noisy)[0] is d.white  # white Gaussian noise
-    buf = io.BytesIO()
-    Image.fromarray(noisy).save(buf, "JPEG", quality=90, subsampling=2)
-    buf.seek(0)
-    jpg = np.asarray(Image.open(buf))
-    net, est = d.choose(jpg)
-    assert net is d.real and est.correlated and est.level > 10  # the same noise as a 4:2:0 JPEG
+
+    def jpeg420(a):
+        buf = io.BytesIO()
+        Image.fromarray(a).save(buf, "JPEG", quality=90, subsampling=2)
+        buf.seek(0)
+        return np.asarray(Image.open(buf))
+
+    # The same noise as a 4:2:0 JPEG: its chroma looks correlated, its luma is still white.
+    route = choose_route(jpeg420(noisy))
+    assert route.name == "jpeg_white" and route.est.correlated and route.est.level > 10
+    assert d.choose(jpeg420(noisy))[0] is d.white and route.kind == "white noise in a JPEG"
+    # Noise spread over neighbours in every channel, like a demosaiced camera's: the real-noise network.
+    import cv2
+
+    spread = cv2.GaussianBlur(rng.normal(0, 1, clean.shape).astype(np.float32), (0, 0), 1.0)
+    spread = spread.mean(axis=2, keepdims=True) * 0.7 + spread * 0.3  # channels correlated, as after demosaicing
+    camera = np.clip(np.rint((clean + spread * (12 / 255) / spread.std()) * 255), 0, 255).astype(np.uint8)
+    route = choose_route(jpeg420(camera))
+    assert route.name == "camera" and d.choose(jpeg420(camera))[0] is d.real
 
 
 @pytest.mark.parametrize("correlated", [False, True])

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from denoise_desktop.engine import QUALITIES
 from denoise_desktop.settings import AppSettings
 
 __all__ = ["QUALITY_CHOICES", "QUALITY_KEYS", "quality_combo"]
 
-# Self-ensemble sizes (engine.ENSEMBLES) as the user sees them: more passes, a little cleaner.
-QUALITY_CHOICES = {1: "Fast (1 pass)", 2: "Balanced (2 passes)", 4: "High (4 passes)", 8: "Best (8 passes)"}
+# Self-ensemble sizes as the user sees them, named as the CLI's --quality: more passes, a little cleaner.
+QUALITY_CHOICES = {n: f"{name.capitalize()} ({n} pass{'es' if n > 1 else ''})" for name, n in QUALITIES.items()}
 #: tab → the AppSettings field its Quality is remembered in (each tab has its own)
 QUALITY_KEYS = {"denoise": "ensemble", "batch": "batch_ensemble", "compare": "compare_ensemble"}
 _HELP = {
