@@ -1,9 +1,9 @@
 """The classic denoisers reproduced: each on its own test split, next to the original's figures.
 
-    python benchmarks/classic.py                             # all, writes docs/classic.md + docs/classic/*.png
-    python benchmarks/classic.py --limit 50 --compare-limit 10 --no-bm3d --no-write  # quick look
-    python benchmarks/classic.py --only rednet_cifar10       # one system's section (the others are kept)
-    python benchmarks/classic.py --weights runs/classic_rednet/export  # weights not bundled yet
+    python -m benchmarks.classic                             # all, writes docs/classic.md + docs/classic/*.png
+    python -m benchmarks.classic --limit 50 --compare-limit 10 --no-bm3d --no-write  # quick look
+    python -m benchmarks.classic --only rednet_cifar10       # one system's section (the others are kept)
+    python -m benchmarks.classic --weights runs/classic_rednet/export  # weights not bundled yet
 
 For each classic system whose weights are present (bundled in ``resources/weights/``, or in a
 ``--weights`` folder; a missing one is skipped with a line saying so), on its own test split in
@@ -14,7 +14,7 @@ For each classic system whose weights are present (bundled in ``resources/weight
 * ``rednet_cifar10``: CIFAR-10 ``test_batch`` (``cifar10_exact``, 1000 images), σ 25.5 / 76.5 /
   127.5 / 178.5 / 255 (noise factors 0.1 / 0.3 / 0.5 / 0.7 / 1.0), and a PSNR-vs-σ curve;
 * ``upsampling_ae_photos``: 128×128 centre crops of the BSDS500 colour hold-out of
-  ``benchmarks/quality.py`` (the manifest's ``val`` images less those the default recipes
+  ``benchmarks.quality`` (the manifest's ``val`` images less those the default recipes
   validate on) minus every image this model's own recipe trained on (rebuilt from its card:
   a ``val_fraction`` split of the whole folder puts most of the hold-out in its training set),
   σ 25.5;
@@ -47,21 +47,18 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import quality  # noqa: E402
-from photon_noise import cpu_flags  # noqa: E402
-from plots import line_plot  # noqa: E402
-from speed import write_section  # noqa: E402
+from . import data
+from .plots import line_plot
+from .records import write_section
+from .timing import cpu_flags
 
-from denoise_desktop import registry  # noqa: E402
-from denoise_desktop.weights import read_card  # noqa: E402
-from training import evaluate as ev  # noqa: E402
-from training.data.augment import center_crop  # noqa: E402
-from training.data.cache import to_float  # noqa: E402
+from denoise_desktop import registry
+from denoise_desktop.weights import read_card
+from training import evaluate as ev
+from training.data.augment import center_crop
+from training.data.cache import to_float
 
-DATA = ROOT.parent / "shared" / "data"
+ROOT, DATA = data.ROOT, data.DATA
 PAGE = ROOT / "docs" / "classic.md"
 FIGS = ROOT / "docs" / "classic"
 
@@ -81,17 +78,18 @@ image gets good results; the app never picks one automatically.
 
 Regenerate everything on this page (tables and pictures) from the bundled weights with
 
-    python benchmarks/classic.py
+    python -m benchmarks.classic
 
 (`--only ID` redoes one section; `--help` lists the options.)
 """
 
 PROTOCOL = (
-    "Gaussian noise is added on [0, 1], rounded and clipped to 8 bits, seeded per image index and σ exactly as "
-    "`denoise-desktop eval --ensemble 1` and `python -m training.evaluate` draw it (seed 0 unless a section says "
-    "otherwise), so either tool reproduces a row, e.g. `denoise-desktop eval --model conv_ae_mnist --data "
-    "../shared/data/mnist/t10k-images-idx3-ubyte.gz --sigma 127.5 --limit 1000 --ensemble 1`. Metrics are of the "
-    "float output on [0, 1], means over images; BCE is −mean(c·ln o + (1−c)·ln(1−o)) with o clipped to "
+    "The evaluation protocol of `denoise_desktop/protocol.py`: Gaussian noise is added on [0, 1], rounded and "
+    "clipped to 8 bits, seeded per image index and σ as `denoise-desktop eval` and `python -m training.evaluate` "
+    "draw it (seed 0 unless a section says otherwise), so either tool reproduces a row, e.g. `denoise-desktop eval "
+    "--model conv_ae_mnist --data ../shared/data/mnist/t10k-images-idx3-ubyte.gz --sigma 127.5 --limit 1000 "
+    "--ensemble 1 --level true`. PSNR / SSIM / MSE / MAE are of the output as saved (clipped, rounded to 8 bits) "
+    "on [0, 1], means over images; BCE, a training loss, is of the float output: −mean(c·ln o + (1−c)·ln(1−o)) with o clipped to "
     "[1e-7, 1 − 1e-7] as Keras computes it (on grey-level targets it is not 0 even for a perfect output). Every "
     "method gets the true σ where it takes one: the modern default runs its white-noise network (what Auto picks "
     "for Gaussian noise) at one pass, NLM and BM3D as in the app. The default and BM3D are slow, so they run on "
@@ -207,7 +205,7 @@ def photo_set(card: dict[str, Any], limit: int) -> tuple[list[np.ndarray], str]:
     from training.data.folders import load_folder
 
     folder = DATA / "bsds500_color_train"
-    holdout = quality.color_holdout(folder)
+    holdout = data.color_holdout(folder)
     split = photo_split(card, folder)
     trained, validated = split if split is not None else (set(), set())
     unseen = [f for f in holdout if f.name not in trained]
@@ -489,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-write", action="store_true", help="print the markdown; write neither page nor pictures")
     args = ap.parse_args(argv)
     argv_used = list(sys.argv[1:] if argv is None else argv)
-    command = " ".join(["python benchmarks/classic.py", *argv_used])
+    command = " ".join(["python -m benchmarks.classic", *argv_used])
     if args.compare_limit == 0 or (args.limit and args.compare_limit > args.limit):
         args.compare_limit = args.limit
     folders = [Path(f).expanduser() if Path(f).is_absolute() else ROOT / f

@@ -2,7 +2,7 @@
 temporary folder, stopped after 10 s, and the script prints a Markdown table (case, outcome,
 seconds, peak memory of that process).
 
-    python benchmarks/fault_injection.py [--case NAME ...] [--keep DIR]
+    python -m benchmarks.fault_injection [--case NAME ...] [--keep DIR]
 
 Outcomes: "refused with a reason" (one line, nothing changed) or "ok" (handled, nothing lost);
 anything else is a finding: "LOST DATA", "hang (over 10 s)", "traceback", "over 1 GB".
@@ -400,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, DENOISE_DESKTOP_HOME=str(folder / "home"), PYTHONPATH=str(ROOT),
                    DENOISE_DESKTOP_CPU_BF16="0")
         try:  # the child stops itself after 10 s of the case; this catches a hang it cannot interrupt
-            proc = subprocess.run([sys.executable, __file__, "--child", name, "--dir", str(folder)], cwd=ROOT,
+            proc = subprocess.run([sys.executable, "-m", "benchmarks.fault_injection", "--child", name, "--dir", str(folder)], cwd=ROOT,
                                   env=env, capture_output=True, text=True, timeout=LIMIT_S + 60)
             line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
             row = json.loads(line[7:]) if line else {"case": name, "outcome": "crashed", "seconds": float("nan"),

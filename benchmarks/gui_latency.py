@@ -1,8 +1,8 @@
 """GUI responsiveness while a batch runs: event-loop stalls measured by a 10 ms timer.
 
-    python benchmarks/gui_latency.py [--images 24] [--size 384] [--model auto|random-dncnn|<id>]
+    python -m benchmarks.gui_latency [--images 24] [--size 384] [--model auto|random-dncnn|<id>]
                                      [--threads N] [--trace] [--json out.json]
-    python benchmarks/gui_latency.py --training-flood 2000     # Training tab, 2000 events/s
+    python -m benchmarks.gui_latency --training-flood 2000     # Training tab, 2000 events/s
 
 Builds the real Batch tab (offscreen Qt) with the real ``TaskRunner``, queues generated noisy
 photos and starts the batch exactly as a user would (``BatchPanel.start``). Meanwhile a
@@ -31,9 +31,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 TICK_MS = 10
 STALL_MS = 100.0

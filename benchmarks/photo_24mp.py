@@ -1,6 +1,6 @@
 """A 24-megapixel photo end to end: where the time goes, and the CLI's wall and CPU time.
 
-    python benchmarks/photo_24mp.py [--ensemble N] [--skip stages,cli] [--write docs/benchmarks.md]
+    python -m benchmarks.photo_24mp [--ensemble N] [--skip stages,cli,dncnn] [--record]
 
 The photo: a held-out BSDS500 image enlarged to 6000×4000 px, Gaussian noise σ 10 added, saved
 as a JPEG (quality 92, 4:2:0) in a temp folder. Stages (in this process, the default colour
@@ -17,7 +17,6 @@ bundled DnCNN, gray, run per channel) is measured the same way on a 1500×1000 p
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import subprocess
 import sys
@@ -27,13 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
+from . import data, records
 
-import quality  # noqa: E402
-import speed  # noqa: E402
+ROOT = data.ROOT
 
 W, H = 6000, 4000
 
@@ -41,7 +36,7 @@ W, H = 6000, 4000
 def make_photo(path: Path, w: int = W, h: int = H) -> None:
     import cv2
 
-    clean = quality.load_cleans(quality.color_holdout(quality.DATA / "bsds500_color_train"), 3)[0]
+    clean = data.load_cleans(data.color_holdout()[:1], 3)[0]
     big = cv2.resize(clean, (w, h), interpolation=cv2.INTER_CUBIC)
     rng = np.random.default_rng(0)
     for y in range(0, h, 500):  # in bands: no second full-size float temporary
@@ -129,63 +124,65 @@ def cli(photo: Path, out_dir: Path, extra: list[str]) -> dict:
             "args": " ".join(extra) or "(defaults)", "line": line.strip()}
 
 
-def _row(photo: str, r: dict, pixels: float) -> str:
-    return (f"| {photo} | `{r['args']}` | {r['wall']:.1f} | {r['user']:.1f} | {r['sys']:.1f} | "
-            f"{(r['user'] + r['sys']) / (pixels / 1e6):.2f} |")
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ensemble", type=int, default=None, help="passes for the stage timing (default: the app's)")
     ap.add_argument("--skip", default="", help="comma list: stages, cli, dncnn")
     ap.add_argument("--cli-args", default="", help="extra arguments for the CLI run (e.g. '--ensemble 1')")
-    ap.add_argument("--write", type=Path, default=None, help="update the '24-MP photo' section of this markdown file")
+    ap.add_argument("--record", action="store_true", help="write docs/results/photo_24mp.json")
     args = ap.parse_args(argv)
     import torch
 
     from denoise_desktop.engine import DEFAULT_ENSEMBLE
 
     torch.set_num_threads(2)
+    t0 = time.time()
     skip = set(filter(None, args.skip.split(",")))
     ensemble = args.ensemble or DEFAULT_ENSEMBLE
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    lines = [f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/photo_24mp.py{' ' + ' '.join(argv or sys.argv[1:]) if (argv or sys.argv[1:]) else ''}` "
-             f"on: {speed._machine(2)}. Load average at the start: {load}. A {W}×{H} JPEG (q 92, 4:2:0) with σ 10 noise.", ""]
+    tables, notes = [], []
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
         photo = tmp / "photo_24mp.jpg"
         make_photo(photo)
         if "stages" not in skip:
             rows, work = stages(photo, tmp, ensemble)
-            total_w, total_c = sum(r[1] for r in rows), sum(r[2] for r in rows)
-            lines += [f"Stages, in one process (default colour model, ×{ensemble} passes):", "",
-                      "| stage | wall (s) | CPU (s) | share of wall |", "|---|---:|---:|---:|"]
-            lines += [f"| {n} | {w:.2f} | {c:.2f} | {100 * w / total_w:.0f} % |" for n, w, c in rows]
-            lines += [f"| all | {total_w:.2f} | {total_c:.2f} | |", "",
-                      f"Pixels the network computes per pass: {work['now']:.1f} MP with the overlap of "
-                      f"{work['now_overlap']} px (the weights' measured reach), {work['wiring']:.1f} MP with "
-                      f"{work['wiring_overlap']} px (twice the wiring's receptive field, the engine's choice "
-                      f"before): **{100 * (1 - work['now'] / work['wiring']):.0f} % less** network work.", ""]
-            print("\n".join(lines), flush=True)
+            total_w = sum(r[1] for r in rows)
+            st = records.Table("speed", f"A {W}×{H} JPEG (q 92, 4:2:0, σ 10 noise), stage by stage in one process "
+                               f"(the colour default, ×{ensemble} passes, 2 threads)",
+                               ["stage", "wall (s)", "CPU (s)", "share of wall"])
+            for n, w, c in rows:
+                st.add(n, f"{w:.2f}", f"{c:.2f}", f"{100 * w / total_w:.0f} %")
+            st.add("all", f"{total_w:.2f}", f"{sum(r[2] for r in rows):.2f}", "")
+            tables.append(st)
+            notes.append(f"Pixels the network computes per pass: {work['now']:.1f} MP with the overlap of "
+                         f"{work['now_overlap']} px (the weights' measured reach), {work['wiring']:.1f} MP with "
+                         f"{work['wiring_overlap']} px (twice the wiring's receptive field).")
+            print("\n".join(st.markdown()), flush=True)
         if "cli" not in skip:
-            r = cli(photo, tmp / "cli", args.cli_args.split())
-            lines += ["CLI end to end (`denoise-desktop run`, a child process: start-up, model load, decode, "
-                      "estimate, network, encode):", "",
-                      "| photo | run | wall (s) | user CPU (s) | system CPU (s) | CPU-s per MP |", "|---|---|---:|---:|---:|---:|",
-                      _row(f"{W}×{H}", r, W * H)]
-            print(lines[-1], flush=True)
+            ct = records.Table("speed", "The CLI end to end (`denoise-desktop run` in a fresh process: start-up, model "
+                               "load, decode, estimate, network, encode)",
+                               ["photo", "run", "wall (s)", "user CPU (s)", "system CPU (s)", "CPU-s per MP"])
+
+            def row(label: str, r: dict, pixels: float) -> None:
+                ct.add(label, f"`{r['args']}`", f"{r['wall']:.1f}", f"{r['user']:.1f}", f"{r['sys']:.1f}",
+                       f"{(r['user'] + r['sys']) / (pixels / 1e6):.2f}")
+            row(f"{W}×{H}", cli(photo, tmp / "cli", args.cli_args.split()), W * H)
             if "dncnn" not in skip:
                 small = tmp / "photo_1p5mp.jpg"
                 make_photo(small, 1500, 1000)
                 a = cli(small, tmp / "small", args.cli_args.split())
                 b = cli(small, tmp / "dncnn", ["--model", "dncnn_gray_s25", "--ensemble", "1"])
-                lines += [_row("1500×1000", a, 1.5e6), _row("1500×1000", b, 1.5e6), "",
-                          f"DnCNN / default on the 1.5-MP photo, CPU-seconds with start-up: "
-                          f"**{(b['user'] + b['sys']) / (a['user'] + a['sys']):.1f}×** (wall {b['wall'] / a['wall']:.1f}×)."]
-    md = "\n".join(lines) + "\n"
-    print(md)
-    if args.write:
-        speed.write_section(args.write, "24-MP photo (`benchmarks/photo_24mp.py`)", md, level=3)
+                row("1500×1000", a, 1.5e6)
+                row("1500×1000", b, 1.5e6)
+                notes.append(f"DnCNN (bundled `dncnn_gray_s25`, per channel) against the default on the 1.5 MP photo, "
+                             f"CPU-seconds with start-up: {(b['user'] + b['sys']) / (a['user'] + a['sys']):.1f}× "
+                             f"(wall {b['wall'] / a['wall']:.1f}×).")
+            tables.append(ct)
+            print("\n".join(ct.markdown()), flush=True)
+    print("\n".join(notes))
+    if args.record:
+        records.write("photo_24mp", "A 24 MP photo", tables, command=records.command("benchmarks.photo_24mp", argv),
+                      seconds=time.time() - t0, notes=notes)
     return 0
 
 

@@ -1,7 +1,7 @@
 """One small line plot (OpenCV, no plotting library needed) for the benchmarks' pictures: axes
 with ticks, one coloured line per series (solid or dashed), optional tags beside points, a legend
-on the right. ``classic.py`` (PSNR vs σ) and ``quality_time.py`` (PSNR vs seconds per MP) draw
-with it. OpenCV's font has no Greek: labels say "sigma", not "σ"."""
+on the right. ``classic.py`` and ``quality.py`` (PSNR vs σ) and ``quality_time.py`` (PSNR vs seconds
+per MP) draw with it. OpenCV's font has no Greek or ×: labels are spelled out ("sigma", "x")."""
 
 from __future__ import annotations
 
@@ -18,12 +18,19 @@ COLOURS = [(180, 119, 31), (14, 127, 255), (44, 160, 44), (40, 39, 214), (189, 1
 _FONT, _BLACK, _GRID = cv2.FONT_HERSHEY_SIMPLEX, (0, 0, 0), (225, 225, 225)
 
 
+def _ascii(text: str) -> str:
+    return text.replace("σ", "sigma").replace("×", "x").replace("−", "-").replace("²", "^2")
+
+
 def line_plot(series: list[tuple[str, list[tuple], bool]], path: Path, *, x_range: tuple[float, float],
               y_range: tuple[float, float], x_ticks: list[tuple[float, str, str]],
               y_ticks: list[tuple[float, str]], x_title: str, y_title: str,
               size: tuple[int, int] = (820, 520), legend_width: int = 270) -> Path:
     """``series``: (label, points, dashed); a point is (x, y) or (x, y, tag). ``x_ticks``:
     (value, label, second line or ""); ``y_ticks``: (value, label)."""
+    series = [(_ascii(label), [p[:2] + (_ascii(str(p[2])),) if len(p) > 2 else p for p in pts], dashed)
+              for label, pts, dashed in series]
+    x_title, y_title = _ascii(x_title), _ascii(y_title)
     W, H = size
     left, right, top, bottom = 70, legend_width, 40, 60
     img = np.full((H, W, 3), 255, np.uint8)
@@ -68,7 +75,7 @@ def line_plot(series: list[tuple[str, list[tuple], bool]], path: Path, *, x_rang
                 cv2.putText(img, str(p[2]), (c[0] + 5, c[1] - 6), _FONT, 0.35, color, 1, cv2.LINE_AA)
         ly, lx = top + 14 + 22 * k, W - right + 14
         cv2.line(img, (lx, ly), (lx + 28, ly), color, 2, cv2.LINE_AA)
-        cv2.putText(img, label[:36], (lx + 36, ly + 5), _FONT, 0.42, _BLACK, 1, cv2.LINE_AA)
+        cv2.putText(img, label[: int((right - 40) / 6.4)], (lx + 36, ly + 5), _FONT, 0.42, _BLACK, 1, cv2.LINE_AA)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwrite(str(path), img):
         raise OSError(f"cannot write {path}")

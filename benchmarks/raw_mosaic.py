@@ -1,6 +1,6 @@
 """Camera RAW: denoise on the Bayer mosaic vs develop-then-denoise, on synthetic RAW.
 
-    python benchmarks/raw_mosaic.py [--images 6] [--size 256] [--no-write]
+    python -m benchmarks.raw_mosaic [--images 6] [--size 256] [--no-write]
 
 Clean photos (the BSDS500 colour hold-out, centre crops) are "unprocessed" as in Brooks et al.
 2019 — the sRGB curve undone, white balance undone (gains R 2.0, B 1.6) — and mosaicked (RGGB);
@@ -29,8 +29,9 @@ outside the repository.
 ``--oversample 2`` enlarges each crop ×2 (bicubic) before mosaicking, as a lens and an
 anti-aliasing filter leave a real sensor's image softer per pixel than a downsampled BSDS photo.
 
-PSNR / SSIM against the developed *clean* mosaic. Results in docs/benchmarks.md ("Camera RAW on
-the mosaic"); the CPU's flags are recorded.
+PSNR / SSIM against the developed *clean* mosaic, outputs as saved (8 bits). ``--record`` writes
+``docs/results/raw_mosaic-x<oversample>.json`` (``raw_mosaic-timing.json`` with ``--timing``) and the crops
+``docs/results/raw_mosaic-x<oversample>.png``.
 """
 
 from __future__ import annotations
@@ -43,18 +44,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import quality  # noqa: E402
-from photon_noise import cpu_flags  # noqa: E402
-from speed import write_section  # noqa: E402
+from denoise_desktop import imageio, protocol, registry
+from denoise_desktop.noise.poisson_gaussian import PoissonGaussianFit
+from denoise_desktop.raw_mosaic import denoise_bayer, denoise_planes
 
-from denoise_desktop import imageio, metrics, registry  # noqa: E402
-from denoise_desktop.noise.poisson_gaussian import PoissonGaussianFit  # noqa: E402
-from denoise_desktop.raw_mosaic import denoise_bayer, denoise_planes  # noqa: E402
+from . import data, records
 
-DATA = ROOT.parent / "shared" / "data"
+ROOT = data.ROOT
 GAINS = np.array([2.0, 1.0, 1.6], np.float32)  # R, G, B white-balance gains undone / redone
 ISO = {"ISO ~200": (2e-4, 2e-6), "ISO ~800": (1e-3, 1e-5), "ISO ~3200": (4e-3, 8e-5), "ISO ~12800": (1.6e-2, 6e-4)}
 
@@ -137,14 +133,14 @@ def _inner(line: str) -> str:
     return inner[:-1] if inner.endswith(")") else inner
 
 
-def timing(megapixels: float) -> str:
+def timing(megapixels: float) -> records.Table:
     """One RAW of ``megapixels`` through the CLI both ways; a table row per path."""
     import resource
     import subprocess
     import tempfile
 
     a, b = ISO["ISO ~3200"]
-    img = imageio.read_image(quality.color_holdout(DATA / "bsds500_color_train")[0]).to_float()
+    img = imageio.read_image(data.color_holdout()[0]).to_float()
     h = int(round(np.sqrt(megapixels * 1e6 * 2 / 3) / 2)) * 2
     w = int(round(h * 1.5 / 2)) * 2
     big = np.clip(cv2.resize(img, (w, h), interpolation=cv2.INTER_CUBIC), 0, 1)
@@ -153,7 +149,9 @@ def timing(megapixels: float) -> str:
     rng = np.random.default_rng(0)
     noisy = (rng.poisson(clean / a) * a + rng.normal(0, np.sqrt(b), clean.shape)).astype(np.float32)
     del clean
-    rows = []
+    t = records.Table("science", "A whole synthetic ISO ~3200 Bayer DNG through the CLI (`denoise-desktop run`, "
+                      "defaults, one fresh process per path): the mosaic path against develop-then-denoise",
+                      ["RAW path", "size", "wall (s)", "CPU user + sys (s)", "what the CLI said"])
     with tempfile.TemporaryDirectory() as tmp:
         src = write_bayer_dng(Path(tmp) / "big.dng", noisy)
         del noisy
@@ -167,18 +165,9 @@ def timing(megapixels: float) -> str:
             if done.returncode != 0:
                 raise RuntimeError(done.stderr)
             said = next((ln for ln in done.stderr.splitlines() + done.stdout.splitlines() if "done " in ln), "")
-            rows.append(f"| {mode} | {w}×{h} ({w * h / 1e6:.1f} MP) | {wall:.1f} | "
-                        f"{after.ru_utime - before.ru_utime:.1f} + {after.ru_stime - before.ru_stime:.1f} | "
-                        f"{_inner(said)[:160]} |")
-    return "\n".join([
-        f"Measured by `python benchmarks/raw_mosaic.py --timing {megapixels:g}` on {time.strftime('%Y-%m-%d')} "
-        f"(CPU flags: {cpu_flags()}; the CLI's defaults, one fresh process per path; a synthetic ISO ~3200 "
-        "Bayer DNG).",
-        "",
-        "| RAW path | size | wall (s) | CPU user + sys (s) | what the CLI said |",
-        "|---|---|---|---|---|",
-        *rows,
-    ])
+            t.add(mode, f"{w}×{h} ({w * h / 1e6:.1f} MP)", f"{wall:.1f}",
+                  f"{after.ru_utime - before.ru_utime:.1f} + {after.ru_stime - before.ru_stime:.1f}", _inner(said)[:160])
+    return t
 
 
 def real_crops(path: Path, out: Path, size: int = 128, zoom: int = 3) -> str:
@@ -230,28 +219,33 @@ def main(argv: list[str] | None = None) -> int:
                     help="time a whole RAW of this many megapixels through the CLI, both ways, instead")
     ap.add_argument("--real", type=Path, help="a real RAW file: write before/after crops (with --crops)")
     ap.add_argument("--crops", type=Path, default=Path("raw_crops.png"))
-    ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--record", action="store_true", help="write docs/results/raw_mosaic*.json and the crops")
     args = ap.parse_args(argv)
     t0 = time.time()
     if args.real:
         print(real_crops(args.real, args.crops))
         return 0
     if args.timing:
-        body = timing(args.timing)
-        print(body)
-        if not args.no_write:
-            write_section(ROOT / "docs" / "benchmarks.md", "Camera RAW on the mosaic: time for a whole file", body)
+        table = timing(args.timing)
+        print("\n".join(table.markdown()))
+        if args.record:
+            records.write("raw_mosaic-timing", "Camera RAW: time for a whole file", [table], seconds=time.time() - t0,
+                          command=records.command("benchmarks.raw_mosaic", argv))
         return 0
     mosaic_net = load_mosaic_network(args.mosaic_model)
     color = registry.load(registry.default_model_id(3), device="cpu", ensemble=args.ensemble)
     gray = registry.load(registry.default_model_id(1), device="cpu", ensemble=args.ensemble)
     gray_net = getattr(gray, "white", gray)
-    files = quality.color_holdout(DATA / "bsds500_color_train")[: args.images]
+    files = data.color_holdout()[: args.images]
     rng = np.random.default_rng(0)
     names = ("noisy (developed)", "develop, then denoise", "mosaic, gray per plane", "mosaic network",
              "mosaic network, true (a, b)")
     strips: list[tuple[str, list[np.ndarray]]] = []  # the first image at each level, for the crops
-    rows = []
+    table = records.Table("science", f"Synthetic camera RAW ({len(files)} BSDS500 held-out crops of {args.size}² per "
+                          f"level{', enlarged ×2 first, as a lens leaves a sensor image soft' if args.oversample > 1 else ''}"
+                          f"), developed alike: PSNR (dB) / SSIM against the clean develop",
+                          ["level", "a / b (linear 0–1)", "noisy", "develop, then denoise", "mosaic, gray per plane",
+                           "mosaic network", "mosaic network, true (a, b)", "mosaic − develop-first (dB)"])
     for label, (a, b) in ISO.items():
         scores: dict[str, list[tuple[float, float]]] = {k: [] for k in names}
         true_fit = PoissonGaussianFit(a=a, b=b, lo=0.0, hi=1.0, sets=0, blocks=0)
@@ -273,8 +267,8 @@ def main(argv: list[str] | None = None) -> int:
             out_c = develop(denoise_bayer(noisy_m, mosaic_net)[0])
             out_d = develop(denoise_bayer(noisy_m, mosaic_net, fit=true_fit)[0])
             for name, o in zip(names, (noisy, out_a, out_b, out_c, out_d)):
-                o = quality.as_saved(o)
-                scores[name].append((metrics.psnr(ref, o), metrics.ssim(ref, o)))
+                sc = protocol.score(ref, o)
+                scores[name].append((sc["psnr"], sc["ssim"]))
             if f == files[0]:
                 strips.append((label, [ref, noisy, out_a, out_c]))
         row = [label, f"{a:g} / {b:g}"]
@@ -282,29 +276,20 @@ def main(argv: list[str] | None = None) -> int:
             p, q = zip(*scores[name])
             row.append(f"{np.mean(p):.2f} / {np.mean(q):.3f}")
         row.append(f"{np.mean([x[0] for x in scores['mosaic network']]) - np.mean([x[0] for x in scores['develop, then denoise']]):+.2f}")
-        rows.append("| " + " | ".join(row) + " |")
-    body = "\n".join([
-        f"Measured by `python benchmarks/raw_mosaic.py --images {args.images} --size {args.size} "
-        f"--oversample {args.oversample}` on "
-        f"{time.strftime('%Y-%m-%d')} (CPU flags: {cpu_flags()}; {args.ensemble} passes; {len(files)} BSDS500 "
-        f"hold-out crops of {args.size}² per level).",
-        "",
-        "| level | a / b (linear 0–1) | noisy PSNR / SSIM | develop, then denoise | mosaic, gray per plane | "
-        "mosaic network | mosaic network, true (a, b) | mosaic network − develop-first (dB) |",
-        "|---|---|---|---|---|---|---|---|",
-        *rows,
-        "",
-        f"Mosaic network: `{args.mosaic_model}`. Time for a whole file: `--timing` (the next table).",
-    ])
-    print(body)
-    print(f"({time.time() - t0:.0f} s)")
-    if not args.no_write:
-        title = "Camera RAW on the mosaic" + (f" (×{args.oversample} oversampled)" if args.oversample > 1 else "")
-        shot = ROOT / "docs" / "raw" / f"synthetic_x{args.oversample}.png"
+        table.add(*row)
+    print("\n".join(table.markdown()))
+    print(f"({time.time() - t0:.0f} s)", file=sys.stderr)
+    if args.record:
+        shot = records.RESULTS / f"raw_mosaic-x{args.oversample}.png"
         write_crops(strips, shot)
-        body += (f"\n\n![clean develop / noisy develop / develop, then denoise / mosaic network, one crop per "
-                 f"level]({shot.relative_to(ROOT / 'docs').as_posix()})")
-        write_section(ROOT / "docs" / "benchmarks.md", title, body)
+        records.write(f"raw_mosaic-x{args.oversample}", "Camera RAW: denoised on the sensor mosaic"
+                      + (" (lens-soft images)" if args.oversample > 1 else " (pixel-sharp images)"), [table],
+                      seconds=time.time() - t0,
+                      command=records.command("benchmarks.raw_mosaic", argv),
+                      plots=[shot.relative_to(ROOT / "docs").as_posix()],
+                      notes=[f"Mosaic network `{args.mosaic_model}`, {args.ensemble} passes for the developed path. "
+                             "The crops: clean develop, noisy develop, develop-then-denoise, mosaic network, one "
+                             "row per level."])
     return 0
 
 

@@ -5,7 +5,7 @@ full-size embedded JPEG preview as Canon and Nikon bodies write, one with none),
 ``raw.read_raw_preview`` (what the GUI shows first: ``jobs.open_image`` yields it) and the full
 develop ``raw.read_raw`` the worker goes on with. Prints one JSON object; medians of ``--repeat``.
 
-    .venv/bin/python benchmarks/raw_preview.py [--repeat 3] [--keep DIR]
+    python -m benchmarks.raw_preview [--repeat 3] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -16,16 +16,14 @@ import json
 import os
 import statistics
 import struct
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from denoise_desktop.imageio import raw  # noqa: E402
+from denoise_desktop.imageio import raw
 
 H, W = 4000, 6000
 BLACK, WHITE = 512, 16383

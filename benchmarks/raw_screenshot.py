@@ -6,7 +6,7 @@ sensor response, then written as a Bayer DNG (``raw_preview.write_dng``). The ap
 LibRaw develop: camera white balance, AHD, 16-bit sRGB), denoises it with the default model and
 the window is grabbed with the before/after divider in the middle.
 
-    .venv/bin/python benchmarks/raw_screenshot.py [--out docs/screenshots] [--model ID] [--raw FILE]
+    python -m benchmarks.raw_screenshot [--out docs/screenshots] [--model ID] [--raw FILE]
 """
 
 from __future__ import annotations
@@ -20,12 +20,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def noisy_raw(path: Path, seed: int = 0) -> Path:
-    from raw_preview import write_dng
+    from benchmarks.raw_preview import write_dng
 
     try:
         from skimage import data
@@ -66,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = []
     error_dialog.show_error = lambda _parent, title, err: failures.append(f"{title}: {err}")
 
-    from screenshots import wait_until
+    from benchmarks.screenshots import wait_until
 
     def wait(cond, timeout: float = 300.0, what: str = "") -> None:
         wait_until(app, failures, cond, timeout, what)

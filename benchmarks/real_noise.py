@@ -5,7 +5,7 @@ Two sets:
   noisy capture, ``<name>_mean.*`` its reference; mean PSNR/SSIM of each method's output of
   ``_real`` against ``_mean``.
 - **Gaussian + JPEG** (``--jpeg-sigmas``, on the held-out BSDS500 color images of
-  ``quality.py``): Gaussian σ added to the 8-bit image, saved as a JPEG of quality 90 with 4:2:0
+  ``benchmarks.quality``): Gaussian σ added to the 8-bit image, saved as a JPEG of quality 90 with 4:2:0
   chroma (what cameras and phones write), scored against the clean image; the σ-aware models
   also run with the true σ, and CBM3D gets the true σ, as it is usually reported.
 
@@ -16,16 +16,15 @@ commit: its networks, routed as then, and its estimator — PCA before it had on
 app then and with today's estimate; NLM and (with
 ``--bm3d``) CBM3D on the estimated level.
 
-    python benchmarks/real_noise.py                                  # both sets
-    python benchmarks/real_noise.py --previous git:85e4e87 --bm3d --write-docs
-    python benchmarks/real_noise.py --crops docs/real_noise --previous git:85e4e87   # before/after crops
+    python -m benchmarks.real_noise                                  # both sets
+    python -m benchmarks.real_noise --bm3d --skip-jpeg --record      # the real pairs, with CBM3D (its record)
+    python -m benchmarks.real_noise --crops docs/real_noise --previous git:85e4e87   # before/after crops
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import subprocess
 import sys
 import tempfile
@@ -34,15 +33,13 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import quality  # noqa: E402  (paths, held-out images)
+from denoise_desktop import imageio, registry
+from denoise_desktop.noise_estimate import estimate_sigma, estimate_sigma_awgn
 
-from denoise_desktop import imageio, metrics, registry  # noqa: E402
-from denoise_desktop.noise_estimate import estimate_sigma, estimate_sigma_awgn  # noqa: E402
+from . import data, records
+from .runner import Method, score_cases
 
-ROOT = quality.ROOT
-DOCS = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- real_noise:begin -->", "<!-- real_noise:end -->"
+ROOT = data.ROOT
 
 
 def pairs(folder: Path) -> list[tuple[Path, Path]]:
@@ -127,23 +124,6 @@ def estimator(net):
             nle._cache["net"] = saved
 
 
-def jpeg420(img: np.ndarray, quality_: int = 90) -> np.ndarray:
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.uint8(np.rint(np.clip(img, 0, 1) * 255))).save(buf, "JPEG", quality=quality_, subsampling=2)
-    buf.seek(0)
-    with Image.open(buf) as im:
-        return np.asarray(im, np.float32) / 255.0
-
-
-class Method:
-    def __init__(self, label: str, run, level: str) -> None:
-        self.label, self.run, self.level = label, run, level  # run(noisy, true_sigma) -> out
-
-
 def methods(args, tmp: Path, synthetic: bool) -> list[Method]:
     out: list[Method] = []
     new = network_from(args.model, tmp)
@@ -151,7 +131,7 @@ def methods(args, tmp: Path, synthetic: bool) -> list[Method]:
     def net(d, ensemble: int, level: str):
         def run(x, true_sigma):
             d.set_ensemble(ensemble)
-            s = true_sigma if level == "true" else (estimate_sigma_awgn(x) if level == "PCA" else estimate_sigma(x))
+            s = true_sigma if level == "true" else (estimate_sigma_awgn(x) if level == "PCA" else None)
             return d.denoise(x, sigma=s)
         return run
 
@@ -176,11 +156,11 @@ def methods(args, tmp: Path, synthetic: bool) -> list[Method]:
         if synthetic:
             out.append(Method(f"previous ({rev}), σ given", as_then(net(old, 1, "true")), "true"))
     nlm = registry.load("nlm", device="cpu", channels=3)
-    out.append(Method("NLM", lambda x, s: nlm.denoise(x, sigma=estimate_sigma(x)), "estimated"))
+    out.append(Method("NLM", lambda x, s: nlm.denoise(x, sigma=None), "estimated"))
     if args.bm3d:
         bm3d = registry.load("bm3d", device="cpu", channels=3)
         level = "true" if synthetic else "estimated"
-        out.append(Method("CBM3D", lambda x, s: bm3d.denoise(x, sigma=s if synthetic else estimate_sigma(x)), level))
+        out.append(Method("CBM3D", lambda x, s: bm3d.denoise(x, sigma=s if synthetic else None), level))
     return out
 
 
@@ -189,42 +169,17 @@ def _only(args, ms: list[Method]) -> list[Method]:
     return [m for m in ms if m.label in keep] if keep else ms
 
 
-def score(rows: list[dict], set_name: str, cases, ms: list[Method]) -> None:
-    """cases: list of (noisy, reference, true σ or None)."""
-    rows.append({"set": set_name, "method": "noisy input", "level": "-", "seconds": 0.0,
-                 "psnr": float(np.mean([metrics.psnr(r, n) for n, r, _ in cases])),
-                 "ssim": float(np.mean([metrics.ssim(r, n) for n, r, _ in cases]))})
-    for m in ms:
-        ps, ss, secs = [], [], 0.0
-        for noisy, ref, s in cases:
-            t0 = time.perf_counter()
-            y = m.run(noisy, s)
-            secs += time.perf_counter() - t0
-            y = quality.as_saved(y)
-            ps.append(metrics.psnr(ref, y))
-            ss.append(metrics.ssim(ref, y))
-        rows.append({"set": set_name, "method": m.label, "level": m.level, "seconds": round(secs, 1),
-                     "psnr": float(np.mean(ps)), "ssim": float(np.mean(ss))})
-        print(f"{set_name:<34} {m.label:<34} {np.mean(ps):6.2f} dB  {np.mean(ss):.4f}  ({secs:.0f} s)", flush=True)
-
-
 def levels_line(cases) -> str:
     learned = [estimate_sigma(n) for n, _, _ in cases]
     pca = [estimate_sigma_awgn(n) for n, _, _ in cases]
     return f"Auto level: mean {np.mean(learned):.1f} (range {min(learned):.1f}–{max(learned):.1f}); PCA estimate mean {np.mean(pca):.1f}"
 
 
-def markdown(rows: list[dict], notes: dict[str, str], argv: list[str]) -> str:
-    lines = [BEGIN, "", f"Measured by `python benchmarks/real_noise.py {' '.join(argv)}` on {time.strftime('%Y-%m-%d')} "
-             "(CPU, one run). Mean PSNR dB / SSIM; every method blind unless the level column says *true*.", ""]
-    for set_name in dict.fromkeys(r["set"] for r in rows):
-        lines += [f"**{set_name}** — {notes.get(set_name, '')}", "", "| method | level | PSNR / SSIM | seconds |", "|---|---|---|---|"]
-        for r in rows:
-            if r["set"] == set_name:
-                lines.append(f"| {r['method']} | {r['level']} | {r['psnr']:.2f} / {r['ssim']:.4f} | {r['seconds']:.0f} |")
-        lines.append("")
-    lines.append(END)
-    return "\n".join(lines)
+def table(set_name: str, note: str, rows: list[dict]) -> records.Table:
+    t = records.Table("real", f"{set_name}: {note}", ["method", "level", "PSNR (dB) / SSIM", "seconds"])
+    for r in rows:
+        t.add(r["method"], r["level"], f"{r['psnr']:.2f} / {r['ssim']:.4f}", f"{r['seconds']:.0f}")
+    return t
 
 
 def write_crops(args, tmp: Path) -> None:
@@ -260,9 +215,9 @@ def write_crops(args, tmp: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pairs", type=Path, default=quality.DATA / "polyu_canon_dev")
-    ap.add_argument("--real-noisy", type=Path, default=quality.DATA / "real_noisy")
-    ap.add_argument("--color-dir", type=Path, default=quality.DATA / "bsds500_color_train")
+    ap.add_argument("--pairs", type=Path, default=data.DATA / "polyu_canon_dev")
+    ap.add_argument("--real-noisy", type=Path, default=data.DATA / "real_noisy")
+    ap.add_argument("--color-dir", type=Path, default=None)
     ap.add_argument("--model", default="unet_res_color")
     ap.add_argument("--previous", default="", help="older color weights: a .safetensors file or git:REV")
     ap.add_argument("--ensembles", default="1,2")
@@ -271,46 +226,45 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="keep only these method labels (comma list, e.g. CBM3D)")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--skip-pairs", action="store_true")
+    ap.add_argument("--skip-jpeg", action="store_true", help="the real pairs only (as --jpeg-sigmas '')")
     ap.add_argument("--crops", default="", help="write before/after crops to this folder and exit")
-    ap.add_argument("--json", type=Path)
-    ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--record", action="store_true",
+                    help="write docs/results/real_noise[-pairs|-jpeg].json (-pairs: --skip-jpeg; -jpeg: --skip-pairs)")
     args = ap.parse_args(argv)
     args.ensembles = [int(n) for n in args.ensembles.split(",") if n]
-    args_list = list(argv if argv is not None else sys.argv[1:])
+    t0 = time.time()
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
         if args.crops:
             write_crops(args, tmp)
             return 0
-        rows: list[dict] = []
-        notes: dict[str, str] = {}
+        sets: list[tuple[str, list, bool]] = []
         if not args.skip_pairs:
-            ps = pairs(args.pairs)[: args.limit or None]
-            cases = [(imageio.read_image(r).to_float(), imageio.read_image(m).to_float(), None) for r, m in ps]
-            name = f"{args.pairs.name} ({len(cases)} real pairs)"
-            notes[name] = levels_line(cases)
-            print(notes[name], flush=True)
-            score(rows, name, cases, _only(args, methods(args, tmp, synthetic=False)))
-        for sigma in [float(s) for s in args.jpeg_sigmas.split(",") if s]:
-            files = quality.color_holdout(args.color_dir)[: args.limit or None]
-            cleans = quality.load_cleans(files, 3)
-            cases = [(jpeg420(quality.add_noise_8bit(c, sigma, 1000 * int(sigma) + i)), c, sigma)
-                     for i, c in enumerate(cleans)]
-            name = f"Gaussian σ {sigma:g} + JPEG q90 4:2:0 ({len(cases)} BSDS val)"
-            notes[name] = levels_line(cases)
-            print(notes[name], flush=True)
-            score(rows, name, cases, _only(args, methods(args, tmp, synthetic=True)))
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
-    md = markdown(rows, notes, args_list)
-    print(md)
-    if args.write_docs:
-        text = DOCS.read_text()
-        if BEGIN in text and END in text:
-            text = text[: text.index(BEGIN)] + md + text[text.index(END) + len(END):]
-        else:
-            text += "\n## Real noise and noisy JPEGs\n\n" + md + "\n"
-        DOCS.write_text(text)
+            cases = data.real_pairs(args.pairs, args.limit)
+            sets.append((f"{args.pairs.name} ({len(cases)} real pairs)", cases, False))
+        sigmas = [] if args.skip_jpeg else [float(s) for s in args.jpeg_sigmas.split(",") if s]
+        if sigmas:
+            cleans = data.load_cleans(data.color_holdout(args.color_dir)[: args.limit or None], 3)
+            for sigma in sigmas:
+                cases = data.noisy_cases(cleans, sigma, jpeg=True)
+                sets.append((f"Gaussian σ {sigma:g} + JPEG q90 4:2:0 ({len(cases)} BSDS500 held-out)", cases, True))
+        tables, raw = [], {}
+        for name, cases, synthetic in sets:
+            note = levels_line(cases)
+            print(f"{name}: {note}", file=sys.stderr, flush=True)
+            rows = score_cases(cases, _only(args, methods(args, tmp, synthetic)), name=name)
+            tables.append(table(name, note, rows))
+            raw[name] = rows
+    for tb in tables:
+        print(f"\n**{tb.caption}**\n\n" + "\n".join(tb.markdown()))
+    if args.record:
+        name = "real_noise" + ("-pairs" if not sigmas else "-jpeg" if args.skip_pairs else "")
+        title = ("Real camera noise" if not sigmas else "Gaussian noise saved as JPEG" if args.skip_pairs
+                 else "Real camera noise and noisy JPEGs")
+        records.write(name, title, tables,
+                      command=records.command("benchmarks.real_noise", argv), seconds=time.time() - t0, data=raw,
+                      notes=["Level: *estimated* is the method's own Auto level; *true* is the σ that was added"
+                             + (" (CBM3D is given it, as it is usually reported)." if sigmas else ".")])
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Screenshots of the real app for the docs: ``python benchmarks/screenshots.py``.
+"""Screenshots of the real app for the docs: ``python -m benchmarks.screenshots``.
 
 Starts the desktop app under a virtual X server (re-running itself through ``xvfb-run`` when
 there is no display; ``apt-get install -y xvfb libxcb-cursor0`` provides it on Debian/Ubuntu),
@@ -56,8 +56,8 @@ def _maybe_reexec_under_xvfb(args: argparse.Namespace) -> None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         return
     env = dict(os.environ, **{_CHILD_FLAG: "1"})
-    cmd = [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]]
-    raise SystemExit(subprocess.call(cmd, env=env))
+    cmd = [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m", "benchmarks.screenshots", *sys.argv[1:]]
+    raise SystemExit(subprocess.call(cmd, env=env, cwd=ROOT))
 
 
 def _test_images(folder: Path, sigma: float = 25.0, seed: int = 0) -> tuple[Path, Path]:

@@ -1,6 +1,6 @@
 """Denoising speed: MP/s per model, tiling overhead, and peak memory on a 50-MP photo.
 
-    python benchmarks/speed.py [--quick] [--threads N] [--write docs/benchmarks.md]
+    python -m benchmarks.speed [--quick] [--threads N] [--skip speed,tiling,rss] [--record]
 
 Every architecture runs with its default ("color") hparams and random weights (speed does not
 depend on the weights), unet_res also with 2 and 8 self-ensemble passes (the app's Quality
@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import resource
 import statistics
 import subprocess
@@ -34,7 +33,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SIGMA = 25.0
 BLIND = "σ estimated: "  # rows whose key starts with this run without a σ, as the app's default does
@@ -205,7 +203,7 @@ def _vm_hwm_kb() -> int | None:
 
 
 def measure_rss(arch_id: str, megapixels: float, tiles_run: int, threads: int) -> dict:
-    cmd = [sys.executable, __file__, "--rss-child", arch_id, str(megapixels), str(tiles_run), str(threads)]
+    cmd = [sys.executable, "-m", "benchmarks.speed", "--rss-child", arch_id, str(megapixels), str(tiles_run), str(threads)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise RuntimeError(f"RSS child failed:\n{proc.stderr[-2000:]}")
@@ -218,63 +216,42 @@ def measure_rss(arch_id: str, megapixels: float, tiles_run: int, threads: int) -
     return data
 
 
-def markdown(res: dict) -> str:
-    lines = [f"Measured {res['date']} by `python benchmarks/speed.py{' --quick' if res['quick'] else ''}` "
-             f"on: {res['machine']}. Load average when it started: {res['load']} (a shared machine: "
-             "wall-clock MP/s is depressed by other processes; CPU-seconds per MP, summed over this "
-             "process's threads, is the steadier figure and the DnCNN ratio uses it).", ""]
-    lines.append(f"Models ({'×'.join(map(str, res['speed_shape']))} px color image, σ={SIGMA:g} given "
-                 f"except in the rows marked \"{BLIND.rstrip(': ')}\", "
-                 f"median of {res['reps']} interleaved runs through the engine, random weights, "
-                 "default color variant):")
-    lines.append("")
-    lines.append("| model | device | MP/s (wall) | CPU-s per MP | cost vs DnCNN |")
-    lines.append("| --- | --- | ---: | ---: | ---: |")
+def tables(res: dict) -> list:
+    from .records import Table
+
+    out = []
     for dev, rows in res["speed"].items():
         key_ = "cpu_s_per_mp" if dev == "cpu" else "median_s"
         ref = rows.get("dncnn", {}).get(key_)
+        t = Table("speed", f"Each architecture on the {dev.upper()} ({'×'.join(map(str, res['speed_shape']))} px colour "
+                  f"image, random weights, through the engine; σ {SIGMA:g} given except where \"σ estimated\"; "
+                  f"median of {res['reps']} interleaved runs; {res['threads']} threads)",
+                  ["model", "MP/s (wall)", "CPU-s per MP", "cost against DnCNN"])
         for key, r in sorted(rows.items(), key=lambda kv: kv[1][key_]):
-            ratio = f"{r[key_] / ref:.2f}×" if ref else "–"
-            lines.append(f"| {key} | {dev} | {r['mp_per_s']:.3f} | {r['cpu_s_per_mp']:.1f} | {ratio} |")
-    t = res.get("tiling")
-    if t:
-        def part(mode: str) -> str:
-            r = t[mode]
-            shape = "×".join(map(str, r["tile_shape"])) if r.get("tile_shape") else "?"
-            extra = f", **{r['overhead'] * 100:+.0f}%** CPU" if "overhead" in r else ""
-            return (f"{mode}: {r['tiles']} tile(s) of {shape} px, {r['wall_s']:.1f} s wall / "
-                    f"{r['cpu_s']:.1f} s CPU{extra}")
-
-        lines += ["", f"Tiling overhead ({t['arch']}, {t['shape'][0]}×{t['shape'][1]} px on {t['device']}, "
-                  f"overlap {t['overlap']} px = twice the receptive field + a blend band, so tiled output "
-                  f"equals whole-image output; median of {t['runs']}):", "",
-                  f"- {part('whole')}", f"- {part('auto')} (the default: tile shape chosen for the "
-                  "memory budget)", f"- {part('square')} (forced `--tile {t['square_px']}`)"]
+            t.add(key, f"{r['mp_per_s']:.3f}", f"{r['cpu_s_per_mp']:.2f}", f"{r[key_] / ref:.2f}×" if ref else "–")
+        out.append(t)
+    tl = res.get("tiling")
+    if tl:
+        t = Table("speed", f"Tiling overhead ({tl['arch']}, {tl['shape'][0]}×{tl['shape'][1]} px, overlap "
+                  f"{tl['overlap']} px; median of {tl['runs']})", ["tiles", "tile (px)", "wall (s)", "CPU (s)",
+                                                                  "CPU against one tile"])
+        for mode, what in (("whole", "one tile"), ("auto", "automatic (the default)"),
+                           ("square", f"forced `--tile {tl['square_px']}`")):
+            r = tl[mode]
+            t.add(f"{what}: {r['tiles']}", "×".join(map(str, r["tile_shape"])) if r.get("tile_shape") else "?",
+                  f"{r['wall_s']:.1f}", f"{r['cpu_s']:.1f}", f"{r['overhead'] * 100:+.0f} %" if "overhead" in r else "–")
+        out.append(t)
     m = res.get("rss")
     if m:
-        lines += ["", f"Peak memory, {m['width'] * m['height'] / 1e6:.0f}-MP photo ({m['width']}×{m['height']} 8-bit RGB, {m['arch']}, CPU, "
-                  f"automatic tiles of {'×'.join(map(str, m.get('tile_shape') or [m['tile']]))} px, {m['tiles']} tiles): peak RSS of the child process "
-                  f"**{m['peak_rss_bytes'] / 2**30:.2f} GiB** (ru_maxrss; VmHWM "
-                  f"{(m['vm_hwm_bytes'] or 0) / 2**30:.2f} GiB; of which {m['baseline_rss_bytes'] / 2**30:.2f} GiB "
-                  f"is Python + torch + the model before the image exists). The network ran on "
-                  f"{m['tiles_run']} of the tiles (the rest passed through) to bound the benchmark's time; "
-                  f"the full run would take about {m['projected_full_s'] / 60:.0f} min at this machine's speed."]
-    if res.get("notes"):
-        lines += [""] + [f"Note: {n}" for n in res["notes"]]
-    return "\n".join(lines) + "\n"
-
-
-def write_section(path: Path, title: str, body: str, level: int = 2) -> None:
-    """Replace (or append) the ``## title`` section (``level`` #s) of a markdown file, keeping the others."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nOne section per benchmark script.\n"
-    hashes = "#" * level
-    block = f"{hashes} {title}\n\n{body}\n"
-    pattern = re.compile(rf"^{hashes} {re.escape(title)}\n.*?(?=^#{{1,{level}}} |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: block, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text)
+        t = Table("memory", f"Peak memory denoising a {m['width'] * m['height'] / 1e6:.0f} MP photo ({m['width']}×"
+                  f"{m['height']} 8-bit RGB, {m['arch']}, CPU, automatic tiles; the network ran on {m['tiles_run']} "
+                  "of the tiles, the rest passed through, to bound the benchmark's time)",
+                  ["tiles", "peak RSS of the process", "of which before the image exists", "full run, projected"])
+        t.add(f"{m['tiles']} of {'×'.join(map(str, m.get('tile_shape') or [m['tile']]))} px",
+              f"{m['peak_rss_bytes'] / 2**30:.2f} GiB", f"{m['baseline_rss_bytes'] / 2**30:.2f} GiB",
+              f"{m['projected_full_s'] / 60:.1f} min")
+        out.append(t)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rss-mp", type=float, default=None, help="megapixels for the memory run (default 50)")
     p.add_argument("--rss-tiles", type=int, default=2, help="tiles the network really runs on in the memory run")
     p.add_argument("--skip", default="", help="comma list of parts to skip: speed,tiling,rss")
-    p.add_argument("--write", type=Path, default=None, help="update the 'Speed' section of this markdown file")
+    p.add_argument("--record", action="store_true", help="write docs/results/speed.json")
     args = p.parse_args(argv)
 
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
@@ -311,8 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     size = args.size or (128 if args.quick else 320)
     reps = args.reps or (2 if args.quick else 3)
     arch = args.arch or ("unet_res" if "unet_res" in models.ARCHITECTURES else "dncnn")
+    t0 = time.time()
     res: dict = {"date": time.strftime("%Y-%m-%d"), "quick": args.quick, "machine": _machine(args.threads),
-                 "load": load,
+                 "load": load, "threads": args.threads,
                  "speed_shape": (size, size), "reps": reps, "speed": {}, "notes": []}
     devices_ = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     if "speed" not in skip:
@@ -335,11 +313,16 @@ def main(argv: list[str] | None = None) -> int:
                          **bench_tiling(dn, test_image(*shape), 1 if args.quick else reps, square=320 if args.quick else 1024)}
     if rss is not None:
         res["rss"] = rss
-    md = markdown(res)
-    print(md)
-    print(json.dumps(res, indent=1, default=str), file=sys.stderr)
-    if args.write:
-        write_section(args.write, "Speed", md)
+    from . import records
+
+    out = tables(res)
+    for t in out:
+        print(f"\n**{t.caption}**\n\n" + "\n".join(t.markdown()))
+    if args.record:
+        records.write("speed", "Speed and memory", out, command=records.command("benchmarks.speed", argv),
+                      seconds=time.time() - t0, data=res, notes=[
+                          "CPU-seconds per MP (every thread of the process) is the steadier figure on a shared "
+                          "machine, and the ratio to DnCNN uses it; wall MP/s moves with other load."] + res["notes"])
     return 0
 
 

@@ -1,6 +1,6 @@
 """App start-up: seconds from process start until the main window is shown (event loop running).
 
-    python benchmarks/startup.py [--runs 5] [--ref GIT_REV] [--json out.json]
+    python -m benchmarks.startup [--runs 5] [--ref GIT_REV] [--json out.json]
 
 Launches the real app (``denoise_desktop.gui.main``) offscreen with a fresh user folder and reads
 the ``window-shown`` line it prints when ``DENOISE_DESKTOP_REPORT_STARTUP=1``. ``--ref`` also

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from . import __version__
-from .engine import DEFAULT_ENSEMBLE, ENSEMBLES, level_text
+from .engine import DEFAULT_ENSEMBLE, ENSEMBLES, QUALITIES, level_text
 from .runtime import PRECISIONS, RUNTIMES
 from .progress import CancelToken, Progress
 
@@ -136,6 +136,16 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _quality_or_jpeg(text: str) -> str | int:
+    """A Quality name, or (as --quality meant before there were Qualities) a JPEG quality."""
+    if text in QUALITIES:
+        return text
+    if text.strip().isdigit():
+        return _quality(text)
+    raise argparse.ArgumentTypeError(f"quality must be one of {', '.join(QUALITIES)} (or a JPEG quality 1–100), "
+                                     f"got {text!r}")
+
+
 def _quality(text: str) -> int:
     v = _positive_int(text)
     if v > 100:
@@ -171,9 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="give back this fraction of the removed fine luminance grain, 0–1 (default 0)")
     r.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default auto)")
     r.add_argument("--tile", type=_positive_int, default=None, metavar="N", help="tile size in px (default: auto)")
-    r.add_argument("--ensemble", type=int, choices=ENSEMBLES, default=DEFAULT_ENSEMBLE, metavar="N",
-                   help="average N flipped/rotated runs of a network: 1 (fastest), 2, 4 or 8 (best); "
-                        f"default {DEFAULT_ENSEMBLE}")
+    r.add_argument("--quality", type=_quality_or_jpeg, default="default", metavar="|".join(QUALITIES),
+                   help="how many flipped/rotated passes of a network are averaged: "
+                        + ", ".join(f"{k} {v}" for k, v in QUALITIES.items())
+                        + " (default: default). Slower, a little cleaner: see docs/results.md. "
+                        "A number here is read as --jpeg-quality, as before")
+    r.add_argument("--ensemble", type=int, choices=ENSEMBLES, default=None, metavar="N",
+                   help="the passes of --quality, by number: 1, 2, 4 or 8 (overrides --quality)")
     r.add_argument("--precision", default="auto", choices=PRECISIONS,
                    help="network arithmetic: auto (bf16 on CPUs with native bf16, fp16 on CUDA, else fp32), "
                         "fp32, bf16 or fp16 (GPU only)")
@@ -190,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--raw-colour", dest="raw_colour", default="srgb", choices=["srgb", "adobe", "prophoto"],
                    help="colour space camera RAW files are developed into (default srgb; its ICC profile "
                         "is attached)")
-    r.add_argument("--quality", type=_quality, default=95, metavar="Q", help="JPEG quality 1–100 (default 95)")
+    r.add_argument("--jpeg-quality", type=_quality, default=95, metavar="Q", help="JPEG quality 1–100 (default 95)")
     r.add_argument("--naming", default="{stem}", help="output name pattern, e.g. '{stem}_dn' (default {stem})")
     r.add_argument("--recursive", "-r", action="store_true", help="include sub-folders (mirrored in the output)")
     r.add_argument("--skip-existing", action="store_true", help="skip files whose output exists (resume)")
@@ -219,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--ensemble", type=int, choices=ENSEMBLES, default=DEFAULT_ENSEMBLE, metavar="N",
                    help=f"self-ensemble size as in `run` (default {DEFAULT_ENSEMBLE})")
     v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--level", choices=["app", "true"], default="app",
+                   help="app (default): as the app runs the model with σ on Auto — a blind model estimates "
+                        "the level, a non-blind one is given the σ added; true: every σ-aware model is given it "
+                        "(denoise_desktop/protocol.py)")
     v.add_argument("--json", action="store_true")
 
     sub.add_parser("train", help="train a model (see `train --help`)", add_help=False)
@@ -283,6 +301,13 @@ def _raw_mosaic_network(args, items):
 def _cmd_run(args, out: TextIO, err: TextIO) -> int:
     from . import batch, devices, runtime
 
+    if isinstance(args.quality, int):  # the old spelling of --jpeg-quality
+        err.write(f"note: --quality {args.quality} is read as --jpeg-quality {args.quality}; --quality now takes "
+                  f"{', '.join(QUALITIES)}\n")
+        args.jpeg_quality, args.quality = args.quality, "default"
+    if args.ensemble is None:
+        args.ensemble = QUALITIES[args.quality]
+
     try:  # fp16 on a CPU: say so before any file is planned, not once per file
         runtime.resolve_precision(args.precision, devices.resolve(args.device))
     except (ValueError, RuntimeError) as exc:
@@ -337,7 +362,7 @@ def _cmd_run(args, out: TextIO, err: TextIO) -> int:
             bar.line(f"note: {line}")
     t0 = time.perf_counter()
     with _SigintCancels(token, err):
-        results = batch.run(items, denoiser, sigma=args.sigma, strength=_strength(args), jpeg_quality=args.quality,
+        results = batch.run(items, denoiser, sigma=args.sigma, strength=_strength(args), jpeg_quality=args.jpeg_quality,
                             keep_metadata=not args.no_metadata, progress=progress,
                             on_start=lambda i, it: bar.start_item(i, it.source.name),
                             raw_color_space=args.raw_colour, raw_mosaic=raw_net)
@@ -428,22 +453,6 @@ def _cmd_estimate(args, out: TextIO, err: TextIO) -> int:
     return status
 
 
-def add_gaussian_noise_8bit(clean, sigma: float, rng):
-    """Clean float image + N(0, σ/255), rounded and clipped to 8 bits like a user's noisy file."""
-    import numpy as np
-
-    noisy = clean + rng.standard_normal(clean.shape, dtype=np.float32) * np.float32(sigma / 255.0)
-    return (np.clip(np.round(noisy * 255.0), 0, 255) / 255.0).astype(np.float32)
-
-
-def seeded_noisy_8bit(clean, sigma: float, seed: int, index: int):
-    """The evaluation protocol's noisy input: image ``index`` of a set at ``sigma``, its
-    generator seeded ``[seed, index, round(100·σ)]`` (``eval`` and ``training.evaluate`` alike)."""
-    import numpy as np
-
-    return add_gaussian_noise_8bit(clean, sigma, np.random.default_rng([seed, index, int(round(sigma * 100))]))
-
-
 def _cmd_eval_pairs(args, out: TextIO, err: TextIO) -> int:
     from .pairs import PairsError, find_pairs, score_pairs
 
@@ -485,10 +494,10 @@ def _cmd_eval(args, out: TextIO, err: TextIO) -> int:
     if args.pairs:
         return _cmd_eval_pairs(args, out, err)
 
+    from . import protocol, registry
     from .batch import BatchError, collect_inputs
     from .datasets import read_image_set
     from .imageio import read_image
-    from .metrics import psnr, ssim
 
     try:
         image_set = read_image_set(args.data)  # the classic data sets' own files: IDX, CIFAR-10
@@ -498,6 +507,7 @@ def _cmd_eval(args, out: TextIO, err: TextIO) -> int:
         if image_set is not None and not len(image_set[0]):
             raise BatchError(f"{args.data}: holds no images")
         denoiser = _load_denoiser(args.model, args.device, None, ensemble=args.ensemble)
+        card = registry.get(args.model).card
     except KeyError as exc:
         err.write(f"error: {exc.args[0] if exc.args else exc}\n")
         return EXIT_USAGE
@@ -524,24 +534,25 @@ def _cmd_eval(args, out: TextIO, err: TextIO) -> int:
             vals = {"psnr": [], "ssim": [], "psnr_noisy": []}
             t0 = time.perf_counter()
             for k, (f, clean) in enumerate(cleans):
-                noisy = seeded_noisy_8bit(clean, sigma, args.seed, k)
+                clean = protocol.as_channels(clean, getattr(denoiser, "channels", (1, 3)))
                 try:
-                    den = denoiser.denoise(noisy, sigma=sigma, progress=Progress(None, token))
+                    noisy, _, s = protocol.denoise_scored(denoiser, clean, sigma, k, card=card, level=args.level,
+                                                          seed=args.seed, progress=Progress(None, token))
                 except Exception as exc:  # noqa: BLE001
                     if token.cancelled:
                         err.write("cancelled\n")
                         return EXIT_CANCELLED
                     err.write(f"error: {f}: {exc}\n")
                     return EXIT_FAILED
-                vals["psnr"].append(float(psnr(clean, den)))
-                vals["ssim"].append(float(ssim(clean, den)))
-                vals["psnr_noisy"].append(float(psnr(clean, noisy)))
+                vals["psnr"].append(s["psnr"])
+                vals["ssim"].append(s["ssim"])
+                vals["psnr_noisy"].append(protocol.score(clean, noisy)["psnr"])
             results.append({"sigma": sigma, "n": len(cleans), "seconds": time.perf_counter() - t0,
                             **{k: float(np.mean(v)) for k, v in vals.items()}})
     if args.json:
         out.write(json.dumps({"model": args.model, "data": str(args.data),
                               "data_kind": image_set[1] if image_set is not None else "images",
-                              "seed": args.seed, "results": results}, indent=2) + "\n")
+                              "seed": args.seed, "level": args.level, "results": results}, indent=2) + "\n")
     else:
         what = f" ({image_set[1]})" if image_set is not None else ""
         out.write(f"model {args.model} on {len(cleans)} image(s) from {args.data}{what}\n")

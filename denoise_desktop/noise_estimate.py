@@ -74,7 +74,7 @@ def estimate_noise(img: np.ndarray) -> NoiseEstimate:
             # 0.2–1.4× the network's level and the first test calls it white; its half-scale
             # reading, though, is ≥ 1.5× both full-scale ones (PolyU luma: median 2.1), which
             # white noise on gray photos never showed together with a PCA this low (Set12 and
-            # BSDS500 gray, σ 0–50, PNG and JPEG: ``benchmarks/gray_camera_level.py``).
+            # BSDS500 gray, σ 0–50, PNG and JPEG: ``benchmarks/experiments/gray_camera_level.py``).
             coarse = noise_level_estimator.estimate(img, scale=2)
             if coarse is not None and coarse > GRAY_COARSE_RATIO * max(pca, level):
                 return NoiseEstimate(with_coarse(level, coarse), True, pca, level, coarse)
@@ -89,7 +89,7 @@ def with_coarse(level: float, coarse: float | None) -> float:
     Camera JPEGs keep noise that spans several pixels (in-camera noise reduction, demosaicing,
     4:2:0 chroma): the full-scale reading sees about 0.6× of it on PolyU, and the network then
     leaves it in; the half-scale reading (×2) sees it (1.2× the RMS there, +0.6 dB one pass,
-    ``benchmarks/coarse_level.py``). On Gaussian noise saved as a JPEG it over-reads (texture),
+    ``benchmarks/experiments/coarse_level.py``). On Gaussian noise saved as a JPEG it over-reads (texture),
     costing 0.2–0.3 dB at σ 15–25, so it counts fully below a level of ``COARSE_FULL`` — where
     camera noise lives — and fades out by ``COARSE_NONE``, keeping strong noise as before.
     """

@@ -63,19 +63,6 @@ def find_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
     return sorted(out, key=lambda pr: pr[0].name)
 
 
-_LUMA = (0.299, 0.587, 0.114)  # BT.601, as training.data.cache.to_channels
-
-
-def _as_channels(x, channels: int):
-    import numpy as np
-
-    if x.shape[2] == channels:
-        return x
-    if channels == 1:
-        return (x[..., :3] @ np.asarray(_LUMA, np.float32))[..., None].astype(np.float32)
-    return np.repeat(x[..., :1], 3, axis=2)
-
-
 def read_pair(noisy: Path, reference: Path):
     """Both images as float32 H×W×C in [0, 1] (alpha dropped). :class:`PairsError` when their
     sizes differ."""
@@ -91,15 +78,15 @@ def read_pair(noisy: Path, reference: Path):
 
 def score_pairs(denoiser, pairs: list[tuple[Path, Path]], progress=None, keep: list | None = None) -> dict:
     """Mean PSNR/SSIM/MSE/MAE of ``denoiser`` (blind: its Auto level) on ``pairs``, and of the
-    noisy inputs; ``n``, ``channels`` (as scored) and ``seconds`` (denoising only). ``progress``: a
-    ``Progress`` (cancel); ``keep``: a list that receives the first pair's (noisy, reference, output).
-    Outputs are scored as floats, as ``eval --data`` does; rounded to 8 bits as a saved file is,
-    the default scores 0.04 dB less on PolyU (38.38 → 38.34 at two passes)."""
+    noisy inputs, by the evaluation protocol (``protocol``: pairs in channels the model takes,
+    outputs scored as saved, rounded to 8 bits); ``n``, ``channels`` (as scored) and ``seconds``
+    (denoising only). ``progress``: a ``Progress`` (cancel); ``keep``: a list that receives the
+    first pair's (noisy, reference, output)."""
     import time
 
     import numpy as np
 
-    from .metrics import mae, mse, psnr, ssim
+    from . import protocol
     from .progress import NOOP
 
     progress = progress or NOOP
@@ -107,17 +94,17 @@ def score_pairs(denoiser, pairs: list[tuple[Path, Path]], progress=None, keep: l
     vals: dict[str, list[float]] = {k: [] for k in ("psnr", "ssim", "mse", "mae", "psnr_noisy", "ssim_noisy")}
     seconds, channels = 0.0, set()
     for noisy, ref in pairs:
-        x, c = read_pair(noisy, ref)
-        if x.shape[2] not in supported:
-            x, c = _as_channels(x, supported[0]), _as_channels(c, supported[0])
+        x, c = (protocol.as_channels(a, supported) for a in read_pair(noisy, ref))
         t0 = time.perf_counter()
         out = np.asarray(denoiser.denoise(x, sigma=None, progress=progress), np.float32).reshape(c.shape)
         seconds += time.perf_counter() - t0
         channels.add(int(c.shape[2]))
         if keep is not None and not keep:
             keep.append((x, c, out))
-        for k, v in (("psnr", psnr(c, out)), ("ssim", ssim(c, out)), ("mse", mse(c, out)), ("mae", mae(c, out)),
-                     ("psnr_noisy", psnr(c, x)), ("ssim_noisy", ssim(c, x))):
-            vals[k].append(float(v))
+        for k, v in protocol.score(c, out).items():
+            vals[k].append(v)
+        for k, v in protocol.score(c, x).items():
+            if f"{k}_noisy" in vals:
+                vals[f"{k}_noisy"].append(v)
     return {"n": len(pairs), "channels": sorted(channels), "seconds": seconds,
             **{k: float(np.mean(v)) for k, v in vals.items()}}

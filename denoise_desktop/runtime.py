@@ -8,8 +8,8 @@ tiling, self-ensemble, OOM back-off and blending are written once above it, in t
   call per shape compiles (seconds; cached on disk by torch), and any compiler failure falls
   back to eager for good, with the reason kept in ``fallback``.
 
-Precision "auto" picks what measured fastest without losing quality (``benchmarks/speed_options.py``,
-docs/benchmarks.md): fp16 autocast on CUDA, bf16 autocast on a CPU with native bf16 (AVX-512 BF16
+Precision "auto" picks what measured fastest without losing quality (``benchmarks/experiments/speed_options.py``,
+docs/lab/cpu-runtime-options.md): fp16 autocast on CUDA, bf16 autocast on a CPU with native bf16 (AVX-512 BF16
 or AMX — elsewhere oneDNN emulates it, several times slower than fp32), fp32 otherwise.
 """
 

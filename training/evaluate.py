@@ -6,13 +6,12 @@
 ``python -m training.evaluate --models ID_OR_PATH,... --pairs DIR [--out DIR]`` (real noisy/reference
 pairs, every model blind: see ``denoise_desktop.pairs``)
 
-Models are registry ids (bundled, user or classical) or paths to ``.safetensors`` files. Noise is
-Gaussian on [0, 1], rounded and clipped to 8 bits (what real files hold) and seeded per image
-index and σ exactly as ``denoise-desktop eval`` seeds it, so every model sees the same noisy
-inputs and both tools give the same scores for the same model, images, σ and seed (``eval``
-defaults to a ×2 self-ensemble: pass ``--ensemble 1`` to compare). Reports PSNR, SSIM, MSE, MAE
-and the mean binary cross-entropy of output vs clean (``bce``: the loss the Keras-style
-autoencoders train with) per model and σ. Writes ``results.csv``, ``results.json``,
+Models are registry ids (bundled, user or classical) or paths to ``.safetensors`` files. Noise,
+level, channels and scores follow the evaluation protocol (``denoise_desktop/protocol.py``), as
+``denoise-desktop eval`` and the benchmarks do, so all give the same scores for the same model,
+images, σ, seed, ``--level`` and ``--ensemble`` (both default to the app's). Reports PSNR, SSIM,
+MSE, MAE of the output as saved (8 bits) and the mean binary cross-entropy of the float output vs
+clean (``bce``: the loss the Keras-style autoencoders train with) per model and σ. Writes ``results.csv``, ``results.json``,
 ``psnr_vs_sigma.png`` and ``grid.png`` (clean / noisy / each model, a center crop at the middle
 σ; tiny images such as 28×28 digits are enlarged with nearest neighbour so they stay visible).
 """
@@ -31,7 +30,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .data.augment import center_crop
-from .data.cache import to_channels, to_float
+from .data.cache import decode, to_channels, to_float
 from .data.folders import list_images, load_folder
 
 __all__ = ["Row", "Passthrough", "bce", "evaluate", "load_denoiser", "load_images", "noisy_input", "main",
@@ -51,19 +50,35 @@ class Row:
     seconds: float
 
 
-def load_denoiser(ref: str, device: str = "auto") -> Any:
-    """A ``Denoiser`` from a weights path or a registry id."""
+def _is_file(ref: str) -> bool:
     p = Path(ref)
-    if p.suffix in (".safetensors", ".pth", ".pt") or p.exists():
+    return p.suffix in (".safetensors", ".pth", ".pt") or p.exists()
+
+
+def load_denoiser(ref: str, device: str = "auto", ensemble: int = 1) -> Any:
+    """A ``Denoiser`` from a weights path or a registry id."""
+    if _is_file(ref):
         from denoise_desktop.engine import NetworkDenoiser
         from denoise_desktop.models import get_spec
         from denoise_desktop.weights import load_weights
 
+        p = Path(ref)
         model, card = load_weights(p)
-        return NetworkDenoiser(model, get_spec(card["arch"]), device=device, id=p.stem, name=p.stem)
+        return NetworkDenoiser(model, get_spec(card["arch"]), device=device, id=p.stem, name=p.stem, ensemble=ensemble)
     from denoise_desktop import registry
 
-    return registry.load(ref, device=device)
+    return registry.load(ref, device=device, ensemble=ensemble)
+
+
+def model_card(ref: str) -> dict[str, Any]:
+    """The card of a weights path or a registry id (classical models: ``{}``): says whether it is blind."""
+    if _is_file(ref):
+        from denoise_desktop.weights import read_card
+
+        return read_card(Path(ref))
+    from denoise_desktop import registry
+
+    return registry.get(ref).card
 
 
 class Passthrough:
@@ -90,19 +105,19 @@ def bce(clean: np.ndarray, out: np.ndarray, eps: float = 1e-7) -> float:
 
 
 def noisy_input(clean: np.ndarray, sigma: float, seed: int, index: int) -> np.ndarray:
-    """``clean`` + N(0, σ/255), rounded and clipped to 8 bits: the very draw ``denoise-desktop
-    eval`` makes (one function for both, ``cli.seeded_noisy_8bit``)."""
-    from denoise_desktop.cli import seeded_noisy_8bit
+    """The protocol's noisy input for image ``index`` (``denoise_desktop.protocol.noisy``)."""
+    from denoise_desktop.protocol import noisy
 
-    return seeded_noisy_8bit(clean, sigma, seed, index)
+    return noisy(clean, sigma, index, seed)
 
 
 def load_images(data: str | Path, *, channels: int | None = None, max_images: int = 0,
                 crop: int = 0) -> tuple[list[np.ndarray], list[str], str]:
     """(integer H×W×C images, their names, what they are) of ``data``: an image folder (read as
-    ``channels``, gray when None), or a classic data set's own file (``denoise_desktop.datasets``:
+    ``channels``), or a classic data set's own file (``denoise_desktop.datasets``:
     an IDX images file or a CIFAR-10 batch file/folder, in its own channels unless ``channels``
-    is given). The first ``max_images`` (0 = all), center-cropped to ``crop`` (0 = full size)."""
+    is given; a folder's images in their own channels when None). The first ``max_images`` (0 = all),
+    center-cropped to ``crop`` (0 = full size)."""
     from denoise_desktop.datasets import read_image_set
 
     image_set = read_image_set(data)
@@ -115,31 +130,29 @@ def load_images(data: str | Path, *, channels: int | None = None, max_images: in
         names = [f"{Path(data).name}[{k}]" for k in range(len(images))]
     else:
         files = list_images(data)[: max_images or None]
-        images = load_folder(files, channels=channels or 1)
+        images = load_folder(files, channels=channels) if channels else [decode(f) for f in files]
         names, kind = [f.name for f in files], "images"
     return [center_crop(im, crop) for im in images], names, kind
 
 
-def _channels_for(denoiser: Any, c: int) -> int:
-    supported = tuple(getattr(denoiser, "channels", (1, 3)))
-    return c if c in supported else supported[0]
-
-
 def evaluate(denoisers: dict[str, Any], images: list[np.ndarray], sigmas: Sequence[float], *, seed: int = 0,
-             keep: int = 0) -> tuple[list[Row], dict[tuple[str, float], list[np.ndarray]]]:
-    """Rows of mean metrics per (model, σ); also the first ``keep`` outputs per (model, σ)."""
-    from denoise_desktop.metrics import mae, mse, psnr, ssim
+             keep: int = 0, cards: dict[str, dict] | None = None,
+             level: str = "true") -> tuple[list[Row], dict[tuple[str, float], list[np.ndarray]]]:
+    """Rows of mean metrics per (model, σ) by the protocol; also the first ``keep`` outputs per
+    (model, σ). ``cards`` (name → card) and ``level`` decide which models run blind
+    (``protocol.sigma_given``); with the default ``level="true"`` every model is given the σ."""
+    from denoise_desktop import protocol
 
     rows, outputs = [], {}
     for name, dn in denoisers.items():
+        card = (cards or {}).get(name)
         for sigma in sigmas:
             scores: list[tuple[float, float, float, float, float]] = []
             t0 = time.perf_counter()
             for i, img in enumerate(images):
-                clean = to_float(to_channels(img, _channels_for(dn, img.shape[2])))
-                noisy = noisy_input(clean, sigma, seed, i)
-                out = np.asarray(dn.denoise(noisy, sigma=float(sigma)), np.float32).reshape(clean.shape)
-                scores.append((psnr(clean, out), ssim(clean, out), mse(clean, out), mae(clean, out), bce(clean, out)))
+                clean = protocol.as_channels(to_float(img), getattr(dn, "channels", (1, 3)))
+                _, out, s = protocol.denoise_scored(dn, clean, sigma, i, card=card, level=level, seed=seed)
+                scores.append((s["psnr"], s["ssim"], s["mse"], s["mae"], bce(clean, out)))
                 if i < keep:
                     outputs.setdefault((name, sigma), []).append(out)
             m = np.mean(scores, axis=0)
@@ -249,7 +262,7 @@ def _main_pairs(args, refs: list[str]) -> int:
 
     try:
         pairs = find_pairs(args.pairs)[: args.max_images or None]
-        denoisers = {Path(r).stem if Path(r).suffix else r: load_denoiser(r, args.device) for r in refs}
+        denoisers = {Path(r).stem if Path(r).suffix else r: load_denoiser(r, args.device, args.ensemble) for r in refs}
     except Exception as exc:  # noqa: BLE001 - a clear one-line reason, nothing written
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -280,7 +293,15 @@ def _main_pairs(args, refs: list[str]) -> int:
     return 0
 
 
+def _own_channels(images: list[np.ndarray]) -> int | list[int]:
+    """The images' channel count (a list where a folder mixes gray and colour)."""
+    found = sorted({int(im.shape[2]) for im in images})
+    return found[0] if len(found) == 1 else found
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from denoise_desktop.engine import DEFAULT_ENSEMBLE, ENSEMBLES
+
     p = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.splitlines()[0])
     p.add_argument("--models", required=True, help="comma-separated registry ids or .safetensors paths")
     src = p.add_mutually_exclusive_group(required=True)
@@ -297,6 +318,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--max-images", type=int, default=0)
     p.add_argument("--crop", type=int, default=0, help="center-crop images to this size (0 = full)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--level", choices=["app", "true"], default="app",
+                   help="app (default): each model as the app runs it with σ on Auto (blind models estimate "
+                        "the level); true: every σ-aware model is given the σ added (denoise_desktop/protocol.py)")
+    p.add_argument("--ensemble", type=int, choices=ENSEMBLES, default=DEFAULT_ENSEMBLE,
+                   help=f"networks' self-ensemble size, as the app's Quality (default {DEFAULT_ENSEMBLE})")
     p.add_argument("--device", default="auto")
     args = p.parse_args(list(argv) if argv is not None else None)
     try:
@@ -315,25 +341,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                                           crop=args.crop)
         if not images:
             raise ValueError(f"{args.data}: no images")
-        denoisers = {}
+        denoisers, cards = {}, {}
         for ref in refs:
-            dn = load_denoiser(ref, args.device)
-            denoisers[Path(ref).stem if Path(ref).suffix else ref] = dn
+            name = Path(ref).stem if Path(ref).suffix else ref
+            denoisers[name], cards[name] = load_denoiser(ref, args.device, args.ensemble), model_card(ref)
     except Exception as exc:  # noqa: BLE001 - a clear one-line reason, nothing written
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out = _out_dir(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    rows, outputs = evaluate(denoisers, images, sigmas, seed=args.seed, keep=1)
+    rows, outputs = evaluate(denoisers, images, sigmas, seed=args.seed, keep=1, cards=cards, level=args.level)
     with open(out / "results.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(asdict(rows[0])))
         w.writeheader()
         w.writerows(asdict(r) for r in rows)
     meta = {"data": str(args.data), "data_kind": kind, "n_images": len(images),
             "images": names if kind == "images" else f"{names[0]} … {names[-1]}", "sigmas": sigmas,
-            "seed": args.seed, "channels": args.channels or (1 if kind == "images" else int(images[0].shape[2])),
-            "noise": "gaussian on [0, 1], 8-bit quantised, seeded [seed, image index, round(100·σ)] as "
-                     "denoise-desktop eval", "results": [asdict(r) for r in rows]}
+            "seed": args.seed, "level": args.level, "ensemble": args.ensemble,
+            "channels": args.channels or _own_channels(images),
+            "protocol": "denoise_desktop/protocol.py (as denoise-desktop eval)", "results": [asdict(r) for r in rows]}
     (out / "results.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     plot_psnr(rows, out / "psnr_vs_sigma.png")
     mid = sigmas[len(sigmas) // 2]

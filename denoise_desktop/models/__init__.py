@@ -38,7 +38,7 @@ ARCHITECTURES: dict[str, ArchSpec] = {
             variants={"gray": {"in_channels": 1}, "color": {"in_channels": 3}},
             size_req=SizeRequirements(multiple_of=8),  # ×2 unshuffle then 2 stride-2 levels
             receptive_field=99,
-            seam_reach=48,  # bundled gray/colour/real weights reach 29–45 px (benchmarks/seam_reach.py)
+            seam_reach=48,  # bundled gray/colour/real weights reach 29–45 px (benchmarks/experiments/seam_reach.py)
             reference="After Zhang et al., Plug-and-Play Image Restoration with Deep Denoiser Prior "
             "(DRUNet), IEEE TPAMI 2021; Chen et al., Simple Baselines for Image Restoration (NAFNet), ECCV 2022",
         ),

@@ -45,7 +45,7 @@ class ArchSpec:
     tiling: Tiling = Tiling.SUPPORTED
     receptive_field: int = 0  # radius in pixels the engine must overlap tiles by for exact results
     # Measured reach of the trained weights (a pixel moves the output < 0.1 of an 8-bit level
-    # farther out; benchmarks/seam_reach.py): sizes the default overlap when set.
+    # farther out; benchmarks/experiments/seam_reach.py): sizes the default overlap when set.
     seam_reach: int | None = None
     reference: str = ""  # paper / origin
 

@@ -91,8 +91,8 @@ def test_run_default_model_per_image_and_format_conversion(tmp_path, capsys, mak
     src = noisy_folder(tmp_path / "in", make_image, n=1)
     Image.fromarray(make_image(24, 24, c=1, dtype=np.uint8)[:, :, 0]).save(src / "gray.png")
     out = tmp_path / "out"
-    assert main(["run", str(src), "--out", str(out), "--format", "jpg", "--quality", "80",
-                 "--naming", "{stem}_dn"]) == 0
+    assert main(["run", str(src), "--out", str(out), "--format", "jpg", "--jpeg-quality", "80",
+                 "--naming", "{stem}_dn", "--quality", "fast"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["gray_dn.jpg", "img0_dn.jpg"]
     assert read_image(out / "gray_dn.jpg").channels == 1
     assert "2 done, 0 failed" in capsys.readouterr().out
@@ -343,3 +343,23 @@ def test_eval_on_cifar_batches_file_and_folder(tmp_path, capsys):
     (tmp_path / "test_batch").write_bytes(b"\x80\x02not a batch")
     assert main(["eval", "--model", classical_id(), "--data", str(tmp_path / "test_batch")]) == 2
     assert "not a CIFAR-10 python batch" in capsys.readouterr().err
+
+
+def test_run_quality_names_the_passes_and_a_number_is_still_the_jpeg_quality(tmp_path, capsys, make_image, monkeypatch):
+    from denoise_desktop import engine
+
+    seen = []
+    real = engine.NetworkDenoiser.set_ensemble
+    monkeypatch.setattr(engine.NetworkDenoiser, "set_ensemble", lambda self, n: (seen.append(n), real(self, n)))
+    src = noisy_folder(tmp_path / "in", make_image, n=1)
+    assert main(["run", str(src), "--out", str(tmp_path / "a"), "--quality", "best", "--model", "dncnn_gray_s25"]) == 0
+    assert seen and seen[-1] == 8
+    assert main(["run", str(src), "--out", str(tmp_path / "b"), "--quality", "60", "--format", "jpg"]) == 0
+    err = capsys.readouterr().err
+    assert "read as --jpeg-quality 60" in err
+    jpeg_60 = (tmp_path / "b" / "img0.jpg").stat().st_size
+    assert main(["run", str(src), "--out", str(tmp_path / "c"), "--format", "jpg"]) == 0
+    default = (tmp_path / "c" / "img0.jpg").stat().st_size
+    assert jpeg_60 < default  # quality 60 < the default 95
+    assert main(["run", str(src), "--out", str(tmp_path / "d"), "--quality", "great"]) == 2
+    assert "fast, default, high, best" in capsys.readouterr().err and not (tmp_path / "d").exists()

@@ -130,7 +130,7 @@ def test_evaluate_on_an_idx_file_gives_the_cli_eval_scores(tmp_path: Path, capsy
     assert [int(r["images"]) for r in rows] == [3, 3]
     capsys.readouterr()
     assert cli_main(["eval", "--model", model, "--data", str(idx), "--sigma", "25,127.5", "--limit", "3",
-                     "--ensemble", "1", "--device", "cpu", "--json"]) == 0
+                     "--device", "cpu", "--json"]) == 0  # both default to the app's Quality and level
     cli = json.loads(capsys.readouterr().out)["results"]
     for r, c in zip(rows, cli, strict=True):  # same seeded noise per image index and σ: the same scores
         assert float(r["sigma"]) == c["sigma"]

@@ -1,6 +1,13 @@
-"""CPU runtime options side by side: speed and quality in one table.
+"""Which CPU runtime option (layout, precision, torch.compile, ONNX Runtime, OpenVINO) is fastest without losing quality?
 
-    python benchmarks/speed_options.py [--threads 2] [--size 1024] [--reps 3] [--write docs/benchmarks.md]
+Answer: None clearly enough to ship (2026-12-03, AVX2 CPU; docs/lab/cpu-runtime-options.md): ONNX
+Runtime and OpenVINO took 1.27–1.30× fewer CPU-seconds than eager at 1024² but not reliably on 24 MP
+tiles, torch.compile 1.18× after a ~17 s first call, emulated bf16 0.14× (−0.007 dB). Precision
+``auto`` is bf16 only where the CPU computes it natively.
+
+CPU runtime options side by side: speed and quality in one table.
+
+    python -m benchmarks.experiments.speed_options [--threads 2] [--size 1024] [--reps 3] [--write NOTE.md]
 
 The bundled default colour network (``unet_res_color``, one pass, σ 25 given) runs through the
 real engine (``NetworkDenoiser``: same image, same tiles) under each option; DnCNN (colour,
@@ -28,11 +35,11 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
 
-import quality  # noqa: E402
-import speed  # noqa: E402
+from benchmarks import data, runner
+from denoise_desktop import protocol
+from benchmarks import speed
+from benchmarks.records import write_section
 
 FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_tile")
 
@@ -158,11 +165,11 @@ def options(threads: int, tmp: Path) -> tuple[dict, list[str]]:
 
 
 def psnr_change(dns: dict, n_images: int, sigma: float = 25.0) -> dict[str, float]:
-    cleans = [c[:320, :320] for c in quality.load_cleans(quality.color_holdout(quality.DATA / "bsds500_color_train"), 3)[:n_images]]
-    noisy = [quality.add_noise_8bit(c, sigma, seed=i) for i, c in enumerate(cleans)]
+    cleans = [c[:320, :320] for c in data.load_cleans(data.color_holdout(data.DATA / "bsds500_color_train"), 3)[:n_images]]
+    noisy = [protocol.noisy(c, sigma, i) for i, c in enumerate(cleans)]
     scores = {}
     for label, d in dns.items():
-        scores[label] = float(np.mean([quality.saved_psnr(d, x, c, sigma)
+        scores[label] = float(np.mean([runner.saved_psnr(d, x, c, sigma)
                                        for c, x in zip(cleans, noisy)]))
         print(f"  PSNR {label}: {scores[label]:.3f}", file=sys.stderr, flush=True)
     ref = scores["fp32 eager channels-last"]
@@ -201,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         dq = psnr_change(dns, args.images)
     ref = res["DnCNN fp32 eager (yardstick)"]["cpu_s_per_mp"]
     base = res["fp32 eager channels-last"]["cpu_s_per_mp"]
-    lines = [f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/speed_options.py --threads {args.threads} "
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} by `python -m benchmarks.experiments.speed_options --threads {args.threads} "
              f"--size {args.size} --reps {args.reps}` on: {speed._machine(args.threads)}. {cpu_features()}. "
              f"Load average at the start: {load}.", "",
              f"`unet_res_color` one pass, σ 25 given, {args.size}² px through the engine (auto tiles), median of "
@@ -217,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     md = "\n".join(lines) + "\n"
     print(md)
     if args.write:
-        speed.write_section(args.write, "CPU options (`benchmarks/speed_options.py`)", md, level=3)
+        write_section(args.write, "CPU options (`benchmarks/experiments/speed_options.py`)", md, level=3)
     return 0
 
 

@@ -1,4 +1,11 @@
-"""What real camera noise has that the synthesis lacks, and what level the network needs on it.
+"""What does real camera noise have that the synthesis lacks, and which level does the network need on it?
+
+Answer: Coarse noise (2026-12-03; docs/lab/coarse-camera-noise.md): PolyU keeps 8 % of its luma and
+19 % of its chroma noise variance past a σ-8-px blur, the synthesis 1–2 % and 8–11 %; denoised at
+its true level a PolyU photo keeps all its coarse luma error (1.91 → 1.90). It led to
+``coarse_fraction`` in the synthesis (measured, not adopted).
+
+What real camera noise has that the synthesis lacks, and what level the network needs on it.
 
 1. Band shares: the part of each Y / CbCr channel's noise variance that survives a Gaussian blur
    of σ 2 / 4 / 8 px — for the dev pairs (``_real`` − ``_mean``) and for ``training/camera.py``
@@ -8,26 +15,23 @@
    1.2 × it; and how much of its remaining luma error is coarse (past a σ-3 blur), before and
    after denoising.
 
-    python benchmarks/real_noise_bands.py
+    python -m benchmarks.experiments.real_noise_bands
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import quality  # noqa: E402
-import real_noise  # noqa: E402
+from benchmarks import data, real_noise
 
-from denoise_desktop import imageio, metrics  # noqa: E402
-from denoise_desktop.noise_estimate import estimate_sigma  # noqa: E402
-from training import camera  # noqa: E402
+from denoise_desktop import imageio, metrics
+from denoise_desktop.noise_estimate import estimate_sigma
+from training import camera
 
 SIGMAS = (2, 4, 8)
 
@@ -47,13 +51,13 @@ def shares(noise_255: np.ndarray) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pairs", type=Path, default=quality.DATA / "polyu_canon_dev")
-    ap.add_argument("--color-dir", type=Path, default=quality.DATA / "bsds500_color_train")
+    ap.add_argument("--pairs", type=Path, default=data.DATA / "polyu_canon_dev")
+    ap.add_argument("--color-dir", type=Path, default=data.DATA / "bsds500_color_train")
     ap.add_argument("--model", default="unet_res_color_real")
     args = ap.parse_args(argv)
     cases = [(imageio.read_image(r).to_float(), imageio.read_image(m).to_float()) for r, m in real_noise.pairs(args.pairs)]
     rows = {f"{args.pairs.name}": np.mean([shares((r - m) * 255) for r, m in cases], axis=0)}
-    cleans = [c[:256, :256] for c in quality.load_cleans(quality.color_holdout(args.color_dir), 3)]
+    cleans = [c[:256, :256] for c in data.load_cleans(data.color_holdout(args.color_dir), 3)]
     for coarse in (0.0, 1.0):
         for jpeg in (1.0, 0.0):
             rng = np.random.default_rng(0)

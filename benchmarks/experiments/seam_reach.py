@@ -1,6 +1,13 @@
-"""How far a pixel's influence reaches through a bundled network: sizes the tiles' overlap.
+"""How far does one pixel's influence reach through the bundled networks, and so how wide must tiles overlap?
 
-    python benchmarks/seam_reach.py [--threshold 0.1]
+Answer: 29–45 px for a change above a tenth of an 8-bit level, not the wiring's 99 (2026-12-03;
+docs/lab/speed.md): ``ArchSpec.seam_reach`` records 48 and the default overlap is 108 px instead of
+222 — 8 % less network work on a 24 MP photo; ``tests/core/test_seam_reach.py`` checks tiles still
+match the whole-image output.
+
+How far a pixel's influence reaches through a bundled network: sizes the tiles' overlap.
+
+    python -m benchmarks.experiments.seam_reach [--threshold 0.1]
 
 The theoretical receptive field of ``unet_res`` is 99 px, and an overlap of twice it recomputes
 a quarter of a 2048² tile. What matters for seams is how far a change still moves the output:
@@ -14,16 +21,13 @@ match the whole-image output.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
 
-import quality  # noqa: E402
+from benchmarks import data
 
 
 def reach(dn, img: np.ndarray, sigma: float, threshold: float, points: int = 4) -> int:
@@ -49,11 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import torch
 
-    from denoise_desktop import registry
+    from denoise_desktop import protocol, registry
     from denoise_desktop.engine import NetworkDenoiser
 
     torch.set_num_threads(2)
-    cleans = [c[:320, :320] for c in quality.load_cleans(quality.color_holdout(quality.DATA / "bsds500_color_train"), 3)[:3]]
+    cleans = [c[:320, :320] for c in data.load_cleans(data.color_holdout(data.DATA / "bsds500_color_train"), 3)[:3]]
     print(f"| network | σ | reach (px, > {args.threshold:g} level) |\n|---|---:|---:|")
     for mid, channels in (("unet_res_color", 3), ("unet_res_color_real", 3), ("unet_res_gray", 1)):
         loaded = registry.load(mid, device="cpu", channels=channels)
@@ -63,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             far = 0
             for i, c in enumerate(cleans):
                 c = c if channels == 3 else c.mean(axis=2)
-                noisy = quality.add_noise_8bit(c, sigma, seed=i)
+                noisy = protocol.noisy(c, sigma, i)
                 far = max(far, reach(dn, noisy, sigma, args.threshold))
             print(f"| {mid} | {sigma:g} | {far} |", flush=True)
     return 0

@@ -1,8 +1,14 @@
-"""Quick side-by-side CPU speed of the architectures (MP/s, MAC/pixel, params).
+"""How fast is each architecture per pixel on this CPU, at which width (MP/s, MAC per pixel, parameters)?
 
-    python benchmarks/model_speed_probe.py [--threads 2] [--size 512] [arch[:k=v,...] ...]
+Answer: A tuning probe used to size the networks' widths; the current per-architecture speed is the
+Speed table of docs/results.md (``python -m benchmarks.speed``), and docs/lab/bundled-weights.md
+says why ``unet_res`` stays at width 32 (48 would cost ~2.25× per pixel).
 
-Not the product benchmark (that is benchmarks/speed.py); this one tunes model widths.
+Quick side-by-side CPU speed of the architectures (MP/s, MAC/pixel, params).
+
+    python -m benchmarks.experiments.model_speed_probe [--threads 2] [--size 512] [arch[:k=v,...] ...]
+
+Not the product benchmark (that is python -m benchmarks.speed); this one tunes model widths.
 """
 
 from __future__ import annotations

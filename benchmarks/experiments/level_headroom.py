@@ -1,7 +1,14 @@
 """How much of the real-pair gap is the level, and how much is the network?
 
-    python benchmarks/level_headroom.py [--nets unet_res_color_real,runs/x/export/unet_res_color.safetensors]
-                                        [--levels 2.5,3.5,5,7,10] [--limit N] [--write docs/benchmarks.md]
+Answer: The network (2026-12-04; docs/lab/real-noise-network.md): with the bundled real-noise
+network one fixed level of 5 scores 38.47 dB on the PolyU dev pairs and the per-photo best of six
+levels 38.59, against Auto's 38.29; Auto's level barely predicts a photo's best one (correlation of
+the logs 0.02).
+
+How much of the real-pair gap is the level, and how much is the network?
+
+    python -m benchmarks.experiments.level_headroom [--nets unet_res_color_real,runs/x/export/unet_res_color.safetensors]
+                                        [--levels 2.5,3.5,5,7,10] [--limit N] [--write NOTE.md]
 
 Each network (a registry id or a ``.safetensors`` export) denoises every dev pair
 (``polyu_canon_dev``, one pass, outputs rounded to 8 bits) at Auto's level and at each fixed
@@ -23,12 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import quality  # noqa: E402
-import real_noise  # noqa: E402
+from benchmarks import data, real_noise, runner
 
-from denoise_desktop import imageio  # noqa: E402
-from denoise_desktop.noise_estimate import estimate_sigma  # noqa: E402
+from denoise_desktop import imageio
+from denoise_desktop.noise_estimate import estimate_sigma
 
 
 def _corr_log(a: np.ndarray, b: np.ndarray) -> float:
@@ -38,7 +43,7 @@ def _corr_log(a: np.ndarray, b: np.ndarray) -> float:
 def measure(d, cases, levels: list[float], auto: np.ndarray) -> dict:
     """PSNR per photo at Auto and at each level; the per-photo best of the grid."""
     def psnr(x, c, s):
-        return quality.saved_psnr(d, x, c, float(s))
+        return runner.saved_psnr(d, x, c, float(s))
 
     at_auto = np.array([psnr(x, c, s) for (x, c), s in zip(cases, auto)])
     grid = np.array([[psnr(x, c, s) for s in levels] for x, c in cases])
@@ -50,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--nets", default="unet_res_color_real")
     ap.add_argument("--levels", default="2.5,3.5,5,7,10")
-    ap.add_argument("--pairs", type=Path, default=quality.DATA / "polyu_canon_dev")
+    ap.add_argument("--pairs", type=Path, default=data.DATA / "polyu_canon_dev")
     ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--write", type=Path, help="replace this section of a markdown file (docs/benchmarks.md)")
+    ap.add_argument("--write", type=Path, help="replace this section of a markdown file (a lab note in docs/lab/)")
     args = ap.parse_args(argv)
     levels = [float(v) for v in args.levels.split(",")]
     cases = [(imageio.read_image(r).to_float(), imageio.read_image(m).to_float())
@@ -73,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"corr(best, Auto) {_corr_log(r['best'], auto):.2f}, corr(best, true RMS) {_corr_log(r['best'], true):.2f} "
                   f"({r['seconds']:.0f} s)", flush=True)
     head = " | ".join(f"level {v:g}" for v in levels)
-    lines = [f"Measured by `python benchmarks/level_headroom.py {' '.join(argv if argv is not None else sys.argv[1:])}` "
+    lines = [f"Measured by `python -m benchmarks.experiments.level_headroom {' '.join(argv if argv is not None else sys.argv[1:])}` "
              f"on {time.strftime('%Y-%m-%d')} (CPU, one pass). `{args.pairs.name}`, {len(cases)} pairs: mean PSNR dB; "
              f"Auto level mean {auto.mean():.2f} (range {auto.min():.1f}–{auto.max():.1f}), true RMS mean {true.mean():.2f} "
              f"(corr of logs with Auto {_corr_log(auto, true):.2f}).", "",
@@ -85,9 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     md = "\n".join(lines) + "\n"
     print("\n" + md)
     if args.write:
-        import speed
+        from benchmarks.records import write_section
 
-        speed.write_section(args.write, "Level or network? (`benchmarks/level_headroom.py`)", md, level=3)
+        write_section(args.write, "Level or network? (`benchmarks/experiments/level_headroom.py`)", md, level=3)
     return 0
 
 

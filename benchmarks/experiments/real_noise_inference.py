@@ -1,6 +1,13 @@
-"""Can the bundled networks do better on camera noise by how they are run, not by retraining?
+"""Can the bundled networks do better on camera noise by how they are run, without retraining?
 
-    python benchmarks/real_noise_inference.py [--limit N] [--write docs/benchmarks.md]
+Answer: No (2026-12-04; docs/lab/real-noise-network.md): at the cost of two passes, a pass on the
+pixel-shuffled sub-images gains 0.05 dB on PolyU (38.39 vs 38.34) but loses ~1 dB on noisy JPEGs;
+averaging with the Gaussian network gains 0.25 dB on noisy JPEGs and loses 0.25 on PolyU; a half-
+scale low band loses everywhere.
+
+Can the bundled networks do better on camera noise by how they are run, not by retraining?
+
+    python -m benchmarks.experiments.real_noise_inference [--limit N] [--write NOTE.md]
 
 Every variant starts from the default colour model's Auto level and routing (only images routed
 as camera/JPEG noise are used, as only they reach the real-noise network) and is scored side by
@@ -30,13 +37,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import quality  # noqa: E402
-import real_noise  # noqa: E402
+from benchmarks import data, real_noise
 
-from denoise_desktop import imageio, metrics, registry  # noqa: E402
-from denoise_desktop.noise_estimate import estimate_noise  # noqa: E402
+from denoise_desktop import imageio, metrics, protocol, registry
+from denoise_desktop.noise_estimate import estimate_noise
 
 VARIANTS = ("real ×1", "real ×2", "real + Gaussian net", "real + pixel-shuffled", "two scales")
 
@@ -77,26 +81,26 @@ def score(d, cases) -> tuple[dict[str, float], int]:
         if not est.correlated:
             continue
         for k, out in outputs(d, x, est.level).items():
-            got[k].append(metrics.psnr(c, quality.as_saved(out)))
+            got[k].append(metrics.psnr(c, protocol.as_saved(out)))
     return {k: float(np.mean(v)) if v else float("nan") for k, v in got.items()}, len(got["real ×1"])
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pairs", type=Path, default=quality.DATA / "polyu_canon_dev")
-    ap.add_argument("--color-dir", type=Path, default=quality.DATA / "bsds500_color_train")
+    ap.add_argument("--pairs", type=Path, default=data.DATA / "polyu_canon_dev")
+    ap.add_argument("--color-dir", type=Path, default=data.DATA / "bsds500_color_train")
     ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--write", type=Path, help="replace this section of a markdown file (docs/benchmarks.md)")
+    ap.add_argument("--write", type=Path, help="replace this section of a markdown file (a lab note in docs/lab/)")
     args = ap.parse_args(argv)
     from training import camera
 
     d = registry.load("unet_res_color", device="cpu", channels=3)
-    cleans = quality.load_cleans(quality.color_holdout(args.color_dir), 3)[: args.limit or None]
+    cleans = data.load_cleans(data.color_holdout(args.color_dir), 3)[: args.limit or None]
     rng = np.random.default_rng(7)
     sets = {
         f"{args.pairs.name}": [(imageio.read_image(r).to_float(), imageio.read_image(m).to_float())
                                for r, m in real_noise.pairs(args.pairs)][: args.limit or None],
-        "Gaussian σ 25 + JPEG q90 4:2:0": [(real_noise.jpeg420(quality.add_noise_8bit(c, 25, 25000 + i)), c)
+        "Gaussian σ 25 + JPEG q90 4:2:0": [(data.jpeg420(protocol.noisy(c, 25, i)), c)
                                            for i, c in enumerate(cleans)],
         "camera synthesis": [camera.camera_pipeline(c.astype(np.float32), rng, shot=(2e-4, 0.012), jpeg_quality=(70, 98),
                                                     jpeg_fraction=0.85, nr_fraction=0.8)[::2] for c in cleans],
@@ -107,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         r, n = score(d, cases)
         rows.append((name, n, r))
         print(name, n, {k: round(v, 2) for k, v in r.items()}, flush=True)
-    lines = [f"Measured by `python benchmarks/real_noise_inference.py {' '.join(argv if argv is not None else sys.argv[1:])}` "
+    lines = [f"Measured by `python -m benchmarks.experiments.real_noise_inference {' '.join(argv if argv is not None else sys.argv[1:])}` "
              f"on {time.strftime('%Y-%m-%d')} (CPU, one run, {time.perf_counter() - t0:.0f} s). Mean PSNR dB over the "
              "images Auto routes to the real-noise network, at Auto's level.", "",
              "| set (images) | " + " | ".join(VARIANTS) + " |", "|---|" + "---|" * len(VARIANTS)]
@@ -116,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     md = "\n".join(lines) + "\n"
     print("\n" + md)
     if args.write:
-        import speed
+        from benchmarks.records import write_section
 
-        speed.write_section(args.write, "Running the networks differently (`benchmarks/real_noise_inference.py`)", md, level=3)
+        write_section(args.write, "Running the networks differently (`benchmarks/experiments/real_noise_inference.py`)", md, level=3)
     return 0
 
 

@@ -1,31 +1,34 @@
-"""Which level suits a network on the real pairs: fixed σ values and multiples of Auto's level.
+"""Which level suits a network on the real pairs: fixed σ values or multiples of Auto's level?
+
+Answer: About twice Auto's full-scale level on the PolyU dev pairs (2026-12-01; docs/lab/real-
+noise.md) — reported, not applied (tuning on the dev folder would spoil it as a test); the two-scale
+reading (``coarse_level``) now supplies that level without a factor.
+
+Which level suits a network on the real pairs: fixed σ values and multiples of Auto's level.
 
 A diagnostic, not a tuning tool: the kept-back cameras must see a model tuned on synthetic noise
 (``level_scale.py``), so what this shows on the dev folder is reported, not applied.
 
-    python benchmarks/real_noise_sweep.py --models git:85e4e87,unet_res_color_real --levels x1,x2,10
+    python -m benchmarks.experiments.real_noise_sweep --models git:85e4e87,unet_res_color_real --levels x1,x2,10
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import quality  # noqa: E402
-import real_noise  # noqa: E402
+from benchmarks import data, real_noise, runner
 
-from denoise_desktop import imageio, metrics  # noqa: E402
-from denoise_desktop.noise_estimate import estimate_sigma  # noqa: E402
+from denoise_desktop import imageio, metrics
+from denoise_desktop.noise_estimate import estimate_sigma
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pairs", type=Path, default=quality.DATA / "polyu_canon_dev")
+    ap.add_argument("--pairs", type=Path, default=data.DATA / "polyu_canon_dev")
     ap.add_argument("--models", default="unet_res_color_real")
     ap.add_argument("--levels", default="x1,x2,10", help="xF = F × Auto's level, a number = that σ for every image")
     args = ap.parse_args(argv)
@@ -38,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             d = real_noise.network_from(spec, Path(t))
             for mode in args.levels.split(","):
                 sig = [a * float(mode[1:]) for a in auto] if mode.startswith("x") else [float(mode)] * len(cases)
-                ps = [quality.saved_psnr(d, r, m, s)
+                ps = [runner.saved_psnr(d, r, m, s)
                       for (r, m), s in zip(cases, sig)]
                 print(f"{spec:<24} level {mode:<5} {np.mean(ps):6.2f} dB", flush=True)
     return 0
