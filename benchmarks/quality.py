@@ -93,7 +93,7 @@ def evaluate(cleans: list[np.ndarray], channels: int, sigmas: list[float], metho
     return out
 
 
-def tables(key: str, set_name: str, n: int, results: dict[float, list[dict]]) -> records.Table:
+def table(set_name: str, n: int, results: dict[float, list[dict]]) -> records.Table:
     sig = sorted(results)
     t = records.Table("synthetic", f"{set_name} ({n} images): PSNR (dB) / SSIM",
                       ["method", "σ used", *(f"σ {s:g}" for s in sig)])
@@ -108,10 +108,8 @@ def plot(results: dict[float, list[dict]], path: Path) -> Path:
     rows = {r["method"]: [next(x for x in results[s] if x["method"] == r["method"])["psnr"] for s in sig]
             for r in results[sig[0]] if r["method"] != "noisy input"}
     ref = rows.get("bm3d", [0.0] * len(sig))
-    # OpenCV's font has no Greek or ×
     floor = -5.0 if "bm3d" in rows else -np.inf  # a method far behind (DnCNN-S off its σ) is tagged at the floor
-    series = [(m.replace("×", "x").replace("σ", "sigma"),
-               [(s, v - r) if v - r >= floor else (s, floor, f"{v - r:+.1f}") for s, v, r in zip(sig, vals, ref)],
+    series = [(m, [(s, v - r) if v - r >= floor else (s, floor, f"{v - r:+.1f}") for s, v, r in zip(sig, vals, ref)],
                m == "bm3d") for m, vals in rows.items()]
     ys = [p[1] for _, pts, _ in series for p in pts]
     step = 0.5 if max(ys) - min(ys) < 4 else 1.0
@@ -156,11 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         set_name, channels = SETS[key]
         cleans = data.load_cleans(files[: args.limit or None], channels)
         results = evaluate(cleans, channels, sigmas, pick_methods(channels, [m for m in wanted.split(",") if m] or None))
-        table = tables(key, set_name, len(cleans), results)
-        print("\n".join(table.markdown()))
+        t = table(set_name, len(cleans), results)
+        print("\n".join(t.markdown()))
         if args.record:
             png = plot(results, records.RESULTS / f"quality-{key}.png")
-            records.write(f"quality-{key}", f"Gaussian noise, {set_name.split(',')[0]}", [table],
+            records.write(f"quality-{key}", f"Gaussian noise, {set_name.split(',')[0]}", [t],
                           command=records.command("benchmarks.quality", argv), seconds=time.time() - t0,
                           plots=[png.relative_to(records.ROOT / "docs").as_posix()],
                           data={str(s): rows for s, rows in results.items()})

@@ -31,7 +31,7 @@ anti-aliasing filter leave a real sensor's image softer per pixel than a downsam
 
 PSNR / SSIM against the developed *clean* mosaic, outputs as saved (8 bits). ``--record`` writes
 ``docs/results/raw_mosaic-x<oversample>.json`` (``raw_mosaic-timing.json`` with ``--timing``) and the crops
-``docs/results/raw_mosaic-x<oversample>.png``.
+``docs/raw/synthetic_x<oversample>.png``.
 """
 
 from __future__ import annotations
@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(table.markdown()))
     print(f"({time.time() - t0:.0f} s)", file=sys.stderr)
     if args.record:
-        shot = records.RESULTS / f"raw_mosaic-x{args.oversample}.png"
+        shot = ROOT / "docs" / "raw" / f"synthetic_x{args.oversample}.png"  # the lab note shows these crops too
         write_crops(strips, shot)
         records.write(f"raw_mosaic-x{args.oversample}", "Camera RAW: denoised on the sensor mosaic"
                       + (" (lens-soft images)" if args.oversample > 1 else " (pixel-sharp images)"), [table],
